@@ -1,0 +1,35 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install migrate seed bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate
+
+seed: migrate
+	$(PY) manage.py seed
+
+run: seed
+	$(PY) manage.py run
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) bench/generation_makespan.py
+	$(PY) bench/render_pdf.py
+	$(PY) bench/stylize_speed.py
+
+clean:
+	rm -rf var .pytest_cache

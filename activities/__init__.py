@@ -1,0 +1,27 @@
+"""Temporal activities: thin, idempotent steps that touch the database, storage and the image provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from activities.calendars import CalendarActivities
+from activities.deps import ActivityDeps
+from activities.jobs import JobActivities
+from activities.synthesis import SynthesisActivities
+from activities.training import TrainingActivities
+from activities.variants import VariantActivities
+
+
+def all_activities(deps: ActivityDeps) -> list[Callable]:
+    jobs, training, synthesis = JobActivities(deps), TrainingActivities(deps), SynthesisActivities(deps)
+    variants, calendars = VariantActivities(deps), CalendarActivities(deps)
+    return [
+        jobs.load_generation_plan,
+        jobs.record_job_update,
+        training.train_model,
+        synthesis.generate_variant,
+        synthesis.mark_variant_failed,
+        variants.delete_variants,
+        calendars.finalize_calendar,
+        calendars.render_calendar,
+    ]

@@ -1,0 +1,63 @@
+"""Turn the customer's 12 choices into a UserCalendar, then render it to a print-ready PDF and page previews."""
+
+from __future__ import annotations
+
+
+from sqlmodel import select
+from temporalio import activity
+
+from activities.deps import ActivityDeps
+from activities.errors import invalid_input
+from services.calendar_render import render_and_store
+from db.models import CalendarMonth, GeneratedCalendarVariant, Template, UserCalendar, VariantStatus, utcnow
+from db.session import session_scope
+from workflows import activity_names as names
+from workflows.models import FinalizeInput, FinalizeResult, RenderInput
+
+
+class CalendarActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn(name=names.FINALIZE_CALENDAR)
+    async def finalize_calendar(self, request: FinalizeInput) -> FinalizeResult:
+        month_of = {s.variant_id: s.month_number for s in request.selection.selections}
+        async with session_scope(self._deps.sessions) as session:
+            variants = (await session.exec(select(GeneratedCalendarVariant).where(
+                GeneratedCalendarVariant.job_id == request.job_id))).all()
+            chosen = [v for v in variants if v.id in month_of and v.status == VariantStatus.ready]
+            if len(chosen) != len(month_of):
+                raise invalid_input(f"selected variants {sorted(set(month_of) - {v.id for v in chosen})} "
+                                    "are not ready variants of this job")
+            now = utcnow()
+            for variant in variants:
+                variant.is_selected = variant.id in month_of
+                variant.month_number = month_of.get(variant.id)
+                variant.selected_at = now if variant.is_selected else None
+                session.add(variant)
+
+            calendar = (await session.exec(select(UserCalendar).where(UserCalendar.job_id == request.job_id))).first()
+            if calendar is None:
+                template = await session.get(Template, request.template_id)
+                calendar = UserCalendar(user_id=request.user_id, job_id=request.job_id,
+                                        template_id=request.template_id, year=request.year, locale=request.locale,
+                                        title=f"{template.name if template else 'Calendar'} {request.year}")
+                session.add(calendar)
+                await session.flush()
+            existing = {m.month: m for m in (await session.exec(select(CalendarMonth).where(
+                CalendarMonth.calendar_id == calendar.id))).all()}
+            for variant in chosen:
+                month = existing.get(month_of[variant.id]) or CalendarMonth(
+                    calendar_id=calendar.id, month=month_of[variant.id], file_id=variant.generated_file_id)
+                month.variant_id, month.file_id = variant.id, variant.generated_file_id
+                session.add(month)
+            await session.flush()
+            return FinalizeResult(calendar_id=calendar.id)
+
+    @activity.defn(name=names.RENDER_CALENDAR)
+    async def render_calendar(self, request: RenderInput) -> None:
+        async with session_scope(self._deps.sessions) as session:
+            calendar = await session.get(UserCalendar, request.calendar_id)
+            if calendar is None:
+                raise invalid_input(f"calendar {request.calendar_id} does not exist")
+            await render_and_store(session, self._deps.storage, calendar)

@@ -1,0 +1,127 @@
+"""Generate one styled variant and store it (image, thumbnail, row) the moment it is done."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from temporalio import activity
+
+from activities.deps import ActivityDeps
+from activities.errors import invalid_input, provider_failures
+from activities.heartbeat import HeartbeatDetails, heartbeating
+from db.files import object_keys, upsert_file
+from db.models import FileKind, FluxModel, GeneratedCalendarVariant, Job, UploadedFile, VariantStatus
+from db.session import session_scope
+from imaging.providers.base import SynthesisRequest, SynthesisResult
+from imaging.thumbnails import image_size, make_thumbnail
+from storage.keys import thumbnail_key, variant_key
+from workflows import activity_names as names
+from workflows.models import GenerateVariantInput, VariantFailure, VariantResult
+from workflows.variations import compose_prompt
+
+PREVIEW_SIZE = 512
+FULL_SIZE = 1024
+
+
+def variant_tag(job_id: int, variant_number: int, attempt: int) -> str:
+    """Stable across activity retries: lets a provider find a job whose create response was lost."""
+    return f"job{job_id}-v{variant_number}-a{attempt}"
+
+
+class SynthesisActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @activity.defn(name=names.GENERATE_VARIANT)
+    async def generate_variant(self, request: GenerateVariantInput) -> VariantResult:
+        existing = await self._variant_row(request.job_id, request.variant_number)
+        if existing is not None and existing.status == VariantStatus.ready and existing.attempt >= request.attempt:
+            # A retry or a duplicate delivery of work already done: never generate (or pay) twice.
+            return VariantResult(variant_id=existing.id, variant_number=existing.variant_number,
+                                 attempt=existing.attempt)
+        photo, trigger_word = await self._source(request)
+        prompt = compose_prompt(trigger_word, request.prompt.base_prompt, request.variation, request.custom_prompt)
+        details = HeartbeatDetails()
+        async with heartbeating(details), provider_failures():
+            result = await self._deps.provider.generate(
+                SynthesisRequest(
+                    model_ref=request.model_ref, photo=photo, theme=request.prompt.theme, prompt=prompt,
+                    negative_prompt=request.prompt.negative_prompt, style_strength=request.prompt.style_strength,
+                    steps=request.prompt.steps, seed=request.seed, color_scheme=request.prompt.color_scheme,
+                    preview=request.preview, size=PREVIEW_SIZE if request.preview else FULL_SIZE,
+                    tag=variant_tag(request.job_id, request.variant_number, request.attempt),
+                    resume_ref=details.provider_ref),
+                on_started=details.started,
+            )
+        return await self._store(request, prompt, result)
+
+    @activity.defn(name=names.MARK_VARIANT_FAILED)
+    async def mark_variant_failed(self, failure: VariantFailure) -> None:
+        async with session_scope(self._deps.sessions) as session:
+            row = await self._variant_row(failure.job_id, failure.variant_number, session)
+            if row is not None and row.attempt > failure.attempt:
+                return
+            row = row or GeneratedCalendarVariant(
+                user_id=failure.user_id, job_id=failure.job_id, template_id=failure.template_id,
+                source_photo_id=failure.source_photo_id, variant_number=failure.variant_number)
+            row.attempt, row.status, row.error = failure.attempt, VariantStatus.failed, failure.error
+            session.add(row)
+
+    async def _source(self, request: GenerateVariantInput) -> tuple[bytes, str]:
+        async with session_scope(self._deps.sessions) as session:
+            photo = await session.get(UploadedFile, request.source_photo_id)
+            if photo is None or photo.user_id != request.user_id:
+                raise invalid_input(f"photo {request.source_photo_id} not found")
+            model = (await session.exec(select(FluxModel).where(FluxModel.version_ref == request.model_ref))).first()
+        trigger_word = model.trigger_word if model else ""
+        return (await self._deps.storage.get(photo.storage_key)).data, trigger_word
+
+    async def _store(self, request: GenerateVariantInput, prompt: str, result: SynthesisResult) -> VariantResult:
+        storage = self._deps.storage
+        key = variant_key(request.user_id, request.job_id, request.variant_number, request.attempt)
+        thumb_key = thumbnail_key(key)
+        await storage.put(key, result.image, result.content_type)
+        await storage.put(thumb_key, make_thumbnail(result.image), "image/jpeg")
+        width, height = image_size(result.image)
+
+        async with session_scope(self._deps.sessions) as session:
+            file = await upsert_file(session, user_id=request.user_id, kind=FileKind.variant, storage_key=key,
+                                     thumbnail_key=thumb_key, content_type=result.content_type, data=result.image,
+                                     width=width, height=height)
+            row = await self._variant_row(request.job_id, request.variant_number, session)
+            replaced_file_id = row.generated_file_id if row is not None else None
+            row = row or GeneratedCalendarVariant(
+                user_id=request.user_id, job_id=request.job_id, template_id=request.template_id,
+                source_photo_id=request.source_photo_id, variant_number=request.variant_number)
+            row.generated_file_id, row.attempt, row.status, row.error = file.id, request.attempt, "ready", None
+            row.prompt, row.seed, row.provider_ref, row.cost_usd = prompt, request.seed, result.provider_ref, \
+                result.cost_usd
+            row.source_photo_id = request.source_photo_id
+            session.add(row)
+            job = await session.get(Job, request.job_id)
+            if job is not None:
+                job.cost_usd += result.cost_usd
+                session.add(job)
+            await session.flush()
+            variant = VariantResult(variant_id=row.id, variant_number=row.variant_number, attempt=row.attempt)
+
+        if replaced_file_id is not None and replaced_file_id != file.id:
+            await self._delete_file(replaced_file_id)
+        return variant
+
+    async def _delete_file(self, file_id: int) -> None:
+        """Drop the image a regeneration replaced: object first, then its row (a retry finishes either)."""
+        async with session_scope(self._deps.sessions) as session:
+            old = await session.get(UploadedFile, file_id)
+            if old is None:
+                return
+            for key in object_keys(old):
+                await self._deps.storage.delete(key)
+            await session.delete(old)
+
+    async def _variant_row(self, job_id: int, variant_number: int, session=None):  # noqa: ANN001, ANN202
+        query = select(GeneratedCalendarVariant).where(GeneratedCalendarVariant.job_id == job_id,
+                                                       GeneratedCalendarVariant.variant_number == variant_number)
+        if session is not None:
+            return (await session.exec(query)).first()
+        async with session_scope(self._deps.sessions) as own_session:
+            return (await own_session.exec(query)).first()

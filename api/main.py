@@ -1,0 +1,52 @@
+"""The HTTP API: app factory and lifespan (engine, storage, one Temporal client)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.routers import auth, calendars, generations, media, photos, templates
+from api.temporal import TemporalConnection
+from db.session import make_engine, make_session_factory
+from settings import Settings, get_settings
+from storage import Storage, make_storage
+
+
+def create_app(settings: Settings | None = None, *, storage: Storage | None = None,
+               temporal: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.sessions = make_session_factory(engine)
+        app.state.storage = storage or make_storage(settings)
+        await app.state.storage.start()
+        app.state.temporal = TemporalConnection(settings, temporal)
+        warm_up = asyncio.create_task(app.state.temporal.get())  # never blocks start-up
+        yield
+        warm_up.cancel()
+        await engine.dispose()
+
+    app = FastAPI(title="Calendary", version="0.1.0", lifespan=lifespan,
+                  description="AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.")
+
+    @app.exception_handler(RPCError)
+    async def temporal_unavailable(_: Request, err: RPCError) -> JSONResponse:
+        return JSONResponse({"detail": f"the workflow service did not answer: {err.message}"},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for module in (auth, photos, templates, generations, calendars, media):
+        app.include_router(module.router)
+    return app

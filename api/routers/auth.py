@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
+
+from api.deps import SessionDep, SettingsDep
+from api.schemas import Credentials, TokenOut, UserOut
+from api.security import hash_password, issue_token, verify_password
+from db.models import User
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def _token_for(user: User, settings) -> TokenOut:  # noqa: ANN001
+    assert user.id is not None
+    return TokenOut(access_token=issue_token(user.id, settings), user=UserOut(id=user.id, email=user.email))
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+async def register(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    email = body.email.lower()
+    if (await session.exec(select(User).where(func.lower(User.email) == email))).first():
+        raise HTTPException(status.HTTP_409_CONFLICT, f"an account for {email} already exists")
+    user = User(email=email, password_hash=hash_password(body.password))
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"an account for {email} already exists") from None
+    return _token_for(user, settings)
+
+
+@router.post("/login")
+async def login(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    user = (await session.exec(select(User).where(User.email == body.email.lower()))).first()
+    if user is None or not verify_password(user.password_hash, body.password):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
+    return _token_for(user, settings)

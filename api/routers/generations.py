@@ -1,0 +1,206 @@
+"""Calendar generation (seed §4, §7): start the workflow, follow it, choose 12 variants, regenerate, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlmodel import col, select
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes
+from temporalio.service import RPCError
+
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep, TemporalDep
+from api.schemas import (
+    CalendarGenerationStatusDto,
+    CalendarVariantDto,
+    GenerateCalendarRequest,
+    GenerationStarted,
+    RegenerateVariantRequest,
+    SelectCalendarVariantsRequest,
+    UserCalendarDto,
+)
+from api.views import calendar_dto, status_dto, variant_dtos
+from db.models import (
+    TERMINAL_JOB_STATUSES,
+    FileKind,
+    GeneratedCalendarVariant,
+    Job,
+    JobStatus,
+    Template,
+    UploadedFile,
+    UserCalendar,
+    VariantStatus,
+)
+from settings import Settings
+from workflows import search_attributes as sa
+from workflows.models import (
+    WORKFLOW_NAME,
+    GenerationInput,
+    GenerationStatus,
+    RegenerateRequest,
+    Selection,
+    selection_problem,
+    workflow_id_for,
+)
+
+router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
+
+
+async def owned_job(session: SessionDep, user_id: int, job_id: int) -> Job:
+    job = await session.get(Job, job_id)
+    if job is None or job.user_id != user_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"generation {job_id} not found")
+    return job
+
+
+def _handle(temporal: Client, job: Job) -> WorkflowHandle:
+    assert job.workflow_id is not None
+    return temporal.get_workflow_handle(job.workflow_id)
+
+
+def _status_url(job_id: int) -> str:
+    return f"/api/calendars/generate/{job_id}/status"
+
+
+def _require_stage(job: Job, wanted: JobStatus, action: str) -> None:
+    if job.status == wanted:
+        return
+    if job.status == JobStatus.completed:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is already completed")
+    raise HTTPException(status.HTTP_409_CONFLICT,
+                        f"generation {job.id} is {job.status}; {action} only when it is {wanted}")
+
+
+async def _validate_request(body: GenerateCalendarRequest, user_id: int, session: SessionDep,
+                            settings: Settings) -> Template:
+    template = await session.get(Template, body.template_id)
+    if template is None or not template.is_active:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"template {body.template_id} does not exist")
+    if not body.photo_ids:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "choose at least one photo")
+    if len(body.photo_ids) > settings.max_photos_per_generation:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"at most {settings.max_photos_per_generation} photos, got {len(body.photo_ids)}")
+    duplicates = sorted({p for p in body.photo_ids if body.photo_ids.count(p) > 1})
+    if duplicates:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"photos {duplicates} are listed more than once")
+    owned = set((await session.exec(select(UploadedFile.id).where(
+        col(UploadedFile.id).in_(body.photo_ids), UploadedFile.user_id == user_id,
+        UploadedFile.kind == FileKind.photo))).all())
+    missing = [p for p in body.photo_ids if p not in owned]
+    if missing:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"photos {missing} not found")
+    return template
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED)
+async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
+                           temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
+    template = await _validate_request(body, user.id, session, settings)
+    job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
+              variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
+              year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
+    session.add(job)
+    await session.flush()
+    job.workflow_id = workflow_id_for(job.id)
+    await session.commit()
+    workflow_input = GenerationInput(
+        job_id=job.id, user_id=user.id, template_id=template.id, photo_ids=body.photo_ids,
+        variant_count=job.variant_count, max_parallel=settings.max_parallel,
+        selection_timeout=settings.selection_timeout, max_regenerations=settings.max_regenerations,
+        preview=body.preview, year=job.year, locale=body.locale)
+    try:
+        await temporal.start_workflow(
+            WORKFLOW_NAME, workflow_input, id=job.workflow_id, task_queue=settings.task_queue,
+            search_attributes=TypedSearchAttributes([
+                sa.CALENDAR_STATUS.value_set(JobStatus.pending), sa.CALENDAR_USER_ID.value_set(user.id),
+                sa.CALENDAR_THEME.value_set(template.theme), sa.CALENDAR_PROGRESS.value_set(0)]))
+    except RPCError as err:
+        # No workflow, no job: the row must not promise work that will never happen.
+        await session.delete(job)
+        await session.commit()
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"could not start the generation, please try again: {err.message}") from None
+    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
+                             status_url=_status_url(job.id))
+
+
+@router.get("")
+async def list_generations(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                           settings: SettingsDep) -> list[CalendarGenerationStatusDto]:
+    jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
+    return [await status_dto(session, job, storage, settings, with_variants=False) for job in jobs]
+
+
+@router.get("/{job_id}/status")
+async def generation_status(job_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                            settings: SettingsDep) -> CalendarGenerationStatusDto:
+    """Answers from the database, so it works while the worker (or Temporal) is down."""
+    return await status_dto(session, await owned_job(session, user.id, job_id), storage, settings)
+
+
+@router.get("/{job_id}/variants")
+async def generation_variants(job_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                              settings: SettingsDep) -> list[CalendarVariantDto]:
+    job = await owned_job(session, user.id, job_id)
+    return await variant_dtos(session, job.id, storage, settings)
+
+
+@router.post("/{job_id}/select", responses={202: {"model": GenerationStarted}})
+async def select_variants(job_id: int, body: SelectCalendarVariantsRequest, request: Request, response: Response,
+                          user: CurrentUserDep, session: SessionDep, temporal: TemporalDep, storage: StorageDep,
+                          settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
+    job = await owned_job(session, user.id, job_id)
+    _require_stage(job, JobStatus.ready_for_selection, "variants can be selected")
+    problem = selection_problem(body.selections)
+    if problem:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, problem)
+    ready = set((await session.exec(select(GeneratedCalendarVariant.id).where(
+        GeneratedCalendarVariant.job_id == job.id, GeneratedCalendarVariant.status == VariantStatus.ready))).all())
+    foreign = [s.variant_id for s in body.selections if s.variant_id not in ready]
+    if foreign:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"variants {foreign} are not ready variants of this job")
+
+    handle = _handle(temporal, job)
+    await handle.signal("select", Selection(selections=body.selections))
+    try:
+        await asyncio.wait_for(handle.result(), timeout=settings.select_wait_seconds)
+    except Exception:  # noqa: BLE001 — slow, failed or unreachable: the status URL tells the rest
+        response.status_code = status.HTTP_202_ACCEPTED
+        return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=JobStatus.finalizing,
+                                 status_url=_status_url(job.id))
+    async with request.app.state.sessions() as fresh:
+        calendar = (await fresh.exec(select(UserCalendar).where(UserCalendar.job_id == job.id))).one()
+        return await calendar_dto(fresh, calendar, storage, settings)
+
+
+@router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED)
+async def regenerate_variant(job_id: int, variant_id: int, body: RegenerateVariantRequest, user: CurrentUserDep,
+                             session: SessionDep, temporal: TemporalDep) -> GenerationStarted:
+    job = await owned_job(session, user.id, job_id)
+    variant = await session.get(GeneratedCalendarVariant, variant_id)
+    if variant is None or variant.job_id != job.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job_id}")
+    _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
+    if variant.status != VariantStatus.ready:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"variant {variant_id} is {variant.status}, not ready")
+    handle = _handle(temporal, job)
+    current: GenerationStatus = await handle.query("status", result_type=GenerationStatus)
+    if current.regenerations_left <= 0:
+        raise HTTPException(status.HTTP_409_CONFLICT, "no regenerations left for this generation")
+    await handle.signal("regenerate", RegenerateRequest(variant_id=variant_id, custom_prompt=body.custom_prompt))
+    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
+                             status_url=_status_url(job.id))
+
+
+@router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
+async def cancel_generation(job_id: int, user: CurrentUserDep, session: SessionDep,
+                            temporal: TemporalDep) -> GenerationStarted:
+    job = await owned_job(session, user.id, job_id)
+    if job.status in TERMINAL_JOB_STATUSES:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job_id} is already {job.status}")
+    await _handle(temporal, job).cancel()
+    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
+                             status_url=_status_url(job.id))

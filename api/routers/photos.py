@@ -1,0 +1,147 @@
+"""Photo upload: normalized (upright, metadata stripped, sRGB JPEG), thumbnailed, checked — or rejected whole."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi.responses import RedirectResponse
+from sqlmodel import col, select
+
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep
+from api.media import media_url
+from api.schemas import PhotoOut
+from db.files import object_keys, upsert_file
+from db.models import TERMINAL_JOB_STATUSES, FileKind, GeneratedCalendarVariant, Job, UploadedFile
+from imaging.checks import check_photo
+from imaging.photos import NormalizedPhoto, PhotoRejected, normalize_photo
+from settings import Settings
+from storage import Storage
+from storage.keys import photo_key, thumbnail_key
+
+router = APIRouter(prefix="/api/photos", tags=["photos"])
+
+_READ_CHUNK = 1024 * 1024
+_STATUS_FOR_REJECTION = {
+    "not_an_image": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    "too_large_pixels": status.HTTP_413_CONTENT_TOO_LARGE,
+    "truncated": status.HTTP_400_BAD_REQUEST,
+    "too_small": status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+
+
+async def photo_out(photo: UploadedFile, storage: Storage, settings: Settings) -> PhotoOut:
+    assert photo.id is not None
+    return PhotoOut(id=photo.id, url=await media_url(storage, settings, photo.storage_key),
+                    thumbnail_url=await media_url(storage, settings, photo.thumbnail_key or photo.storage_key),
+                    width=photo.width, height=photo.height, size=photo.size, original_name=photo.original_name,
+                    checks=photo.checks, created_at=photo.created_at)
+
+
+async def owned_photo(session: SessionDep, user_id: int, photo_id: int) -> UploadedFile:
+    photo = await session.get(UploadedFile, photo_id)
+    if photo is None or photo.user_id != user_id or photo.kind != FileKind.photo:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"photo {photo_id} not found")
+    return photo
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    """Read in chunks and stop one byte past the limit: an oversized file never lands in memory whole."""
+    data = bytearray()
+    while chunk := await upload.read(_READ_CHUNK):
+        data += chunk
+        if len(data) > limit:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                f"{upload.filename or 'photo'} is larger than the {limit // (1024 * 1024)} MB limit")
+    return bytes(data)
+
+
+async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPhoto, dict]:
+    data = await _read_limited(upload, settings.max_upload_bytes)
+    name = upload.filename or "photo"
+    if not data:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{name} is empty")
+    try:
+        photo = await asyncio.to_thread(normalize_photo, data, max_pixels=settings.max_image_pixels,
+                                        min_short_side=settings.min_short_side)
+    except PhotoRejected as err:
+        raise HTTPException(_STATUS_FOR_REJECTION.get(err.code, 400), f"{name}: {err.message}") from None
+    checks = await asyncio.to_thread(check_photo, photo.image)
+    return photo, checks.model_dump()
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
+                        user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                        settings: SettingsDep) -> list[PhotoOut]:
+    if len(files) > settings.max_photos_per_generation:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}")
+    # Every file is checked before anything is stored: one bad file rejects the upload and stores nothing.
+    prepared = [(upload.filename, *await _prepare(upload, settings)) for upload in files]
+    written: list[str] = []
+    try:
+        rows = []
+        for name, photo, checks in prepared:
+            key = photo_key(user.id, uuid.uuid4().hex)
+            thumb = thumbnail_key(key)
+            await storage.put(key, photo.image, photo.content_type)
+            written.append(key)
+            await storage.put(thumb, photo.thumbnail, "image/jpeg")
+            written.append(thumb)
+            rows.append(await upsert_file(session, user_id=user.id, kind=FileKind.photo, storage_key=key,
+                                          thumbnail_key=thumb, content_type=photo.content_type, data=photo.image,
+                                          width=photo.width, height=photo.height, original_name=name,
+                                          checks=checks, sha256=photo.sha256))
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        for key in written:
+            await storage.delete(key)
+        raise
+    return [await photo_out(row, storage, settings) for row in rows]
+
+
+@router.get("")
+async def list_photos(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                      settings: SettingsDep) -> list[PhotoOut]:
+    photos = (await session.exec(select(UploadedFile).where(
+        UploadedFile.user_id == user.id, UploadedFile.kind == FileKind.photo).order_by(UploadedFile.id))).all()
+    return [await photo_out(p, storage, settings) for p in photos]
+
+
+@router.get("/{photo_id}")
+async def get_photo(photo_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                    settings: SettingsDep) -> PhotoOut:
+    return await photo_out(await owned_photo(session, user.id, photo_id), storage, settings)
+
+
+@router.get("/{photo_id}/image", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+async def get_photo_image(photo_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                          settings: SettingsDep, thumbnail: bool = False) -> RedirectResponse:
+    """Redirects to a short-lived signed URL of the image (or its thumbnail)."""
+    photo = await owned_photo(session, user.id, photo_id)
+    key = photo.thumbnail_key if thumbnail and photo.thumbnail_key else photo.storage_key
+    return RedirectResponse(await media_url(storage, settings, key), status.HTTP_307_TEMPORARY_REDIRECT)
+
+
+@router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_photo(photo_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> None:
+    photo = await owned_photo(session, user.id, photo_id)
+    used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
+        GeneratedCalendarVariant.source_photo_id == photo_id))).first()
+    if used_by is None:
+        running = (await session.exec(select(Job).where(
+            Job.user_id == user.id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).all()
+        used_by = next((job.id for job in running if photo_id in job.photo_ids), None)
+    if used_by is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"photo {photo_id} is used by generation {used_by}; delete or finish that first")
+    keys = object_keys(photo)
+    await session.delete(photo)
+    await session.commit()
+    for key in keys:
+        await storage.delete(key)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from sqlmodel import select
+
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep
+from api.media import media_url
+from api.schemas import TemplateOut
+from db.models import Template
+from settings import Settings
+from storage import Storage
+
+router = APIRouter(prefix="/api/templates", tags=["templates"])
+
+
+async def template_out(template: Template, storage: Storage, settings: Settings) -> TemplateOut:
+    assert template.id is not None
+    data = template.template_data
+    preview = await media_url(storage, settings, template.preview_key) if template.preview_key else ""
+    return TemplateOut(id=template.id, name=template.name, theme=template.theme, description=template.description,
+                       category=template.category, price=template.price_uah, color_scheme=data["colorScheme"],
+                       preview_url=preview)
+
+
+@router.get("")
+async def list_templates(_: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                         settings: SettingsDep) -> list[TemplateOut]:
+    templates = (await session.exec(select(Template).where(Template.is_active == True)  # noqa: E712
+                                    .order_by(Template.sort_order, Template.id))).all()
+    return [await template_out(t, storage, settings) for t in templates]
+
+
+@router.get("/{template_id}")
+async def get_template(template_id: int, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                       settings: SettingsDep) -> TemplateOut:
+    template = await session.get(Template, template_id)
+    if template is None or not template.is_active:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"template {template_id} not found")
+    return await template_out(template, storage, settings)

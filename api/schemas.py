@@ -1,0 +1,126 @@
+"""Request and response bodies of the HTTP API (the DTOs of seed §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, EmailStr, Field
+
+from workflows.models import MonthSelection
+
+
+class Credentials(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=128)
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    user: UserOut
+
+
+class PhotoOut(BaseModel):
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    size: int
+    original_name: str | None
+    checks: dict | None
+    created_at: datetime
+
+
+class TemplateOut(BaseModel):
+    id: int
+    name: str
+    theme: str
+    description: str
+    category: str
+    price: int
+    currency: Literal["UAH"] = "UAH"
+    color_scheme: list[str]
+    preview_url: str
+
+
+class GenerateCalendarRequest(BaseModel):
+    template_id: int
+    photo_ids: list[int]
+    preview: bool = False
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    locale: Literal["uk", "en"] = "uk"
+
+
+class GenerationStarted(BaseModel):
+    job_id: int
+    workflow_id: str
+    status: str
+    status_url: str
+
+
+class CalendarVariantDto(BaseModel):
+    id: int
+    variant_number: int
+    image_url: str
+    thumbnail_url: str
+    source_photo_id: int
+    is_selected: bool
+    month_number: int | None
+    status: str
+    score: float | None = None
+
+
+class CalendarGenerationStatusDto(BaseModel):
+    job_id: int
+    status: str
+    progress: int
+    current_step: str | None
+    generated_variants_count: int
+    variant_count: int
+    variants: list[CalendarVariantDto]
+    generated_calendar_id: int | None
+    template_id: int
+    preview: bool
+    created_at: datetime
+    completed_at: datetime | None
+    expires_at: datetime | None
+    error: str | None
+    cost_usd: float
+
+
+class SelectCalendarVariantsRequest(BaseModel):
+    selections: list[MonthSelection]
+
+
+class RegenerateVariantRequest(BaseModel):
+    custom_prompt: str | None = Field(default=None, min_length=3, max_length=500)
+
+
+class CalendarMonthDto(BaseModel):
+    month: int
+    variant_id: int | None
+    image_url: str
+    thumbnail_url: str
+
+
+class UserCalendarDto(BaseModel):
+    id: int
+    title: str
+    year: int
+    locale: str
+    template_id: int
+    job_id: int | None
+    months: list[CalendarMonthDto]
+    options: dict
+    pdf_url: str | None
+    page_urls: list[str]
+    render_report: list | None
+    created_at: datetime
+    updated_at: datetime

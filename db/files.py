@@ -1,0 +1,33 @@
+"""Rows for stored objects, written idempotently: one row per storage key, whatever retries happen."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import UploadedFile
+
+
+async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage_key: str, thumbnail_key: str | None,
+                      content_type: str, data: bytes, width: int, height: int,
+                      original_name: str | None = None, checks: dict | None = None,
+                      sha256: str | None = None) -> UploadedFile:
+    row = (await session.exec(select(UploadedFile).where(UploadedFile.storage_key == storage_key))).first()
+    row = row or UploadedFile(user_id=user_id, kind=kind, storage_key=storage_key, content_type=content_type,
+                              size=0, width=0, height=0, sha256="")
+    row.thumbnail_key = thumbnail_key
+    row.content_type = content_type
+    row.size = len(data)
+    row.width, row.height = width, height
+    row.sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    row.original_name = original_name
+    row.checks = checks
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def object_keys(file: UploadedFile) -> list[str]:
+    return [key for key in (file.storage_key, file.thumbnail_key) if key]

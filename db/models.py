@@ -1,0 +1,207 @@
+"""The tables (SQLModel). Every row a customer can reach carries `user_id`, and every query is scoped by it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json_column(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+class FileKind(StrEnum):
+    photo = "photo"
+    variant = "variant"
+    thumbnail = "thumbnail"
+    calendar = "calendar"
+    page = "page"
+
+
+class JobStatus(StrEnum):
+    pending = "pending"
+    training = "training"
+    generating = "generating"
+    ready_for_selection = "ready_for_selection"
+    finalizing = "finalizing"
+    completed = "completed"
+    failed = "failed"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+TERMINAL_JOB_STATUSES = frozenset({JobStatus.completed, JobStatus.failed, JobStatus.expired, JobStatus.cancelled})
+
+
+class VariantStatus(StrEnum):
+    generating = "generating"
+    ready = "ready"
+    failed = "failed"
+
+
+class ModelStatus(StrEnum):
+    training = "training"
+    ready = "ready"
+    failed = "failed"
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UploadedFile(SQLModel, table=True):
+    __tablename__ = "uploaded_file"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=16, index=True)
+    storage_key: str = Field(max_length=512, unique=True)
+    thumbnail_key: str | None = Field(default=None, max_length=512)
+    content_type: str = Field(max_length=64)
+    size: int
+    width: int
+    height: int
+    sha256: str = Field(max_length=64, index=True)
+    original_name: str | None = Field(default=None, max_length=255)
+    checks: dict | None = _json_column(nullable=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PromptTheme(SQLModel, table=True):
+    __tablename__ = "prompt_theme"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    base_prompt: str
+    negative_prompt: str
+    style_strength: float
+
+
+class FluxModel(SQLModel, table=True):
+    """A model trained on one user's photo set; the same set + base model is trained once and reused."""
+
+    __tablename__ = "flux_model"
+    __table_args__ = (sa.UniqueConstraint("user_id", "photo_set_hash", "provider", "base_model"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    provider: str = Field(max_length=32)
+    base_model: str = Field(max_length=255)
+    photo_set_hash: str = Field(max_length=64)
+    trigger_word: str = Field(default="TOK", max_length=32)
+    status: str = Field(default=ModelStatus.training, max_length=16)
+    version_ref: str | None = Field(default=None, max_length=255)
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Template(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    theme: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=100)
+    description: str = ""
+    category: str = Field(max_length=32)
+    preview_key: str | None = Field(default=None, max_length=512)
+    price_uah: int = Field(ge=0)
+    sort_order: int = 0
+    is_active: bool = Field(default=True, index=True)
+    template_data: dict = Field(sa_column=Column(JSON, nullable=False))
+    flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
+    prompt_theme_id: int | None = Field(default=None, foreign_key="prompt_theme.id")
+
+
+class Training(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    flux_model_id: int = Field(foreign_key="flux_model.id", index=True)
+    provider_ref: str | None = Field(default=None, max_length=128)
+    status: str = Field(default=ModelStatus.training, max_length=16)
+    cost_usd: float = 0.0
+    error: str | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class Job(SQLModel, table=True):
+    """One calendar generation: the database mirror of a CalendarGenerationWorkflow run."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    template_id: int = Field(foreign_key="template.id")
+    workflow_id: str | None = Field(default=None, max_length=128, unique=True)
+    status: str = Field(default=JobStatus.pending, max_length=32, index=True)
+    progress: int = 0
+    current_step: str | None = Field(default=None, max_length=200)
+    photo_ids: list = Field(sa_column=Column(JSON, nullable=False))
+    variant_count: int
+    preview: bool = False
+    year: int
+    locale: str = Field(default="uk", max_length=8)
+    flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
+    calendar_id: int | None = None
+    cost_usd: float = 0.0
+    error: str | None = None
+    expires_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+class GeneratedCalendarVariant(SQLModel, table=True):
+    __tablename__ = "generated_calendar_variant"
+    __table_args__ = (sa.UniqueConstraint("job_id", "variant_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    template_id: int = Field(foreign_key="template.id")
+    source_photo_id: int = Field(foreign_key="uploaded_file.id")
+    generated_file_id: int | None = Field(default=None, foreign_key="uploaded_file.id")
+    variant_number: int
+    attempt: int = 0
+    status: str = Field(default=VariantStatus.generating, max_length=16)
+    prompt: str = ""
+    seed: int = 0
+    score: float | None = None
+    cost_usd: float = 0.0
+    provider_ref: str | None = Field(default=None, max_length=128)
+    is_selected: bool = False
+    month_number: int | None = None
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    selected_at: datetime | None = None
+
+
+class UserCalendar(SQLModel, table=True):
+    __tablename__ = "user_calendar"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    job_id: int | None = Field(default=None, foreign_key="job.id", unique=True)
+    template_id: int = Field(foreign_key="template.id")
+    title: str = Field(default="", max_length=80)
+    year: int
+    locale: str = Field(default="uk", max_length=8)
+    options: dict | None = _json_column(nullable=True)
+    pdf_key: str | None = Field(default=None, max_length=512)
+    page_keys: list | None = _json_column(nullable=True)
+    render_report: list | None = _json_column(nullable=True)
+    rendered_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarMonth(SQLModel, table=True):
+    __tablename__ = "calendar_month"
+    __table_args__ = (sa.UniqueConstraint("calendar_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    calendar_id: int = Field(foreign_key="user_calendar.id", index=True)
+    month: int = Field(ge=1, le=12)
+    variant_id: int | None = Field(default=None, foreign_key="generated_calendar_variant.id")
+    file_id: int = Field(foreign_key="uploaded_file.id")

@@ -1,0 +1,1 @@
+"""Image processing that knows nothing of HTTP, Temporal or the database."""

@@ -1,0 +1,81 @@
+"""The contract every image provider fulfils.
+
+Providers receive and return bytes and plain values; storage, the database and Temporal stay outside.
+`on_started` lets the caller record a provider-side job id (heartbeat, database) *before* waiting, so that a
+retry can pass it back as `resume_ref` and resume the same paid job instead of starting a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class ProviderError(Exception):
+    """A failure a retry may fix (timeouts, 5xx, throttling)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ContentRejected(Exception):
+    """A failure no retry can fix: invalid input, content flagged by the provider."""
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    user_id: int
+    photo_set_hash: str
+    photos: list[bytes]
+    trigger_word: str = "TOK"
+    resume_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model_ref: str
+    provider_ref: str | None = None
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    model_ref: str
+    photo: bytes
+    theme: str
+    prompt: str
+    negative_prompt: str
+    style_strength: float
+    steps: int
+    seed: int
+    color_scheme: list[str] = field(default_factory=list)
+    preview: bool = False
+    size: int = 1024
+    tag: str = ""  # a stable per-variant tag: lets a provider find a job whose create response was lost
+    resume_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    image: bytes
+    content_type: str = "image/jpeg"
+    provider_ref: str | None = None
+    cost_usd: float = 0.0
+
+
+StartedCallback = Callable[[str], None]
+
+
+class ImageProvider(Protocol):
+    name: str
+    base_model: str  # what a trained model is derived from: models trained from different bases are not reused
+
+    async def train(
+        self, request: TrainingRequest, on_started: StartedCallback | None = None
+    ) -> TrainingResult: ...
+
+    async def generate(
+        self, request: SynthesisRequest, on_started: StartedCallback | None = None
+    ) -> SynthesisResult: ...

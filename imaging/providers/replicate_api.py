@@ -1,0 +1,246 @@
+"""The thin layer between ReplicateProvider and the `replicate` 1.0.x client.
+
+- Reads (get, list) return the raw JSON as a `JobSnapshot` instead of the client's pydantic models: those
+  reject statuses they don't know (the API has sent "aborted") and drop fields we need (`webhook`, which
+  carries our tag). They still go through the client's own HTTP session: same auth, base URL and retries.
+- Writes use the client's typed methods.
+- Every client or transport failure leaves this layer as ProviderError or ContentRejected.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import replicate
+from replicate.exceptions import ReplicateError
+
+from imaging.providers.base import ContentRejected, ProviderError
+
+try:  # the client builds its models on pydantic's v1 API, as this import shows
+    from pydantic import v1 as pydantic_v1
+except ImportError:  # pragma: no cover - pydantic 1 installed
+    import pydantic as pydantic_v1  # type: ignore[no-redef]
+
+log = logging.getLogger(__name__)
+
+JobKind = Literal["prediction", "training"]
+RUNNING_STATUSES = frozenset({"starting", "processing"})
+TAG_QUERY_PARAM = "tag"
+# Failures that a retry with the same input cannot fix. Replicate reports them as prose, so match phrases.
+_REJECTION_PHRASES = ("nsfw content detected", "no images found", "not a zip file", "cannot identify image")
+_THROTTLE_DETAIL = re.compile(r"resets in ~?(\d+(?:\.\d+)?)\s*s")
+_PREDICTION_CREATE_PATH = re.compile(r"/v1/(predictions|models/[^/]+/[^/]+/predictions)$")
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A prediction or training as the API last showed it, whatever its status."""
+
+    id: str
+    status: str
+    input: dict[str, Any] = field(default_factory=dict)
+    output: Any = None
+    error: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None
+    version: str | None = None
+    created_at: datetime | None = None
+    data_removed: bool = False
+    # None when the object carries no webhook (none was given, or a listing omitted the field).
+    webhook: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobSnapshot:
+        version = data.get("version")
+        return cls(
+            id=str(data["id"]),
+            status=str(data.get("status") or "unknown"),
+            input=data.get("input") or {},
+            output=data.get("output"),
+            error=data.get("error"),
+            metrics=data.get("metrics") or {},
+            model=data.get("model"),
+            version=version if isinstance(version, str) else (version or {}).get("id"),
+            created_at=_parse_time(data.get("created_at")),
+            data_removed=bool(data.get("data_removed")),
+            webhook=data.get("webhook"),
+        )
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def is_content_rejection(self) -> bool:
+        error = (self.error or "").lower()
+        return self.status == "failed" and any(phrase in error for phrase in _REJECTION_PHRASES)
+
+    @property
+    def is_reusable(self) -> bool:
+        """Running, or succeeded with its output still downloadable: worth adopting instead of paying again."""
+        return self.is_running or (self.status == "succeeded" and not self.data_removed)
+
+    @property
+    def tag(self) -> str | None:
+        return tag_of(self.webhook)
+
+    def age_seconds(self, now: float | None = None) -> float:
+        if self.created_at is None:
+            return 0.0
+        return (time.time() if now is None else now) - self.created_at.timestamp()
+
+    @property
+    def predict_seconds(self) -> float:
+        return float(self.metrics.get("predict_time") or 0.0)
+
+
+def with_tag(webhook_url: str, tag: str) -> str:
+    parts = urlsplit(webhook_url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != TAG_QUERY_PARAM]
+    return urlunsplit(parts._replace(query=urlencode([*query, (TAG_QUERY_PARAM, tag)])))
+
+
+def tag_of(webhook_url: str | None) -> str | None:
+    if not webhook_url:
+        return None
+    return dict(parse_qsl(urlsplit(webhook_url).query)).get(TAG_QUERY_PARAM)
+
+
+def build_client(
+    *, api_token: str, base_url: str, request_timeout_seconds: float, cancel_after: str | None,
+    transport: httpx.AsyncBaseTransport,
+) -> replicate.Client:
+    """A client whose async session stamps Cancel-After on prediction creates only (a training must not
+    inherit a prediction's run-time cap) and keeps a 429's Retry-After, which ReplicateError would drop."""
+
+    async def add_cancel_after(request: httpx.Request) -> None:
+        if cancel_after and request.method == "POST" and _PREDICTION_CREATE_PATH.search(request.url.path):
+            request.headers["Cancel-After"] = cancel_after
+
+    async def raise_throttled(response: httpx.Response) -> None:
+        if response.status_code == 429:
+            await response.aread()
+            raise _throttled(response)
+
+    # `transport` and the async hooks serve the async session only; this provider never uses the sync one.
+    return replicate.Client(
+        api_token=api_token,
+        base_url=base_url,
+        timeout=httpx.Timeout(request_timeout_seconds, connect=min(request_timeout_seconds, 10.0)),
+        transport=transport,
+        event_hooks={"request": [add_cancel_after], "response": [raise_throttled]},
+    )
+
+
+def _throttled(response: httpx.Response) -> ProviderError:
+    try:
+        detail = str(response.json().get("detail") or "")
+    except ValueError:
+        detail = ""
+    retry_after = retry_after_seconds(response.headers.get("retry-after"), detail)
+    return ProviderError(f"Replicate throttled {response.request.method} {response.url.path}: {detail}",
+                         retry_after=retry_after)
+
+
+def retry_after_seconds(header: str | None, detail: str = "") -> float | None:
+    """Seconds to wait, from a Retry-After header (seconds or HTTP date) or else the 429 body's prose."""
+    if header:
+        header = header.strip()
+        with suppress(ValueError):
+            return max(0.0, float(header))
+        with suppress(TypeError, ValueError):
+            return max(0.0, email.utils.parsedate_to_datetime(header).timestamp() - time.time())
+    match = _THROTTLE_DETAIL.search(detail)
+    return float(match.group(1)) if match else None
+
+
+@contextmanager
+def translated_errors(action: str, *, rejects_input: bool = False) -> Iterator[None]:
+    """ReplicateError/httpx/pydantic failures -> ProviderError, or ContentRejected for refused input."""
+    try:
+        yield
+    except (ProviderError, ContentRejected):
+        raise
+    except ReplicateError as exc:
+        message = f"{action}: HTTP {exc.status} {exc.title or ''} {exc.detail or ''}".rstrip()
+        if rejects_input and exc.status in (400, 422):
+            raise ContentRejected(message) from exc
+        raise ProviderError(message) from exc
+    except httpx.TimeoutException as exc:
+        raise ProviderError(f"{action}: timed out ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise ProviderError(f"{action}: connection failed ({type(exc).__name__}: {exc})") from exc
+    except pydantic_v1.ValidationError as exc:
+        raise ProviderError(f"{action}: unexpected response shape ({exc})") from exc
+
+
+def create_outcome_unknown(exc: BaseException) -> bool:
+    """True when a create may have happened although we got no usable answer: the job may exist and be billed.
+    A 4xx (429 included) is a definite "not created"."""
+    if isinstance(exc, ReplicateError):
+        return exc.status is None or exc.status >= 500
+    return isinstance(exc, (httpx.TransportError, pydantic_v1.ValidationError))
+
+
+class JobReader:
+    def __init__(self, client: replicate.Client) -> None:
+        self._client = client
+
+    async def get(self, kind: JobKind, job_id: str) -> JobSnapshot | None:
+        """None when the API has no such job (404)."""
+        try:
+            with translated_errors(f"get {kind} {job_id}"):
+                return JobSnapshot.from_json(await self._get_json(f"/v1/{kind}s/{job_id}"))
+        except ProviderError as exc:
+            if isinstance(exc.__cause__, ReplicateError) and exc.__cause__.status == 404:
+                return None
+            raise
+
+    async def find_recent(
+        self, kind: JobKind, matches: Callable[[JobSnapshot], bool], *, max_pages: int
+    ) -> JobSnapshot | None:
+        """The newest reusable job among the most recent `max_pages` pages that `matches` accepts."""
+        path: str | None = f"/v1/{kind}s"
+        with translated_errors(f"list {kind}s"):
+            for _ in range(max_pages):
+                if path is None:
+                    break
+                page = await self._get_json(path)
+                for item in page.get("results") or []:
+                    job = JobSnapshot.from_json(item)
+                    if job.is_reusable and matches(job):
+                        return job
+                path = page.get("next")
+        return None
+
+    async def cancel(self, kind: JobKind, job_id: str) -> None:
+        """Best effort: we are about to raise anyway, and Cancel-After backs this up for predictions."""
+        namespace = self._client.predictions if kind == "prediction" else self._client.trainings
+        try:
+            with translated_errors(f"cancel {kind} {job_id}"):
+                with suppress(pydantic_v1.ValidationError):  # the cancel happened; only the reply is odd
+                    await namespace.async_cancel(job_id)
+        except ProviderError as exc:
+            log.warning("could not cancel %s %s: %s", kind, job_id, exc)
+
+    async def _get_json(self, path: str) -> dict[str, Any]:
+        response = await self._client._async_request("GET", path)  # noqa: SLF001 - see the module docstring
+        return response.json()
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    with suppress(ValueError):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None

@@ -1,0 +1,50 @@
+"""The storage contract. Keys are relative, slash-separated names such as `users/7/photos/12.jpg`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*$")
+
+
+class ObjectNotFound(KeyError):
+    pass
+
+
+def validate_key(key: str) -> str:
+    """Reject keys that could escape the bucket or folder (`..`, absolute paths, empty parts)."""
+    if not _KEY_PATTERN.match(key) or any(part in {".", ".."} for part in key.split("/")):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    data: bytes
+    content_type: str
+
+
+class Storage(Protocol):
+    async def start(self) -> None:
+        """Prepare the backend (create the folder or bucket); safe to call repeatedly."""
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    async def get(self, key: str) -> StoredObject: ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def delete(self, key: str) -> None:
+        """Delete one object; deleting a missing object is not an error (idempotent)."""
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix/`; returns how many were deleted."""
+
+    async def list_keys(self, prefix: str) -> list[str]: ...
+
+    async def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        """A short-lived direct URL, or None when the backend has none (then the API streams the bytes)."""

@@ -1,0 +1,83 @@
+"""Shared fixtures: settings on a temporary SQLite file and folder, a migrated database, the API in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from db.migrate import upgrade
+from settings import Settings
+from tests.fakes.s3 import moto_s3_endpoint  # noqa: F401  (session fixture shared by every test folder)
+
+POSTGRES_ADMIN_DSN = os.environ.get("CALENDARY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'calendary.db'}",
+        "storage_dir": tmp_path / "storage",
+        "temporal_address": "127.0.0.1:1",  # tests that need Temporal pass their own client
+        "jwt_secret": "test-secret-test-secret-test-secret",
+        "select_wait_seconds": 0.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> Settings:
+    """A migrated database (Alembic's env runs its own event loop, hence the thread)."""
+    await asyncio.to_thread(upgrade, settings.database_url)
+    return settings
+
+
+async def _postgres_admin():  # noqa: ANN202
+    import asyncpg
+
+    return await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test; skipped only outside CI when no server answers."""
+    try:
+        admin = await _postgres_admin()
+    except (OSError, asyncio.TimeoutError) as err:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL must run under CI: {err}")
+        pytest.skip(f"PostgreSQL not reachable: {err}")
+    name = f"calendary_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def app_client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    from tests.helpers import running_api
+
+    async with running_api(database) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def sample_jpeg() -> Iterator[bytes]:
+    from tests.helpers import photo_bytes
+
+    yield photo_bytes(1024, 768)

@@ -1,0 +1,51 @@
+"""Test helpers: the API in-process, accounts, and photos made on the fly."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from PIL import Image, ImageDraw
+from temporalio.client import Client
+
+from api.main import create_app
+from settings import Settings
+
+
+@asynccontextmanager
+async def running_api(settings: Settings, temporal: Client | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, temporal=temporal)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://calendary.test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+def photo_bytes(width: int, height: int, *, fmt: str = "JPEG", seed: int = 0) -> bytes:
+    """A photo-like picture (gradient, shapes) so image processing has something real to work on."""
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, height, 4):
+        shade = int(255 * y / height)
+        draw.rectangle([0, y, width, y + 4], fill=((shade + seed * 40) % 256, 120, 255 - shade))
+    draw.ellipse([width // 4, height // 4, width * 3 // 4, height * 3 // 4], fill=(230, 190, 160))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+async def register(client: httpx.AsyncClient, email: str = "olena@example.com",
+                   password: str = "correct horse battery") -> dict[str, str]:
+    response = await client.post("/api/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def upload_photos(client: httpx.AsyncClient, headers: dict[str, str], count: int = 3) -> list[dict]:
+    files = [("files", (f"photo{i}.jpg", photo_bytes(1024, 768, seed=i), "image/jpeg")) for i in range(count)]
+    response = await client.post("/api/photos", files=files, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
