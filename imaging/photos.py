@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from imaging.thumbnails import thumbnail_of
+
 NORMALIZED_CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 92
-THUMBNAIL_LONG_SIDE = 384
-THUMBNAIL_QUALITY = 85
 FLATTEN_BACKGROUND = (255, 255, 255)
 
 # Pillow's format name -> the name we report. Phones write JPEGs with a multi-picture extension, which Pillow
@@ -31,6 +31,9 @@ _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b
 
 # Decoding errors Pillow (and pillow-heif) raise for data that ends early or is corrupt after a valid header.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, RuntimeError)
+
+_DAMAGED_MESSAGE = "the photo file is damaged or incomplete; please upload it again"
+_BOMB_MESSAGE = "the photo has far too many pixels; please upload a smaller photo"
 
 _heif_lock = threading.Lock()
 _heif_registered = False
@@ -80,13 +83,13 @@ def normalize_photo(data: bytes, *, max_pixels: int, min_short_side: int) -> Nor
     rgb = _to_srgb(upright)
     # A fresh info dict: Pillow's JPEG writer copies e.g. the comment from `info`, and EXIF, XMP and ICC must
     # not travel either (GPS coordinates of the customer's home live there).
-    pass
+    rgb.info = {}
     return NormalizedPhoto(
         image=encode_jpeg(rgb, quality=JPEG_QUALITY),
         width=rgb.width,
         height=rgb.height,
         sha256=hashlib.sha256(data).hexdigest(),
-        thumbnail=_thumbnail(rgb),
+        thumbnail=thumbnail_of(rgb),
         source_format=source_format,
     )
 
@@ -103,12 +106,10 @@ def _open_header(data: bytes) -> Image.Image:
     try:
         return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
-        raise _too_large(str(error)) from error
+        raise PhotoRejected("too_large_pixels", _BOMB_MESSAGE) from error
     except (UnidentifiedImageError, *_DECODE_ERRORS) as error:
         if _looks_like_accepted_image(data):
-            raise PhotoRejected(
-                "truncated", "the photo file is damaged or incomplete; please upload it again"
-            ) from error
+            raise PhotoRejected("truncated", _DAMAGED_MESSAGE) from error
         raise PhotoRejected(
             "not_an_image", "the file is not an image; upload a JPEG, PNG, WebP or HEIC photo"
         ) from error
@@ -136,18 +137,17 @@ def _check_dimensions(image: Image.Image, *, max_pixels: int, min_short_side: in
     width, height = image.size
     # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we treat its warning level as a hard limit
     # too, without touching the process-wide warning filters (uploads are normalized in worker threads).
-    pillow_limit = Image.MAX_IMAGE_PIXELS or max_pixels
-    if width * height > min(max_pixels, pillow_limit):
-        raise _too_large(f"photo is {width}×{height} px, more than {min(max_pixels, pillow_limit):,} pixels")
+    limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    if width * height > limit:
+        raise PhotoRejected(
+            "too_large_pixels",
+            f"photo is {width}×{height} px, more than {limit:,} pixels; please upload a smaller photo",
+        )
     if min(width, height) < min_short_side:
         raise PhotoRejected(
             "too_small",
             f"photo is {width}×{height} px; the short side must be at least {min_short_side} px",
         )
-
-
-def _too_large(detail: str) -> PhotoRejected:
-    return PhotoRejected("too_large_pixels", f"{detail}; please upload a smaller photo")
 
 
 def _decode_pixels(image: Image.Image) -> None:
@@ -156,11 +156,9 @@ def _decode_pixels(image: Image.Image) -> None:
     try:
         image.load()
     except Image.DecompressionBombError as error:
-        raise _too_large(str(error)) from error
+        raise PhotoRejected("too_large_pixels", _BOMB_MESSAGE) from error
     except _DECODE_ERRORS as error:
-        raise PhotoRejected(
-            "truncated", "the photo file is damaged or incomplete; please upload it again"
-        ) from error
+        raise PhotoRejected("truncated", _DAMAGED_MESSAGE) from error
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -196,12 +194,6 @@ def _convert_profile_to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Im
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         # A broken embedded profile is common in the wild; the pixels are still usable as if sRGB.
         return None
-
-
-def _thumbnail(image: Image.Image) -> bytes:
-    thumbnail = image.copy()
-    thumbnail.thumbnail((THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE), Image.Resampling.LANCZOS)
-    return encode_jpeg(thumbnail, quality=THUMBNAIL_QUALITY)
 
 
 __all__ = [

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from imaging.checks import FaceBox, find_faces
+from imaging.checks import FaceBox, find_faces, resize_long_side
 from imaging.photos import PhotoRejected, register_heif
 
 DEFAULT_LONG_SIDE = 1024
@@ -134,7 +134,8 @@ def stylize(
     styled = _apply_look(original, look, scheme, rng)
     page = cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
     quality = PREVIEW_JPEG_QUALITY if preview else JPEG_QUALITY
-    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(page, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    bgr = cv2.cvtColor(page, cv2.COLOR_RGB2BGR)
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("OpenCV failed to encode the stylized page")
     return encoded.tobytes()
@@ -198,6 +199,7 @@ def _head_and_shoulders(face: FaceBox) -> tuple[tuple[float, float], tuple[float
 
 def _seeded_offset(rng: np.random.Generator, keep: tuple[float, float], window: int, total: int) -> int:
     """A start for a `window`-long span of `total` that covers `keep` whenever it fits."""
+    keep = (max(0.0, keep[0]), min(float(total), keep[1]))  # the margins may reach past the photo's edge
     lowest = max(0.0, keep[1] - window)
     highest = min(keep[0], total - window)
     if lowest > highest:  # the region is wider than the window: centre on it
@@ -211,6 +213,7 @@ def _apply_look(original: np.ndarray, look: Look, scheme: np.ndarray, rng: np.ra
     saturation = look.saturation * rng.uniform(0.9, 1.1)
     tint = look.tint * rng.uniform(0.75, 1.25)
     vignette = look.vignette * rng.uniform(0.8, 1.2)
+    # Usually the scheme runs dark to light (shadows get its darkest colour); now and then it is shuffled.
     scheme_order = rng.permutation(len(scheme)) if rng.random() < 0.3 else np.argsort(scheme @ _LUMA)
 
     filtered = _filtered(original, look)
@@ -236,21 +239,20 @@ def _filtered(original: np.ndarray, look: Look) -> np.ndarray:
     apply_filter = _FILTERS[look.filter]
     if apply_filter is None:
         return original
-    height, width = original.shape[:2]
-    scale = min(1.0, FILTER_LONG_SIDE / max(height, width))
-    if scale == 1.0:
+    small = resize_long_side(original, FILTER_LONG_SIDE, only_shrink=True)
+    if small.shape == original.shape:
         return apply_filter(original)
-    small = cv2.resize(original, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    height, width = original.shape[:2]
     upscaled_filtered = cv2.resize(apply_filter(small), (width, height), interpolation=cv2.INTER_CUBIC)
     if not look.detail_keep:
         return upscaled_filtered
     upscaled_small = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
     detail = original.astype(np.int16) - upscaled_small
-    return np.clip(upscaled_filtered + look.detail_keep * detail, 0, 255).astype(np.uint8)
+    return np.clip(upscaled_filtered + np.float32(look.detail_keep) * detail, 0, 255).astype(np.uint8)
 
 
 def _in_bgr(opencv_filter: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-    # OpenCV's photo filters work in Lab internally and assume BGR channel order.
+    # OpenCV's photo filters assume BGR channel order (detailEnhance, for one, works in Lab internally).
     def run(rgb: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(opencv_filter(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), cv2.COLOR_BGR2RGB)
 
@@ -320,8 +322,7 @@ def _gradient_map_tint(image: np.ndarray, stops: np.ndarray, amount: float) -> n
 def _glow(image: np.ndarray, amount: float, color: np.ndarray) -> np.ndarray:
     """Screen-blend a heavily blurred, coloured copy of the highlights: the haze of a backlit photo."""
     height, width = image.shape[:2]
-    scale = GLOW_LONG_SIDE / max(height, width)
-    small = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    small = resize_long_side(image, GLOW_LONG_SIDE, only_shrink=False)
     highlights = np.clip((small - 0.5) * 2, 0, 1)
     blurred = cv2.GaussianBlur(highlights, (0, 0), sigmaX=GLOW_LONG_SIDE / 32)
     bloom = cv2.resize(blurred, (width, height), interpolation=cv2.INTER_LINEAR) * (color * np.float32(amount))

@@ -20,6 +20,7 @@ from imaging.stylize import stylize
 
 class LocalProvider:
     name = "local"
+    base_model = "opencv-stylizer-v1"
 
     async def train(
         self, request: TrainingRequest, on_started: StartedCallback | None = None

@@ -9,15 +9,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -32,6 +33,7 @@ except ImportError:  # pragma: no cover - pydantic 1 installed
     import pydantic as pydantic_v1  # type: ignore[no-redef]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JobKind = Literal["prediction", "training"]
 RUNNING_STATUSES = frozenset({"starting", "processing"})
@@ -176,7 +178,7 @@ def translated_errors(action: str, *, rejects_input: bool = False) -> Iterator[N
         if rejects_input and exc.status in (400, 422):
             raise ContentRejected(message) from exc
         raise ProviderError(message) from exc
-    except httpx.TimeoutException as exc:
+    except (httpx.TimeoutException, TimeoutError) as exc:
         raise ProviderError(f"{action}: timed out ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
         raise ProviderError(f"{action}: connection failed ({type(exc).__name__}: {exc})") from exc
@@ -189,7 +191,14 @@ def create_outcome_unknown(exc: BaseException) -> bool:
     A 4xx (429 included) is a definite "not created"."""
     if isinstance(exc, ReplicateError):
         return exc.status is None or exc.status >= 500
-    return isinstance(exc, (httpx.TransportError, pydantic_v1.ValidationError))
+    return isinstance(exc, (httpx.TransportError, TimeoutError, pydantic_v1.ValidationError))
+
+
+async def within(seconds: float, call: Awaitable[T]) -> T:
+    """The client sends prediction creates and file uploads with httpx's timeout switched off (timeout=None
+    unless `wait` is used): without this bound a stalled connection would hang the call for ever."""
+    async with asyncio.timeout(seconds):
+        return await call
 
 
 class JobReader:
@@ -198,13 +207,13 @@ class JobReader:
 
     async def get(self, kind: JobKind, job_id: str) -> JobSnapshot | None:
         """None when the API has no such job (404)."""
-        try:
-            with translated_errors(f"get {kind} {job_id}"):
+        with translated_errors(f"get {kind} {job_id}"):
+            try:
                 return JobSnapshot.from_json(await self._get_json(f"/v1/{kind}s/{job_id}"))
-        except ProviderError as exc:
-            if isinstance(exc.__cause__, ReplicateError) and exc.__cause__.status == 404:
-                return None
-            raise
+            except ReplicateError as exc:
+                if exc.status == 404:
+                    return None
+                raise
 
     async def find_recent(
         self, kind: JobKind, matches: Callable[[JobSnapshot], bool], *, max_pages: int

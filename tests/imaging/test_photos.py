@@ -10,7 +10,8 @@ import pillow_heif
 import pytest
 from PIL import ExifTags, Image, ImageFile
 
-from imaging.photos import THUMBNAIL_LONG_SIDE, PhotoRejected, normalize_photo, register_heif
+from imaging.photos import PhotoRejected, normalize_photo, register_heif
+from imaging.thumbnails import THUMBNAIL_LONG_SIDE
 from tests.imaging.conftest import decode, encode, landscape
 
 LIMITS = {"max_pixels": 50_000_000, "min_short_side": 512}

@@ -1,0 +1,378 @@
+"""Replicate: a Flux LoRA trained on each customer's photo set, then img2img variants from it.
+
+Paying twice is the failure this module is built around. The hosted API has no idempotency key and the client
+never retries a POST, so a create whose response was lost (timeout, dropped connection, 5xx) may still have
+been created and billed. Hence:
+
+- `on_started(job_id)` is called as soon as a job id is known, so the caller can record it and pass it back
+  as `resume_ref` on its next attempt.
+- Every job carries a tag, and before creating anything — and right after a create with an unknown outcome —
+  we look through recent jobs for one with our tag (reconciliation). The API has no metadata field; the tag
+  travels as `?tag=...` on the webhook URL, which Replicate stores and echoes back in the job object
+  (predictions: `SynthesisRequest.tag`; trainings: "train-{user_id}-{photo_set_hash}"). When no webhook URL is
+  configured, or a listing leaves `webhook` out, predictions are matched by the echoed input instead
+  (version, prompt, seed); trainings then cannot be reconciled, so configure `webhook_url` in production.
+- Deadlines count from the job's server-side `created_at`, so a resumed attempt does not restart the clock.
+  A job past its deadline is cancelled before we give up on it, and a retry that finds it cancelled starts a
+  fresh one instead of waiting on it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import io
+import logging
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from replicate.exceptions import ReplicateError
+
+from imaging.providers.base import (
+    ContentRejected,
+    ProviderError,
+    StartedCallback,
+    SynthesisRequest,
+    SynthesisResult,
+    TrainingRequest,
+    TrainingResult,
+)
+from imaging.providers.replicate_api import (
+    JobKind,
+    JobReader,
+    JobSnapshot,
+    build_client,
+    create_outcome_unknown,
+    translated_errors,
+    with_tag,
+    within,
+)
+from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
+
+__all__ = ["ReplicateConfig", "ReplicateProvider", "WebhookVerificationError", "verify_webhook"]
+
+log = logging.getLogger(__name__)
+
+JobMatcher = Callable[[JobSnapshot], bool]
+_MAX_CONSECUTIVE_POLL_FAILURES = 5
+_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class ReplicateConfig:
+    api_token: str
+    destination_owner: str  # the Replicate account or organisation that owns the trained models
+    base_url: str = "https://api.replicate.com"
+    # Trainer: pin a version (check https://replicate.com/ostris/flux-dev-lora-trainer/versions).
+    trainer_model: str = "ostris/flux-dev-lora-trainer"
+    trainer_version: str = "e440909d3512c31646ee2e0c7d6f6f4923224863a6a10c494606e79fb5844497"
+    destination_prefix: str = "calendary-lora"  # one destination model per user: "{prefix}-u{user_id}"
+    destination_visibility: str = "private"
+    destination_hardware: str = "gpu-t4"  # required by POST /v1/models; Replicate overrides it for flux LoRAs
+    training_steps: int = 1000
+    lora_rank: int = 16
+    learning_rate: float = 4e-4
+    resolution: str = "512,768,1024"
+    autocaption: bool = True
+    # Generation
+    output_format: str = "jpg"
+    aspect_ratio: str = "1:1"
+    preview_max_steps: int = 12  # previews also get go_fast and megapixels "0.25"
+    cancel_after: str = "5m"  # Cancel-After on prediction creates: Replicate stops billing a runaway job
+    webhook_url: str | None = None  # our webhook route; also carries the tag, see the module docstring
+    # Timing
+    request_timeout_seconds: float = 30.0
+    poll_interval_seconds: float = 1.0
+    training_poll_interval_seconds: float = 10.0
+    starting_deadline_seconds: float = 180.0  # predictions have sat in "starting" for 30+ minutes
+    prediction_deadline_seconds: float = 360.0  # a backstop behind cancel_after
+    training_deadline_seconds: float = 3600.0
+    upload_timeout_seconds: float = 120.0
+    download_timeout_seconds: float = 60.0
+    reconcile_max_pages: int = 3  # pages of the newest-first job list searched for our tag (100 a page)
+    # Prices, USD
+    usd_per_training_second: float = 0.001525  # H100
+    usd_per_predict_second: float = 0.001525  # a trained LoRA version runs (and bills) by the second
+    usd_per_image_by_model: Mapping[str, float] = field(
+        default_factory=lambda: {"black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003}
+    )
+
+
+class ReplicateProvider:
+    name = "replicate"
+
+    def __init__(self, config: ReplicateConfig) -> None:
+        self._config = config
+        self._transport = httpx.AsyncHTTPTransport()
+        self._client = build_client(
+            api_token=config.api_token,
+            base_url=config.base_url,
+            request_timeout_seconds=config.request_timeout_seconds,
+            cancel_after=config.cancel_after,
+            transport=self._transport,
+        )
+        self._jobs = JobReader(self._client)
+        # Output URLs are public delivery links: fetch them without our API token.
+        self._downloads = httpx.AsyncClient(timeout=config.download_timeout_seconds, follow_redirects=True)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+        await self._downloads.aclose()
+
+    # -- training --------------------------------------------------------------------------------------------
+
+    async def train(self, request: TrainingRequest, on_started: StartedCallback | None = None) -> TrainingResult:
+        tag = f"train-{request.user_id}-{request.photo_set_hash}"
+        job = await self._resume("training", request.resume_ref, lambda found: found.tag == tag)
+        if job is None:
+            job = await self._start_training(request, tag)
+        await _notify(on_started, job.id)
+        job = await self._wait_until_finished(
+            "training", job,
+            poll_interval=self._config.training_poll_interval_seconds,
+            starting_deadline=None,  # trainings queue for H100s; only the overall deadline applies
+            deadline=self._config.training_deadline_seconds,
+        )
+        version = job.output.get("version") if job.status == "succeeded" and isinstance(job.output, dict) else None
+        if not version:
+            raise _failure("training", job)
+        cost = round(job.predict_seconds * self._config.usd_per_training_second, 6)
+        return TrainingResult(model_ref=str(version), provider_ref=job.id, cost_usd=cost)
+
+    async def _start_training(self, request: TrainingRequest, tag: str) -> JobSnapshot:
+        if not request.photos:
+            raise ContentRejected("no photos to train on")
+        destination = f"{self._config.destination_prefix}-u{request.user_id}"
+        with translated_errors("upload training photos"):
+            archive = await within(self._config.upload_timeout_seconds, self._client.files.async_create(
+                io.BytesIO(_zip_photos(request.photos)),
+                filename=f"{destination}-{request.photo_set_hash[:12]}.zip",
+                content_type="application/zip",
+            ))
+        await self._ensure_destination(destination)
+        config = self._config
+        training_input = {
+            "input_images": archive.urls["get"],
+            "trigger_word": request.trigger_word,
+            "steps": config.training_steps,
+            "lora_rank": config.lora_rank,
+            "learning_rate": config.learning_rate,
+            "resolution": config.resolution,
+            "autocaption": config.autocaption,
+        }
+        with translated_errors("create training", rejects_input=True):
+            try:
+                training = await self._client.trainings.async_create(
+                    model=config.trainer_model,
+                    version=config.trainer_version,
+                    input=training_input,
+                    destination=f"{config.destination_owner}/{destination}",
+                    **self._webhook_params(tag),
+                )
+                return JobSnapshot.from_json(training.dict())
+            except Exception as exc:
+                return await self._adopt_after_unknown_create("training", exc, lambda job: job.tag == tag)
+
+    async def _ensure_destination(self, name: str) -> None:
+        owner = self._config.destination_owner
+        with translated_errors(f"create destination model {owner}/{name}"):
+            try:
+                await self._client.models.async_get(owner, name)
+                return
+            except ReplicateError as exc:
+                if exc.status != 404:
+                    raise
+            try:
+                await self._client.models.async_create(
+                    owner, name,
+                    visibility=self._config.destination_visibility,  # type: ignore[arg-type]
+                    hardware=self._config.destination_hardware,
+                    description="Calendary: a customer's LoRA",
+                )
+            except ReplicateError as exc:
+                if exc.status != 409:  # created meanwhile by a concurrent attempt: fine
+                    raise
+
+    # -- generation ------------------------------------------------------------------------------------------
+
+    async def generate(self, request: SynthesisRequest, on_started: StartedCallback | None = None) -> SynthesisResult:
+        version_id = _version_id(request.model_ref)
+
+        def is_this_variant(job: JobSnapshot) -> bool:
+            if job.tag is not None:  # our tag is visible: it alone identifies the variant
+                return job.tag == request.tag
+            same_model = job.version == version_id if version_id else job.model == request.model_ref
+            return same_model and job.input.get("prompt") == request.prompt and job.input.get("seed") == request.seed
+
+        job = await self._resume("prediction", request.resume_ref, is_this_variant)
+        if job is None:
+            job = await self._start_prediction(request, version_id, is_this_variant)
+        await _notify(on_started, job.id)
+        job = await self._wait_until_finished(
+            "prediction", job,
+            poll_interval=self._config.poll_interval_seconds,
+            starting_deadline=self._config.starting_deadline_seconds,
+            deadline=self._config.prediction_deadline_seconds,
+        )
+        if job.status != "succeeded":
+            raise _failure("prediction", job)
+        image, content_type = await self._download_output(job)
+        return SynthesisResult(image=image, content_type=content_type, provider_ref=job.id,
+                               cost_usd=self._prediction_cost(job))
+
+    async def _start_prediction(
+        self, request: SynthesisRequest, version_id: str | None, is_this_variant: JobMatcher
+    ) -> JobSnapshot:
+        config = self._config
+        prediction_input = {
+            "prompt": request.prompt,  # flux has no negative prompt; the caller's prompt is complete
+            "image": await self._uploaded_photo_url(request.photo),
+            "prompt_strength": request.style_strength,
+            "num_inference_steps": min(request.steps, config.preview_max_steps) if request.preview else request.steps,
+            "seed": request.seed,
+            "output_format": config.output_format,
+            "aspect_ratio": config.aspect_ratio,
+            "num_outputs": 1,
+        }
+        if request.preview:  # final renders keep the model's full-quality defaults
+            prediction_input |= {"go_fast": True, "megapixels": "0.25"}
+        target = {"version": version_id} if version_id else {"model": request.model_ref}
+        with translated_errors("create prediction", rejects_input=True):
+            try:
+                prediction = await within(config.request_timeout_seconds, self._client.predictions.async_create(
+                    input=prediction_input, **target, **self._webhook_params(request.tag)  # type: ignore[arg-type]
+                ))
+                return JobSnapshot.from_json(prediction.dict())
+            except Exception as exc:
+                return await self._adopt_after_unknown_create("prediction", exc, is_this_variant)
+
+    async def _uploaded_photo_url(self, photo: bytes) -> str:
+        """A URL rather than a data URI keeps every job listing small (inputs are echoed in it). Uploaded per
+        create, not cached: uploaded files expire, and a regeneration can come days later."""
+        digest = hashlib.sha256(photo).hexdigest()
+        with translated_errors("upload photo"):
+            uploaded = await within(self._config.upload_timeout_seconds, self._client.files.async_create(
+                io.BytesIO(photo), filename=f"photo-{digest[:16]}.jpg", content_type="image/jpeg"
+            ))
+        return uploaded.urls["get"]
+
+    async def _download_output(self, job: JobSnapshot) -> tuple[bytes, str]:
+        outputs = job.output if isinstance(job.output, list) else [job.output]
+        url = next((item for item in outputs if isinstance(item, str) and item), None)
+        if url is None:
+            raise ProviderError(f"prediction {job.id} succeeded without an output URL: {job.output!r}")
+        try:
+            response = await self._downloads.get(url)
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"download of prediction {job.id} output failed: {exc!r}") from exc
+        if response.status_code != 200:
+            raise ProviderError(f"download of prediction {job.id} output: HTTP {response.status_code}")
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if not content_type.startswith("image/"):
+            content_type = _CONTENT_TYPES.get(self._config.output_format, "application/octet-stream")
+        return response.content, content_type
+
+    def _prediction_cost(self, job: JobSnapshot) -> float:
+        per_image = self._config.usd_per_image_by_model.get(job.model or "")
+        if per_image is not None:
+            return per_image
+        return round(job.predict_seconds * self._config.usd_per_predict_second, 6)
+
+    # -- shared by both kinds of job -------------------------------------------------------------------------
+
+    def _webhook_params(self, tag: str) -> dict[str, object]:
+        if not self._config.webhook_url:
+            return {}
+        url = with_tag(self._config.webhook_url, tag) if tag else self._config.webhook_url
+        return {"webhook": url, "webhook_events_filter": ["completed"]}
+
+    async def _resume(self, kind: JobKind, resume_ref: str | None, is_ours: JobMatcher) -> JobSnapshot | None:
+        """The job to continue instead of creating one: `resume_ref` if it is still worth it, else a recent job
+        carrying our tag. A job that failed on its content is final; a cancelled or broken one is not."""
+        if resume_ref:
+            job = await self._jobs.get(kind, resume_ref)
+            if job is not None and job.is_content_rejection:
+                raise _failure(kind, job)
+            if job is not None and job.is_reusable:
+                return job
+            log.info("%s %s cannot be resumed (%s); looking for another", kind, resume_ref,
+                     job.status if job else "not found")
+        found = await self._jobs.find_recent(kind, is_ours, max_pages=self._config.reconcile_max_pages)
+        if found is not None:
+            log.info("reconciled: adopting %s %s (%s)", kind, found.id, found.status)
+        return found
+
+    async def _adopt_after_unknown_create(self, kind: JobKind, exc: Exception, is_ours: JobMatcher) -> JobSnapshot:
+        """The create may have happened: look once before giving up, so the job is not paid for twice."""
+        if not create_outcome_unknown(exc):
+            raise exc
+        found = await self._jobs.find_recent(kind, is_ours, max_pages=self._config.reconcile_max_pages)
+        if found is None:
+            # Not listed (yet): the caller's retry will reconcile again before creating.
+            raise ProviderError(f"create {kind}: outcome unknown ({type(exc).__name__}: {exc})") from exc
+        log.info("create %s: response lost, adopted %s", kind, found.id)
+        return found
+
+    async def _wait_until_finished(
+        self, kind: JobKind, job: JobSnapshot, *, poll_interval: float, starting_deadline: float | None,
+        deadline: float,
+    ) -> JobSnapshot:
+        first_seen = time.time()
+        failures = 0
+        while job.is_running:
+            # created_at is the honest clock across resumed attempts; first_seen covers a missing one.
+            age = max(job.age_seconds(), time.time() - first_seen)
+            if starting_deadline is not None and job.status == "starting" and age > starting_deadline:
+                await self._jobs.cancel(kind, job.id)
+                raise ProviderError(f"{kind} {job.id} stuck in starting for {age:.1f}s; cancelled it")
+            if age > deadline:
+                await self._jobs.cancel(kind, job.id)
+                raise ProviderError(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
+            await asyncio.sleep(poll_interval)
+            try:
+                refreshed = await self._jobs.get(kind, job.id)
+            except ProviderError as exc:
+                # Reading is idempotent: ride out a blip; a longer outage is the caller's retry (with resume_ref).
+                failures += 1
+                if failures >= _MAX_CONSECUTIVE_POLL_FAILURES:
+                    raise
+                log.warning("polling %s %s failed (%d in a row): %s", kind, job.id, failures, exc)
+                continue
+            if refreshed is None:
+                raise ProviderError(f"{kind} {job.id} disappeared while we polled it")
+            job, failures = refreshed, 0
+        return job
+
+
+def _failure(kind: JobKind, job: JobSnapshot) -> Exception:
+    if job.is_content_rejection:
+        return ContentRejected(f"{kind} {job.id} rejected: {job.error}")
+    # failed, canceled, and statuses the client doesn't know ("aborted"): a fresh attempt may succeed.
+    return ProviderError(f"{kind} {job.id} ended {job.status}: {job.error or 'no error given'}")
+
+
+def _version_id(model_ref: str) -> str | None:
+    """"owner/name:version" -> "version"; "owner/name" -> None (run the model's latest version)."""
+    _, _, version = model_ref.partition(":")
+    return version or None
+
+
+def _zip_photos(photos: list[bytes]) -> bytes:
+    buffer = io.BytesIO()
+    # The photos are JPEG already: storing them uncompressed saves CPU for nothing lost.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, photo in enumerate(photos, start=1):
+            archive.writestr(f"photo-{number:03d}.jpg", photo)
+    return buffer.getvalue()
+
+
+async def _notify(on_started: StartedCallback | None, job_id: str) -> None:
+    if on_started is None:
+        return
+    result = on_started(job_id)
+    if inspect.isawaitable(result):  # tolerate async callbacks although the contract is synchronous
+        await result

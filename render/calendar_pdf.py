@@ -1,0 +1,97 @@
+"""Entry point: a CalendarSpec and photos in, a print-ready PDF, page previews and a quality report out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from io import BytesIO
+
+from render.calendar_data import UI_TEXT, build_year
+from render.cover_page import cover_scene
+from render.geometry import page_geometry
+from render.images import Placement, SourcePhoto, load_photo, place_photo
+from render.models import CalendarSpec, PageReport, RenderedCalendar
+from render.month_page import month_scene
+from render.page_parts import add_crop_marks
+from render.pdf_writer import draw_scene, new_canvas
+from render.preview import render_preview
+from render.scene import Picture, Scene
+from render.theme import theme_style
+
+MONTHS = range(1, 13)
+MIN_PREVIEW_PX = 100
+MAX_PREVIEW_PX = 1600
+
+
+def render_calendar(
+    spec: CalendarSpec,
+    month_images: Mapping[int, bytes],
+    cover_image: bytes | None = None,
+    *,
+    preview_max_px: int = MAX_PREVIEW_PX,
+) -> RenderedCalendar:
+    """Render the 13-page calendar (cover + 12 months).
+
+    Pure: no files, network or clock beyond the bundled fonts. Raises ValueError naming the problem when an
+    image is missing, extra or unreadable, or when the preview size is out of range. Without a cover image
+    the January photo is used on the cover.
+    """
+    if not MIN_PREVIEW_PX <= preview_max_px <= MAX_PREVIEW_PX:
+        raise ValueError(f"preview_max_px must be between {MIN_PREVIEW_PX} and {MAX_PREVIEW_PX}, got {preview_max_px}")
+    month_photos = _load_month_photos(month_images)
+    if cover_image is not None:
+        cover_photo = load_photo(cover_image, "cover")
+    else:
+        cover_photo = replace(month_photos[1], label="cover (January's photo)")
+
+    style = theme_style(spec.theme, spec.color_scheme, spec.layout)
+    page = page_geometry(spec.page_size, spec.orientation, spec.bleed)
+    ui = UI_TEXT[spec.locale]
+    title = spec.title.strip() or ui.calendar
+
+    scenes = [cover_scene(page, style, title, spec.year, cover_photo)]
+    scenes += [
+        month_scene(page, style, month, month_photos[month.month], ui, week_numbers=spec.week_numbers)
+        for month in build_year(spec)
+    ]
+
+    buffer = BytesIO()
+    canvas = new_canvas(buffer, page, title=f"{title} {spec.year}")
+    previews: list[bytes] = []
+    reports: list[PageReport] = []
+    for number, scene in enumerate(scenes):
+        if spec.bleed:
+            add_crop_marks(scene)
+        # Placements are made page by page so only one page's full-resolution photos are in memory at a time.
+        placements = _place_photos(scene)
+        draw_scene(canvas, scene, placements)
+        previews.append(render_preview(scene, placements, preview_max_px))
+        reports.append(_page_report(number, placements.values()))
+    canvas.save()
+    return RenderedCalendar(pdf=buffer.getvalue(), pages=previews, page_reports=reports)
+
+
+def _load_month_photos(month_images: Mapping[int, bytes]) -> dict[int, SourcePhoto]:
+    keys = set(month_images)
+    missing = sorted(set(MONTHS) - keys)
+    unexpected = sorted(keys - set(MONTHS), key=repr)
+    if missing:
+        raise ValueError(f"month images are missing for month(s) {', '.join(map(str, missing))}")
+    if unexpected:
+        raise ValueError(f"month images must be keyed 1..12; unexpected key(s) {unexpected}")
+    return {month: load_photo(month_images[month], f"month {month}") for month in MONTHS}
+
+
+def _place_photos(scene: Scene) -> dict[Picture, Placement]:
+    return {picture: place_photo(picture.photo, picture.rect.w, picture.rect.h) for picture in scene.pictures}
+
+
+def _page_report(number: int, placements: Iterable[Placement]) -> PageReport:
+    placed = list(placements)
+    if not placed:
+        return PageReport(page=number, effective_dpi=None, warnings=[])
+    return PageReport(
+        page=number,
+        effective_dpi=round(min(p.effective_dpi for p in placed), 1),
+        warnings=[warning for p in placed for warning in p.warnings],
+    )
