@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "calendar-generation"
+    # Distinct prefixes let several deployments (staging, production) share one Temporal namespace.
+    workflow_id_prefix: str = Field(default="calendar-generation", pattern=r"^[A-Za-z0-9._-]{1,100}$")
     worker_max_concurrent_activities: int = Field(default=16, ge=1)
 
     # Storage

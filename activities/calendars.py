@@ -21,18 +21,22 @@ class CalendarActivities:
 
     @activity.defn(name=names.FINALIZE_CALENDAR)
     async def finalize_calendar(self, request: FinalizeInput) -> FinalizeResult:
-        month_of = {s.variant_id: s.month_number for s in request.selection.selections}
+        selections = request.selection.selections
         async with session_scope(self._deps.sessions) as session:
             variants = (await session.exec(select(GeneratedCalendarVariant).where(
                 GeneratedCalendarVariant.job_id == request.job_id))).all()
-            chosen = [v for v in variants if v.id in month_of and v.status == VariantStatus.ready]
-            if len(chosen) != len(month_of):
-                raise invalid_input(f"selected variants {sorted(set(month_of) - {v.id for v in chosen})} "
-                                    "are not ready variants of this job")
+            ready = {v.id: v for v in variants if v.status == VariantStatus.ready}
+            unknown = sorted({s.variant_id for s in selections} - set(ready))
+            if unknown:
+                raise invalid_input(f"selected variants {unknown} are not ready variants of this job")
+            # A preview calendar may use one variant for two months: the variant keeps its first month.
+            first_month: dict[int, int] = {}
+            for s in sorted(selections, key=lambda s: s.month_number):
+                first_month.setdefault(s.variant_id, s.month_number)
             now = utcnow()
             for variant in variants:
-                variant.is_selected = variant.id in month_of
-                variant.month_number = month_of.get(variant.id)
+                variant.is_selected = variant.id in first_month
+                variant.month_number = first_month.get(variant.id)
                 variant.selected_at = now if variant.is_selected else None
                 session.add(variant)
 
@@ -46,9 +50,10 @@ class CalendarActivities:
                 await session.flush()
             existing = {m.month: m for m in (await session.exec(select(CalendarMonth).where(
                 CalendarMonth.calendar_id == calendar.id))).all()}
-            for variant in chosen:
-                month = existing.get(month_of[variant.id]) or CalendarMonth(
-                    calendar_id=calendar.id, month=month_of[variant.id], file_id=variant.generated_file_id)
+            for selection in selections:
+                variant = ready[selection.variant_id]
+                month = existing.get(selection.month_number) or CalendarMonth(
+                    calendar_id=calendar.id, month=selection.month_number, file_id=variant.generated_file_id)
                 month.variant_id, month.file_id = variant.id, variant.generated_file_id
                 session.add(month)
             await session.flush()

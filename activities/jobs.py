@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from pydantic import ValidationError
+from sqlalchemy import func, or_
+from sqlalchemy import update as update_
 from sqlmodel import col, select
 from temporalio import activity
 
@@ -54,20 +56,21 @@ class JobActivities:
 
     @activity.defn(name=names.RECORD_JOB_UPDATE)
     async def record_job_update(self, update: JobUpdate) -> None:
+        now = utcnow()
+        values: dict[str, object] = {"status": update.stage.value, "progress": update.progress,
+                                     "current_step": update.current_step, "error": update.error, "updated_at": now}
+        for field in ("flux_model_id", "calendar_id", "expires_at"):
+            if getattr(update, field) is not None:
+                values[field] = getattr(update, field)
+        if update.stage in TERMINAL_JOB_STATUSES:
+            values["completed_at"] = func.coalesce(Job.completed_at, now)
+        # Reports of concurrently finishing variants race each other: one conditional UPDATE lets progress within
+        # a stage only grow, whatever order the transactions commit in.
+        statement = update_(Job).where(
+            col(Job.id) == update.job_id,
+            or_(col(Job.status) != update.stage.value, col(Job.progress) <= update.progress),
+        ).values(**values)
         async with session_scope(self._deps.sessions) as session:
-            job = await session.get(Job, update.job_id)
-            if job is None:
+            result = await session.exec(statement)  # type: ignore[call-overload]
+            if result.rowcount == 0 and await session.get(Job, update.job_id) is None:
                 raise invalid_input(f"job {update.job_id} does not exist")
-            # Progress reports of concurrent variants may arrive out of order: within a stage it only grows.
-            if job.status != update.stage or update.progress >= job.progress:
-                job.progress = update.progress
-                job.current_step = update.current_step
-            job.status = update.stage
-            job.error = update.error
-            job.flux_model_id = update.flux_model_id or job.flux_model_id
-            job.calendar_id = update.calendar_id or job.calendar_id
-            job.expires_at = update.expires_at or job.expires_at
-            job.updated_at = utcnow()
-            if update.stage in TERMINAL_JOB_STATUSES and job.completed_at is None:
-                job.completed_at = job.updated_at
-            session.add(job)

@@ -189,6 +189,7 @@ class UserCalendar(SQLModel, table=True):
     year: int
     locale: str = Field(default="uk", max_length=8)
     options: dict | None = _json_column(nullable=True)
+    render_revision: int = 0  # every render writes new keys, so cached page images are never stale
     pdf_key: str | None = Field(default=None, max_length=512)
     page_keys: list | None = _json_column(nullable=True)
     render_report: list | None = _json_column(nullable=True)

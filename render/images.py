@@ -93,7 +93,7 @@ def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placem
     warnings: list[str] = []
     if source_dpi < TARGET_DPI:
         warnings.append(
-            f"{photo.label}: the photo prints at only {source_dpi:.0f} DPI "
+            f"{photo.label}: the photo prints at only {math.floor(source_dpi)} DPI "
             f"({round(crop_w)}×{round(crop_h)} px over {width_pt / 72 * 25.4:.0f}×{height_pt / 72 * 25.4:.0f} mm); "
             f"{needed[0]}×{needed[1]} px are needed for {TARGET_DPI} DPI. It was placed as is, not upscaled."
         )

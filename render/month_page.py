@@ -77,10 +77,12 @@ def _add_grid(
                        align="centre"))
     column_w = (area.w - week_column) / 7
     row_h = rows_area.h / len(month.weeks)
+    # Labels never drop below 5.2 pt on A4: smaller holiday names stop being readable on paper.
+    label_size = max(5.2 * u, min(6.2 * u, row_h * 0.13))
     metrics = GridMetrics(
         number_size=min(row_h * 0.34, column_w * 0.3, 16 * u),
-        label_size=max(5.2 * u, min(6.2 * u, row_h * 0.13)),
-        label_leading=max(5.2 * u, min(6.2 * u, row_h * 0.13)) * 1.18,
+        label_size=label_size,
+        label_leading=label_size * 1.18,
         padding=max(2.5 * u, min(row_h, column_w) * 0.08),
     )
 

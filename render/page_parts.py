@@ -76,35 +76,37 @@ def add_title_line(
 ) -> None:
     """Month name (bold) and year on one baseline: split to both ends, or centred with hearts for romance."""
     palette = style.palette
-    u = scene.page.unit
     main_colour = palette.on_accent if on_band else palette.ink
     extra_colour = palette.on_accent if on_band else palette.accent
-    baseline = area.centre_y + size * 0.36
-    gap = size * 0.4
-    available = area.w - (4 * size if style.hearts else 0)
-    combined = f"{main} {extra}"
-    size = fitting_size(combined, available, size, size * 0.5, bold=True)
-    main = ellipsize(main, size, available - text_width(f" {extra}", size), bold=True)
+    centred = style.centred_titles and not on_band
+    hearts = centred and style.hearts
+    if on_band:
+        area = area.inset(14 * scene.page.unit, 0)
 
-    if style.centred_titles and not on_band:
-        main_width = text_width(main, size, bold=True)
-        total = main_width + gap + text_width(extra, size)
-        start = area.centre_x - total / 2
+    available = area.w - (4 * size if hearts else 0)
+    size = fitting_size(f"{main}  {extra}", available, size, size * 0.5, bold=True)
+    gap = size * 0.4
+    main = ellipsize(main, size, available - gap - text_width(extra, size), bold=True)
+    baseline = area.centre_y + size * 0.36
+
+    if not centred:
         scene.add(
-            Text(start, baseline, main, size, main_colour, bold=True),
-            Text(start + main_width + gap, baseline, extra, size, extra_colour),
+            Text(area.x, baseline, main, size, main_colour, bold=True),
+            Text(area.right, baseline, extra, size, extra_colour, align="right"),
         )
-        if style.hearts:
-            heart = size * 0.55
-            for x in (start - heart * 1.4, start + total + heart * 1.4):
-                scene.add(Polygon(heart_outline(x, baseline - size * 0.35, heart), fill=palette.decoration))
-                scene.add(Polygon(heart_outline(x, baseline - size * 0.35, heart * 0.45), fill=palette.accent))
         return
-    inner = area.inset(14 * u, 0) if on_band else area
+    main_width = text_width(main, size, bold=True)
+    total = main_width + gap + text_width(extra, size)
+    start = area.centre_x - total / 2
     scene.add(
-        Text(inner.x, baseline, main, size, main_colour, bold=True),
-        Text(inner.right, baseline, extra, size, extra_colour, align="right"),
+        Text(start, baseline, main, size, main_colour, bold=True),
+        Text(start + main_width + gap, baseline, extra, size, extra_colour),
     )
+    if hearts:
+        heart = size * 0.55
+        for x in (start - heart * 1.4, start + total + heart * 1.4):
+            scene.add(Polygon(heart_outline(x, baseline - size * 0.35, heart), fill=palette.decoration))
+            scene.add(Polygon(heart_outline(x, baseline - size * 0.35, heart * 0.45), fill=palette.accent))
 
 
 def add_crop_marks(scene: Scene) -> None:

@@ -96,11 +96,10 @@ class CalendarGenerationWorkflow:
 
             await self._enter(Stage.generating)
             await asyncio.gather(*(self._produce_variant(n) for n in range(1, input.variant_count + 1)))
-            if len(self._variants) < MIN_VARIANTS_FOR_CALENDAR:
-                await self._fail(
-                    f"only {len(self._variants)} of {input.variant_count} variants could be generated; "
-                    f"a calendar needs {MIN_VARIANTS_FOR_CALENDAR}"
-                )
+            needed = min(MIN_VARIANTS_FOR_CALENDAR, input.variant_count)
+            if len(self._variants) < needed:
+                await self._fail(f"only {len(self._variants)} of {input.variant_count} variants could be "
+                                 f"generated; a calendar needs {needed}")
 
             selection = await self._await_selection()
             if selection is None:
@@ -244,7 +243,7 @@ class CalendarGenerationWorkflow:
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def _selection_problem(self, selection: Selection) -> str | None:
-        problem = selection_problem(selection.selections)
+        problem = selection_problem(selection.selections, allow_repeats=self._input.preview)
         if problem:
             return problem
         known = {v.variant_id for v in self._variants.values()}

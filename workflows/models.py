@@ -8,14 +8,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 WORKFLOW_NAME = "CalendarGenerationWorkflow"
 MONTHS = range(1, 13)
 
 
-def workflow_id_for(job_id: int) -> str:
-    return f"calendar-generation-{job_id}"
+DEFAULT_WORKFLOW_ID_PREFIX = "calendar-generation"
+
+
+def workflow_id_for(job_id: int, prefix: str = DEFAULT_WORKFLOW_ID_PREFIX) -> str:
+    return f"{prefix}-{job_id}"
 
 
 class Stage(StrEnum):
@@ -53,29 +56,23 @@ class MonthSelection(BaseModel):
 
 
 class Selection(BaseModel):
-    """The `select` signal: exactly one variant per month."""
+    """The `select` signal: one variant for each of the 12 months."""
 
     selections: list[MonthSelection]
 
-    @field_validator("selections")
-    @classmethod
-    def _one_per_month(cls, selections: list[MonthSelection]) -> list[MonthSelection]:
-        problem = selection_problem(selections)
-        if problem:
-            raise ValueError(problem)
-        return selections
 
+def selection_problem(selections: list[MonthSelection], *, allow_repeats: bool = False) -> str | None:
+    """Why a selection cannot make a calendar, in words a person can act on; None when it can.
 
-def selection_problem(selections: list[MonthSelection]) -> str | None:
-    """Why a selection cannot make a calendar, in words a person can act on; None when it can."""
+    `allow_repeats` is for preview generations: 6 variants may fill 12 months.
+    """
     if len(selections) != 12:
         return f"must select exactly 12 variants (one per month), got {len(selections)}"
     months = sorted(s.month_number for s in selections)
     if months != list(MONTHS):
         missing = sorted(set(MONTHS) - set(months))
         return f"every month 1-12 must be chosen exactly once; missing months: {missing}"
-    variant_ids = [s.variant_id for s in selections]
-    if len(set(variant_ids)) != 12:
+    if not allow_repeats and len({s.variant_id for s in selections}) != 12:
         return "each variant may be used for one month only"
     return None
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep, TemporalDep
@@ -104,7 +105,7 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
               year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
     session.add(job)
     await session.flush()
-    job.workflow_id = workflow_id_for(job.id)
+    job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
     await session.commit()
     workflow_input = GenerationInput(
         job_id=job.id, user_id=user.id, template_id=template.id, photo_ids=body.photo_ids,
@@ -115,14 +116,16 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
         await temporal.start_workflow(
             WORKFLOW_NAME, workflow_input, id=job.workflow_id, task_queue=settings.task_queue,
             search_attributes=TypedSearchAttributes([
-                sa.CALENDAR_STATUS.value_set(JobStatus.pending), sa.CALENDAR_USER_ID.value_set(user.id),
-                sa.CALENDAR_THEME.value_set(template.theme), sa.CALENDAR_PROGRESS.value_set(0)]))
-    except RPCError as err:
+                SearchAttributePair(sa.CALENDAR_STATUS, JobStatus.pending.value),
+                SearchAttributePair(sa.CALENDAR_USER_ID, user.id),
+                SearchAttributePair(sa.CALENDAR_THEME, template.theme),
+                SearchAttributePair(sa.CALENDAR_PROGRESS, 0)]))
+    except (RPCError, WorkflowAlreadyStartedError) as err:
         # No workflow, no job: the row must not promise work that will never happen.
         await session.delete(job)
         await session.commit()
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"could not start the generation, please try again: {err.message}") from None
+                            f"could not start the generation, please try again: {err}") from None
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
                              status_url=_status_url(job.id))
 
@@ -154,7 +157,7 @@ async def select_variants(job_id: int, body: SelectCalendarVariantsRequest, requ
                           settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
     job = await owned_job(session, user.id, job_id)
     _require_stage(job, JobStatus.ready_for_selection, "variants can be selected")
-    problem = selection_problem(body.selections)
+    problem = selection_problem(body.selections, allow_repeats=job.preview)
     if problem:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, problem)
     ready = set((await session.exec(select(GeneratedCalendarVariant.id).where(

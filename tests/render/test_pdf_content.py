@@ -4,7 +4,7 @@ import re
 
 from render.calendar_pdf import render_calendar
 from tests.render.pdf_probe import page_text, read_pdf
-from tests.render.synthetic import BIRTHDAY, month_images, spec_for
+from tests.render.synthetic import BIRTHDAY, spec_for
 
 UK_MONTHS = ["Січень", "Лютий", "Березень", "Квітень", "Травень", "Червень",
              "Липень", "Серпень", "Вересень", "Жовтень", "Листопад", "Грудень"]

@@ -209,3 +209,9 @@ async def test_listing_without_webhook_field_falls_back_to_the_input(fake: FakeR
     result = await make_provider().generate(synthesis_request(fake.add_trained_version()))
 
     assert fake.billed_predictions() == 1 and result.provider_ref == fake.predictions()[0].id
+
+
+async def test_a_resume_ref_the_api_does_not_know_starts_a_new_prediction(fake: FakeReplicate, make_provider) -> None:
+    result = await make_provider().generate(synthesis_request(fake.add_trained_version(), resume_ref="gone"))
+
+    assert result.image and fake.billed_predictions() == 1

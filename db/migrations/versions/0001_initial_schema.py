@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 11:40:13.204836
+Create Date: 2026-11-24 11:54:55.147220
 """
 
 from collections.abc import Sequence
@@ -189,6 +189,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('options', sa.JSON(), nullable=True),
+    sa.Column('render_revision', sa.Integer(), nullable=False),
     sa.Column('pdf_key', sqlmodel.sql.sqltypes.AutoString(length=512), nullable=True),
     sa.Column('page_keys', sa.JSON(), nullable=True),
     sa.Column('render_report', sa.JSON(), nullable=True),

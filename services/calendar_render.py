@@ -1,0 +1,53 @@
+"""Render a UserCalendar to its print-ready PDF and page previews, and store them under fresh keys."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import CalendarMonth, Template, UploadedFile, UserCalendar, utcnow
+from db.template_data import TemplateData
+from render.calendar_pdf import render_calendar
+from render.models import CalendarSpec
+from storage import Storage
+from storage.keys import calendar_page_key, calendar_pdf_key
+
+
+def calendar_spec(calendar: UserCalendar, template: Template) -> CalendarSpec:
+    """The renderer's input: the calendar's own fields and options on top of its template's look."""
+    data = TemplateData.model_validate(template.template_data)
+    return CalendarSpec.model_validate({
+        **(calendar.options or {}),
+        "title": calendar.title, "year": calendar.year, "locale": calendar.locale,
+        "theme": data.theme, "color_scheme": data.color_scheme, "layout": data.layout,
+    })
+
+
+async def render_and_store(session: AsyncSession, storage: Storage, calendar: UserCalendar) -> None:
+    template = await session.get(Template, calendar.template_id)
+    assert template is not None and calendar.id is not None
+    spec = calendar_spec(calendar, template)
+    months = (await session.exec(select(CalendarMonth).where(CalendarMonth.calendar_id == calendar.id))).all()
+    files = {f.id: f for f in (await session.exec(select(UploadedFile).where(
+        col(UploadedFile.id).in_([m.file_id for m in months])))).all()}
+    images = {m.month: (await storage.get(files[m.file_id].storage_key)).data for m in months}
+
+    rendered = await asyncio.to_thread(render_calendar, spec, images)
+
+    old_keys = [key for key in [calendar.pdf_key, *(calendar.page_keys or [])] if key]
+    revision = calendar.render_revision + 1
+    pdf_key = calendar_pdf_key(calendar.user_id, calendar.id, revision)
+    page_keys = [calendar_page_key(calendar.user_id, calendar.id, revision, n) for n in range(len(rendered.pages))]
+    await storage.put(pdf_key, rendered.pdf, "application/pdf")
+    for key, page in zip(page_keys, rendered.pages, strict=True):
+        await storage.put(key, page, "image/png")
+    calendar.render_revision, calendar.pdf_key, calendar.page_keys = revision, pdf_key, page_keys
+    calendar.render_report = [report.model_dump() for report in rendered.page_reports]
+    calendar.rendered_at = calendar.updated_at = utcnow()
+    session.add(calendar)
+    await session.commit()  # the calendar points at the new render before the old one disappears
+    for key in old_keys:
+        if key not in page_keys and key != pdf_key:
+            await storage.delete(key)

@@ -1,0 +1,61 @@
+"""The real stack in-process: Temporal dev server, the real worker (local provider), the API over ASGI."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+import manage
+from activities.deps import ActivityDeps
+from settings import Settings
+from tests.conftest import make_settings
+from tests.helpers import running_api
+from tests.temporal_env import start_dev_server
+from worker import build_worker
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    env: WorkflowEnvironment
+    api: httpx.AsyncClient
+    deps: ActivityDeps
+
+    @asynccontextmanager
+    async def worker(self) -> AsyncIterator[Worker]:
+        worker = build_worker(self.env.client, self.settings, self.deps)
+        async with worker:
+            yield worker
+
+
+async def build_stack(tmp_path: Path, env: WorkflowEnvironment, **overrides: object) -> AsyncIterator[Stack]:
+    run = uuid.uuid4().hex[:8]
+    settings = make_settings(tmp_path, task_queue=f"e2e-{run}", workflow_id_prefix=f"e2e-{run}", **overrides)
+    await asyncio.to_thread(manage.migrate, settings)
+    await manage.seed(settings)
+    deps = await ActivityDeps.from_settings(settings)
+    async with running_api(settings, temporal=env.client) as api:
+        yield Stack(settings=settings, env=env, api=api, deps=deps)
+    await deps.close()
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, dev_server: WorkflowEnvironment) -> AsyncIterator[Stack]:
+    async for built in build_stack(tmp_path, dev_server):
+        yield built

@@ -1,0 +1,42 @@
+"""Steps of the customer's journey through the HTTP API, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.helpers import register, upload_photos
+
+
+async def start_generation(api: httpx.AsyncClient, *, preview: bool = False,
+                           theme: str = "vintage") -> tuple[dict[str, str], dict]:
+    headers = await register(api)
+    photos = await upload_photos(api, headers, count=3)
+    templates = (await api.get("/api/templates", headers=headers)).json()
+    template = next(t for t in templates if t["theme"] == theme)
+    response = await api.post("/api/calendars/generate", headers=headers, json={
+        "template_id": template["id"], "photo_ids": [p["id"] for p in photos], "preview": preview, "year": 2027})
+    assert response.status_code == 202, response.text
+    return headers, response.json()
+
+
+async def wait_for_status(api: httpx.AsyncClient, headers: dict[str, str], job_id: int, wanted: str,
+                          seconds: float = 120) -> list[dict]:
+    """Poll the status URL until `wanted`; returns every distinct status body seen on the way."""
+    seen: list[dict] = []
+    async with asyncio.timeout(seconds):
+        while True:
+            body = (await api.get(f"/api/calendars/generate/{job_id}/status", headers=headers)).json()
+            if not seen or (body["status"], body["generated_variants_count"]) != \
+                    (seen[-1]["status"], seen[-1]["generated_variants_count"]):
+                seen.append(body)
+            if body["status"] == wanted:
+                return seen
+            assert body["status"] not in {"failed", "expired", "cancelled"} - {wanted}, body
+            await asyncio.sleep(0.2)
+
+
+def pick_twelve(variants: list[dict]) -> list[dict]:
+    ready = [v for v in variants if v["status"] == "ready"]
+    return [{"variant_id": ready[i % len(ready)]["id"], "month_number": i + 1} for i in range(12)]
