@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from workflows.models import MonthSelection
 
@@ -124,3 +124,35 @@ class UserCalendarDto(BaseModel):
     render_report: list | None
     created_at: datetime
     updated_at: datetime
+
+
+class PersonalDateIn(BaseModel):
+    date: date
+    label: str = Field(min_length=1, max_length=60)
+
+
+class CalendarUpdate(BaseModel):
+    """Edits before ordering; every field is optional and only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=80)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    locale: Literal["uk", "en"] | None = None
+    page_size: Literal["A4", "A3", "Letter"] | None = None
+    orientation: Literal["portrait", "landscape"] | None = None
+    bleed: bool | None = None
+    week_start: Literal["monday", "sunday"] | None = None
+    week_numbers: bool | None = None
+    personal_dates: list[PersonalDateIn] | None = Field(default=None, max_length=200)
+    swap_months: tuple[int, int] | None = None
+
+    @field_validator("swap_months")
+    @classmethod
+    def _two_different_months(cls, months: tuple[int, int] | None) -> tuple[int, int] | None:
+        if months is not None:
+            if not all(1 <= m <= 12 for m in months):
+                raise ValueError(f"months must be between 1 and 12, got {list(months)}")
+            if months[0] == months[1]:
+                raise ValueError("swap_months needs two different months")
+        return months

@@ -1,16 +1,24 @@
-"""Finished calendars: list, read, download (issue 4 adds PDF, page previews and edits)."""
+"""Finished calendars: list, read, download the PDF and page previews, edit before ordering."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+import re
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep
-from api.schemas import UserCalendarDto
+from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto
-from db.models import UserCalendar
+from db.models import CalendarMonth, Template, UserCalendar, utcnow
+from services.calendar_render import calendar_spec, render_and_store
+from storage import ObjectNotFound, Storage
 
 router = APIRouter(prefix="/api/calendars", tags=["calendars"])
+
+_OPTION_FIELDS = ("page_size", "orientation", "bleed", "week_start", "week_numbers", "personal_dates")
 
 
 async def owned_calendar(session: SessionDep, user_id: int, calendar_id: int) -> UserCalendar:
@@ -18,6 +26,15 @@ async def owned_calendar(session: SessionDep, user_id: int, calendar_id: int) ->
     if calendar is None or calendar.user_id != user_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"calendar {calendar_id} not found")
     return calendar
+
+
+async def _stored(storage: Storage, key: str | None, what: str) -> bytes:
+    if key is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"the {what} is not rendered yet; try again in a moment")
+    try:
+        return (await storage.get(key)).data
+    except ObjectNotFound:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"the {what} is being re-rendered; try again") from None
 
 
 @router.get("")
@@ -32,3 +49,66 @@ async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: Sto
 async def get_calendar(calendar_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> UserCalendarDto:
     return await calendar_dto(session, await owned_calendar(session, user.id, calendar_id), storage, settings)
+
+
+@router.get("/{calendar_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+async def calendar_pdf(calendar_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> Response:
+    calendar = await owned_calendar(session, user.id, calendar_id)
+    pdf = await _stored(storage, calendar.pdf_key, "PDF")
+    readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", readable).strip("-") or "calendar"
+    disposition = f"attachment; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(readable)}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+@router.get("/{calendar_id}/pages/{page}", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+async def calendar_page(calendar_id: int, page: int, user: CurrentUserDep, session: SessionDep,
+                        storage: StorageDep) -> Response:
+    calendar = await owned_calendar(session, user.id, calendar_id)
+    keys = calendar.page_keys or []
+    if keys and not 0 <= page < len(keys):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"page {page} not found; pages are 0 (cover) to 12")
+    png = await _stored(storage, keys[page] if keys else None, "page preview")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.patch("/{calendar_id}")
+async def update_calendar(calendar_id: int, body: CalendarUpdate, user: CurrentUserDep, session: SessionDep,
+                          storage: StorageDep, settings: SettingsDep) -> UserCalendarDto:
+    calendar = await owned_calendar(session, user.id, calendar_id)
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    for field in ("title", "year", "locale"):
+        if changes.get(field) is not None:
+            setattr(calendar, field, changes[field])
+    calendar.options = {**(calendar.options or {}),
+                        **{k: v for k, v in changes.items() if k in _OPTION_FIELDS and v is not None}}
+    template = await session.get(Template, calendar.template_id)
+    assert template is not None
+    try:
+        calendar_spec(calendar, template)
+    except (ValidationError, ValueError) as err:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _first_problem(err)) from None
+    if body.swap_months:
+        await _swap_months(session, calendar.id, *body.swap_months)
+    calendar.updated_at = utcnow()
+    session.add(calendar)
+    await render_and_store(session, storage, calendar)
+    return await calendar_dto(session, calendar, storage, settings)
+
+
+async def _swap_months(session: SessionDep, calendar_id: int, first: int, second: int) -> None:
+    months = {m.month: m for m in (await session.exec(select(CalendarMonth).where(
+        CalendarMonth.calendar_id == calendar_id, col(CalendarMonth.month).in_([first, second])))).all()}
+    a, b = months[first], months[second]
+    (a.file_id, a.variant_id), (b.file_id, b.variant_id) = (b.file_id, b.variant_id), (a.file_id, a.variant_id)
+    session.add_all([a, b])
+    await session.flush()
+
+
+def _first_problem(err: Exception) -> str:
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        return str(first.get("ctx", {}).get("error") or first["msg"]).removeprefix("Value error, ")
+    return str(err)

@@ -56,7 +56,7 @@ async def make_provider(fake: FakeReplicate) -> AsyncIterator[Callable[..., Repl
             base_url=fake.base_url,
             destination_owner="calendary",
             webhook_url=fake.webhook_sink_url,
-            request_timeout_seconds=0.5,
+            request_timeout_seconds=1.0,
             poll_interval_seconds=0.02,
             training_poll_interval_seconds=0.02,
             starting_deadline_seconds=2.0,

@@ -56,8 +56,8 @@ async def test_24_variants_under_faults_are_billed_exactly_once_each(
     fake.faults.plan(
         "create_prediction",
         Fault.dropped_response(), Fault.server_error(500), Fault.throttled(2), None,
-        Fault.delayed_response(0.8), Fault.server_error(503), Fault.dropped_response(), None,
-        Fault.throttled(1), Fault.server_error(502), Fault.dropped_response(), Fault.delayed_response(0.8),
+        Fault.delayed_response(1.5), Fault.server_error(503), Fault.dropped_response(), None,
+        Fault.throttled(1), Fault.server_error(502), Fault.dropped_response(), Fault.delayed_response(1.5),
     )
     fake.faults.plan("get_prediction", Fault.server_error(500), None, Fault.server_error(503), Fault.throttled(0))
     fake.faults.plan("list_predictions", None, Fault.server_error(500), None, Fault.server_error(502))
@@ -101,7 +101,7 @@ async def test_lost_create_response_is_adopted_within_the_same_call(fake: FakeRe
 async def test_create_timeout_then_failed_lookup_leaves_reconciliation_to_the_retry(
     fake: FakeReplicate, make_provider
 ) -> None:
-    fake.faults.lose_next_responses("create_prediction", delay_seconds=0.8)
+    fake.faults.lose_next_responses("create_prediction", delay_seconds=1.5)
     fake.faults.plan("list_predictions", None, Fault.server_error(500))  # 1st: before create; 2nd: after it
     provider = make_provider()
     request = synthesis_request(fake.add_trained_version())

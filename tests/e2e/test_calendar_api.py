@@ -1,0 +1,83 @@
+"""The finished calendar through the API: PDF, page previews, edits that re-render, owner scoping."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.e2e.conftest import Stack
+from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
+from tests.helpers import register
+
+
+@pytest.fixture
+async def finished(stack: Stack) -> tuple[dict[str, str], int]:
+    async with stack.worker():
+        headers, started = await start_generation(stack.api, preview=True, theme="family")
+        job_id = started["job_id"]
+        status = (await wait_for_status(stack.api, headers, job_id, "ready_for_selection"))[-1]
+        assert status["variant_count"] == 6 and status["generated_variants_count"] == 6
+        selections = pick_twelve(status["variants"])  # preview: 6 variants fill 12 months
+        await stack.api.post(f"/api/calendars/generate/{job_id}/select", headers=headers,
+                             json={"selections": selections})
+        status = (await wait_for_status(stack.api, headers, job_id, "completed"))[-1]
+    return headers, status["generated_calendar_id"]
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str], int]) -> None:
+    headers, calendar_id = finished
+    api = stack.api
+    pdf = await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="' in pdf.headers["content-disposition"] and "2027" in pdf.headers["content-disposition"]
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 13
+    assert "Січень" in _text(pdf.content)
+
+    cover = await api.get(f"/api/calendars/{calendar_id}/pages/0", headers=headers)
+    assert cover.headers["content-type"] == "image/png"
+    assert max(Image.open(io.BytesIO(cover.content)).size) <= 1600
+    assert (await api.get(f"/api/calendars/{calendar_id}/pages/13", headers=headers)).status_code == 404
+
+    before = (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+    edited = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={
+        "title": "Our year", "locale": "en", "personal_dates": [{"date": "2027-03-08", "label": "Mom's birthday"}],
+        "swap_months": [1, 2]})
+    assert edited.status_code == 200, edited.text
+    after = edited.json()
+    assert after["title"] == "Our year" and after["locale"] == "en"
+    assert after["months"][0]["variant_id"] == before["months"][1]["variant_id"]
+    assert after["months"][1]["variant_id"] == before["months"][0]["variant_id"]
+    text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
+    assert "January" in text and "Mom's birthday" in text and "Our year" in text
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"personal_dates": [{"date": "2027-02-29", "label": "x"}]}, "date"),
+    ({"locale": "de"}, "locale"),
+    ({"swap_months": [0, 13]}, "between 1 and 12"),
+    ({"swap_months": [3, 3]}, "two different months"),
+    ({"page_size": "B5"}, "page_size"),
+])
+async def test_bad_edits_are_refused_by_name(stack: Stack, finished: tuple[dict[str, str], int], body: dict,
+                                            words: str) -> None:
+    headers, calendar_id = finished
+    response = await stack.api.patch(f"/api/calendars/{calendar_id}", headers=headers, json=body)
+    assert response.status_code == 422
+    assert words in response.text
+
+
+async def test_another_users_calendar_is_404(stack: Stack, finished: tuple[dict[str, str], int]) -> None:
+    _, calendar_id = finished
+    intruder = await register(stack.api, "intruder@example.com")
+    for method, path in [("GET", f"/api/calendars/{calendar_id}"), ("GET", f"/api/calendars/{calendar_id}/pdf"),
+                         ("GET", f"/api/calendars/{calendar_id}/pages/1"), ("PATCH", f"/api/calendars/{calendar_id}")]:
+        response = await stack.api.request(method, path, headers=intruder, json={} if method == "PATCH" else None)
+        assert response.status_code == 404, (method, path)
+    assert (await stack.api.get("/api/calendars", headers=intruder)).json() == []
