@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "calendar-generation"
+    provider_task_queue: str = "calendar-generation-provider"
+    # Enforced by the Temporal server across every worker of the provider queue (Replicate allows 600 creates/min).
+    provider_activities_per_second: float = Field(default=5.0, gt=0)
     # Distinct prefixes let several deployments (staging, production) share one Temporal namespace.
     workflow_id_prefix: str = Field(default="calendar-generation", pattern=r"^[A-Za-z0-9._-]{1,100}$")
     worker_max_concurrent_activities: int = Field(default=16, ge=1)

@@ -1,31 +1,47 @@
-"""The worker: runs CalendarGenerationWorkflow and its activities; stops gracefully on SIGINT/SIGTERM."""
+"""The worker: runs CalendarGenerationWorkflow and its activities; stops gracefully on SIGINT/SIGTERM.
+
+Two pollers share one process: the main task queue (workflow, database and storage activities) and the provider
+queue (training, synthesis), whose server-side rate limit caps paid provider calls across all workers.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import all_activities
+from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
 from settings import Settings, get_settings
 from temporal_client import connect
 from workflows.calendar_generation import CalendarGenerationWorkflow
 
+GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 
-def build_worker(client: Client, settings: Settings, deps: ActivityDeps) -> Worker:
-    return Worker(
+
+def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> list[Worker]:
+    main = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[CalendarGenerationWorkflow],
         activities=all_activities(deps),
         max_concurrent_activities=settings.worker_max_concurrent_activities,
-        graceful_shutdown_timeout=timedelta(seconds=20),
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
+    provider = Worker(
+        client,
+        task_queue=settings.provider_task_queue,
+        activities=provider_activities(deps),
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_task_queue_activities_per_second=settings.provider_activities_per_second,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+    return [main, provider]
 
 
 async def main() -> None:
@@ -37,11 +53,13 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, settings, deps)
-    async with worker:
-        logging.info("worker polling task queue %r at %s", settings.task_queue, settings.temporal_address)
+    async with AsyncExitStack() as workers:
+        for worker in build_workers(client, settings, deps):
+            await workers.enter_async_context(worker)
+        logging.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
+                     settings.temporal_address)
         await stop.wait()
-        logging.info("stopping: finishing running activities (up to 20 s)")
+        logging.info("stopping: finishing running activities (up to %s s)", GRACEFUL_SHUTDOWN.seconds)
     await deps.close()
 
 

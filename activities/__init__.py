@@ -13,15 +13,20 @@ from activities.variants import VariantActivities
 
 
 def all_activities(deps: ActivityDeps) -> list[Callable]:
-    jobs, training, synthesis = JobActivities(deps), TrainingActivities(deps), SynthesisActivities(deps)
+    """Activities of the main task queue: database, storage and rendering work."""
+    jobs, synthesis = JobActivities(deps), SynthesisActivities(deps)
     variants, calendars = VariantActivities(deps), CalendarActivities(deps)
     return [
         jobs.load_generation_plan,
         jobs.record_job_update,
-        training.train_model,
-        synthesis.generate_variant,
         synthesis.mark_variant_failed,
         variants.delete_variants,
         calendars.finalize_calendar,
         calendars.render_calendar,
     ]
+
+
+def provider_activities(deps: ActivityDeps) -> list[Callable]:
+    """Activities that call the (paid, rate-limited) image provider."""
+    training, synthesis = TrainingActivities(deps), SynthesisActivities(deps)
+    return [training.train_model, synthesis.generate_variant]

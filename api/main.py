@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.routers import auth, calendars, events, generations, media, photos, templates, web
+from api.routers import auth, calendars, events, generations, media, photos, templates, web, webhooks
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
@@ -47,6 +47,6 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (auth, photos, templates, generations, events, calendars, media, web):
+    for module in (auth, photos, templates, generations, events, calendars, webhooks, media, web):
         app.include_router(module.router)
     return app

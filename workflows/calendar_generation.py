@@ -165,6 +165,7 @@ class CalendarGenerationWorkflow:
                                   photo_ids=self._plan.photo_ids, photo_set_hash=self._plan.photo_set_hash)
         return await workflow.execute_activity(
             act.TRAIN_MODEL, request, result_type=TrainedModel, retry_policy=TRAINING_RETRY,
+            task_queue=self._input.provider_task_queue,
             start_to_close_timeout=timedelta(hours=2), heartbeat_timeout=timedelta(minutes=2),
         )
 
@@ -186,6 +187,7 @@ class CalendarGenerationWorkflow:
                 async with self._slots:
                     result = await workflow.execute_activity(
                         act.GENERATE_VARIANT, request, result_type=VariantResult, retry_policy=SYNTHESIS_RETRY,
+                        task_queue=self._input.provider_task_queue,
                         start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=timedelta(minutes=1),
                     )
             except ActivityError as err:

@@ -48,6 +48,8 @@ class GenerationInput(BaseModel):
     preview: bool = False
     year: int
     locale: str = "uk"
+    # Training and synthesis run on their own task queue, so one rate limit caps provider calls across workers.
+    provider_task_queue: str | None = None
 
 
 class MonthSelection(BaseModel):

@@ -1,7 +1,162 @@
-"""Live generation events (server-sent events)."""
+"""Live generation events: server-sent events (SSE) fed by polling the database.
+
+`GET /api/calendars/generate/{job_id}/events` streams `text/event-stream`:
+
+* `event: snapshot` — sent first on every connection: the full status DTO with all variants (exactly the body of
+  `GET .../status`). A reconnect therefore always starts from a fresh, complete picture with freshly signed image
+  URLs; `Last-Event-ID` is not needed and is ignored, so no `id:` lines are sent.
+* `event: status` — the status DTO without its variant list (`variants: []`) whenever status, progress, step,
+  error, expiry or the number of ready variants changes.
+* `event: variant` — one variant DTO the moment a variant is stored, replaced by a regeneration (new image or
+  attempt), fails, or is selected.
+* `: heartbeat` comments every 15 s keep proxies from closing an idle stream; `retry:` tells the browser how soon
+  to reconnect after a drop.
+
+The stream ends after the job's terminal status (completed, failed, expired, cancelled) has been sent, and when the
+client goes away. The workflow writes every change to the database first, so the database is the one source of
+truth here, and the stream works while Temporal or the worker is down.
+
+Browsers' `EventSource` cannot send an Authorization header, so this route — and only this route — also accepts the
+bearer token as the `?token=` query parameter.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlmodel import select
+
+from api.deps import SettingsDep, StorageDep
+from api.schemas import CalendarGenerationStatusDto
+from api.security import user_id_from_token
+from api.views import status_dto, variant_dtos
+from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job, User
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
+
+POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 2000
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _frame(event: str, payload: BaseModel | dict) -> str:
+    data = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
+    return f"event: {event}\ndata: {data}\n\n"
+
+
+def _status_key(dto: CalendarGenerationStatusDto) -> tuple:
+    return (dto.status, dto.progress, dto.current_step, dto.error, dto.expires_at, dto.generated_calendar_id,
+            dto.generated_variants_count, dto.completed_at)
+
+
+def _variant_key(row: GeneratedCalendarVariant) -> tuple:
+    return (row.generated_file_id, row.attempt, row.status, row.score, row.is_selected, row.month_number)
+
+
+async def _authorized_user_id(request: Request, token: str | None,
+                              credentials: HTTPAuthorizationCredentials | None) -> int:
+    unauthorized = HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
+                                 headers={"WWW-Authenticate": "Bearer"})
+    raw = credentials.credentials if credentials is not None else token
+    user_id = user_id_from_token(raw, request.app.state.settings) if raw else None
+    if user_id is None:
+        raise unauthorized
+    async with request.app.state.sessions() as session:
+        if await session.get(User, user_id) is None:
+            raise unauthorized
+    return user_id
+
+
+class _JobWatcher:
+    """Remembers what this connection has sent and turns the database's current state into the next frames."""
+
+    def __init__(self, request: Request, job_id: int, storage, settings) -> None:  # noqa: ANN001
+        self._request, self._job_id = request, job_id
+        self._storage, self._settings = storage, settings
+        self._status: tuple | None = None
+        self._variants: dict[int, tuple] = {}
+        self.finished = False
+
+    async def frames(self) -> list[str]:
+        async with self._request.app.state.sessions() as session:
+            job = await session.get(Job, self._job_id)
+            if job is None:  # deleted while watched
+                self.finished = True
+                return [_frame("gone", {"detail": f"generation {self._job_id} no longer exists"})]
+            rows = (await session.exec(select(GeneratedCalendarVariant).where(
+                GeneratedCalendarVariant.job_id == self._job_id))).all()
+            keys = {row.id: _variant_key(row) for row in rows}
+            first = self._status is None
+            changed = [vid for vid, key in keys.items() if self._variants.get(vid) != key]
+            frames: list[str] = []
+            if first:
+                dto = await status_dto(session, job, self._storage, self._settings)
+                frames.append(_frame("snapshot", dto))
+            else:
+                variants = await variant_dtos(session, self._job_id, self._storage, self._settings) \
+                    if changed else None
+                dto = await status_dto(session, job, self._storage, self._settings, with_variants=False)
+                ready = sum(1 for row in rows if row.status == "ready")
+                dto = dto.model_copy(update={"generated_variants_count": ready})
+                for variant in variants or []:
+                    if variant.id in changed:
+                        frames.append(_frame("variant", variant))
+                if _status_key(dto) != self._status:
+                    frames.append(_frame("status", dto))
+            self._status, self._variants = _status_key(dto), keys
+            self.finished = job.status in TERMINAL_JOB_STATUSES
+            return frames
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "Server-sent events: snapshot, status, variant (see the module docs)."}},
+)
+async def generation_events(
+    job_id: int,
+    request: Request,
+    storage: StorageDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None, Query(description="the bearer token, for clients (EventSource) "
+                                                   "that cannot send an Authorization header")] = None,
+) -> StreamingResponse:
+    """Live status and variants of one generation as server-sent events (a full snapshot on every connect)."""
+    user_id = await _authorized_user_id(request, token, credentials)
+    async with request.app.state.sessions() as session:
+        job = await session.get(Job, job_id)
+        if job is None or job.user_id != user_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"generation {job_id} not found")
+    watcher = _JobWatcher(request, job_id, storage, settings)
+
+    async def stream() -> AsyncIterator[str]:
+        yield f"retry: {RETRY_MILLISECONDS}\n\n"
+        last_sent = time.monotonic()
+        while True:
+            frames = await watcher.frames()
+            if frames:
+                yield "".join(frames)
+                last_sent = time.monotonic()
+            if watcher.finished:
+                return
+            if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
+                yield ": heartbeat\n\n"
+                last_sent = time.monotonic()
+            await asyncio.sleep(POLL_SECONDS)
+            if await request.is_disconnected():
+                return
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})

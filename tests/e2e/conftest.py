@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import running_api
 from tests.temporal_env import start_dev_server
-from worker import build_worker
+from worker import build_workers
 
 
 @pytest.fixture(scope="session")
@@ -38,15 +38,18 @@ class Stack:
     deps: ActivityDeps
 
     @asynccontextmanager
-    async def worker(self) -> AsyncIterator[Worker]:
-        worker = build_worker(self.env.client, self.settings, self.deps)
-        async with worker:
-            yield worker
+    async def worker(self) -> AsyncIterator[list[Worker]]:
+        async with AsyncExitStack() as stack:
+            workers = build_workers(self.env.client, self.settings, self.deps)
+            for worker in workers:
+                await stack.enter_async_context(worker)
+            yield workers
 
 
 async def build_stack(tmp_path: Path, env: WorkflowEnvironment, **overrides: object) -> AsyncIterator[Stack]:
     run = uuid.uuid4().hex[:8]
-    settings = make_settings(tmp_path, task_queue=f"e2e-{run}", workflow_id_prefix=f"e2e-{run}", **overrides)
+    settings = make_settings(tmp_path, task_queue=f"e2e-{run}", provider_task_queue=f"e2e-{run}-provider",
+                             workflow_id_prefix=f"e2e-{run}", **overrides)
     await asyncio.to_thread(manage.migrate, settings)
     await manage.seed(settings)
     deps = await ActivityDeps.from_settings(settings)
