@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     task_queue: str = "calendar-generation"
     provider_task_queue: str = "calendar-generation-provider"
     # Enforced by the Temporal server across every worker of the provider queue (Replicate allows 600 creates/min).
-    provider_activities_per_second: float = Field(default=5.0, gt=0)
+    provider_activities_per_second: float = Field(default=10.0, gt=0)
     # Distinct prefixes let several deployments (staging, production) share one Temporal namespace.
     workflow_id_prefix: str = Field(default="calendar-generation", pattern=r"^[A-Za-z0-9._-]{1,100}$")
     worker_max_concurrent_activities: int = Field(default=16, ge=1)
@@ -43,6 +43,46 @@ class Settings(BaseSettings):
 
     # Image provider
     provider: Literal["local", "replicate"] = "local"
+
+    # Replicate (CALENDARY_PROVIDER=replicate; docs/replicate.md). The worker refuses to start without a token and
+    # a destination owner; the API verifies webhooks with the secret. Names mirror imaging.providers.replicate's
+    # ReplicateConfig, whose defaults these repeat.
+    replicate_api_token: SecretStr | None = Field(  # CALENDARY_REPLICATE_API_TOKEN, else REPLICATE_API_TOKEN
+        default=None, validation_alias=AliasChoices("calendary_replicate_api_token", "replicate_api_token"))
+    replicate_base_url: str = "https://api.replicate.com"
+    replicate_destination_owner: str | None = None  # the account or organisation that owns the trained models
+    replicate_destination_prefix: str = Field(default="calendary-lora", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
+    replicate_destination_visibility: Literal["private", "public"] = "private"
+    replicate_destination_hardware: str = "gpu-t4"
+    replicate_trainer_model: str = "ostris/flux-dev-lora-trainer"
+    replicate_trainer_version: str = "e440909d3512c31646ee2e0c7d6f6f4923224863a6a10c494606e79fb5844497"
+    replicate_training_steps: int = Field(default=1000, ge=1)
+    replicate_lora_rank: int = Field(default=16, ge=1)
+    replicate_learning_rate: float = Field(default=4e-4, gt=0)
+    replicate_resolution: str = "512,768,1024"
+    replicate_autocaption: bool = True
+    replicate_output_format: Literal["jpg", "png", "webp"] = "jpg"
+    replicate_aspect_ratio: str = "1:1"
+    replicate_preview_max_steps: int = Field(default=12, ge=1)
+    replicate_cancel_after: str = "5m"  # Cancel-After on prediction creates; "" sends none
+    # Public URL of POST /api/webhooks/replicate. Also how a lost create is found again (see the provider).
+    replicate_webhook_url: str | None = None
+    replicate_webhook_secret: SecretStr | None = None  # "whsec_...": GET /v1/webhooks/default/secret
+    replicate_webhook_tolerance_seconds: float = Field(default=300.0, gt=0)
+    replicate_request_timeout_seconds: float = Field(default=30.0, gt=0)
+    replicate_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    replicate_training_poll_interval_seconds: float = Field(default=10.0, gt=0)
+    replicate_status_hint_interval_seconds: float = Field(default=0.5, gt=0)  # webhook statuses, read from the db
+    replicate_starting_deadline_seconds: float = Field(default=180.0, gt=0)
+    replicate_prediction_deadline_seconds: float = Field(default=360.0, gt=0)
+    replicate_training_deadline_seconds: float = Field(default=3600.0, gt=0)
+    replicate_upload_timeout_seconds: float = Field(default=120.0, gt=0)
+    replicate_download_timeout_seconds: float = Field(default=60.0, gt=0)
+    replicate_reconcile_max_pages: int = Field(default=3, ge=1)
+    replicate_usd_per_training_second: float = Field(default=0.001525, ge=0)  # H100
+    replicate_usd_per_predict_second: float = Field(default=0.001525, ge=0)  # a trained LoRA version
+    replicate_usd_per_image_by_model: dict[str, float] = Field(default_factory=lambda: {
+        "black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003})
 
     # Auth
     jwt_secret: str = "change-me-in-production-this-is-only-for-local-dev"

@@ -22,7 +22,8 @@ class HeartbeatDetails:
 
 
 @asynccontextmanager
-async def heartbeating(details: HeartbeatDetails, every: float = 10.0) -> AsyncIterator[None]:
+async def heartbeating(details: HeartbeatDetails, every: float = 1.0) -> AsyncIterator[None]:
+    # Frequent beats cost nothing (the SDK throttles what it sends) and let a cancellation arrive within a second.
     async def beat() -> None:
         while True:
             activity.heartbeat(*([details.provider_ref] if details.provider_ref else []))

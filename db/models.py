@@ -206,3 +206,19 @@ class CalendarMonth(SQLModel, table=True):
     month: int = Field(ge=1, le=12)
     variant_id: int | None = Field(default=None, foreign_key="generated_calendar_variant.id")
     file_id: int = Field(foreign_key="uploaded_file.id")
+
+
+class WebhookEvent(SQLModel, table=True):
+    """A signed provider webhook, stored once per delivery id: what the provider last said about a job.
+
+    Waiting activities read the newest final status of their job from here instead of waiting for their next poll.
+    """
+
+    __tablename__ = "webhook_event"
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: str = Field(max_length=128, unique=True)  # the same across the provider's retries of one delivery
+    provider_ref: str = Field(max_length=128, index=True)  # the prediction or training id
+    kind: str = Field(max_length=16)  # prediction | training
+    status: str = Field(max_length=32)
+    payload: dict = Field(sa_column=Column(JSON, nullable=False))  # the job as sent, without its input and logs
+    received_at: datetime = Field(default_factory=utcnow)

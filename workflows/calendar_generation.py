@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import NoReturn
+from collections.abc import Coroutine, Iterable
+from typing import Any, NoReturn
 
 from temporalio import workflow
+from temporalio.workflow import ActivityCancellationType
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import activity_names as act
@@ -95,7 +97,7 @@ class CalendarGenerationWorkflow:
             self._model = await self._train_model()
 
             await self._enter(Stage.generating)
-            await asyncio.gather(*(self._produce_variant(n) for n in range(1, input.variant_count + 1)))
+            await _all(self._produce_variant(n) for n in range(1, input.variant_count + 1))
             needed = min(MIN_VARIANTS_FOR_CALENDAR, input.variant_count)
             if len(self._variants) < needed:
                 await self._fail(f"only {len(self._variants)} of {input.variant_count} variants could be "
@@ -189,8 +191,12 @@ class CalendarGenerationWorkflow:
                         act.GENERATE_VARIANT, request, result_type=VariantResult, retry_policy=SYNTHESIS_RETRY,
                         task_queue=self._input.provider_task_queue,
                         start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=timedelta(minutes=1),
+                        # On cancel, wait until the synthesis really stopped, so none stores a variant after clean-up.
+                        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
                     )
             except ActivityError as err:
+                if isinstance(err.cause, CancelledError):
+                    raise asyncio.CancelledError from err  # the workflow is being cancelled: no new attempts
                 workflow.logger.warning("variant %s attempt %s failed: %s", number, attempt, _reason(err))
                 if not replacing:
                     await self._activity(act.MARK_VARIANT_FAILED, VariantFailure(
@@ -287,6 +293,14 @@ class CalendarGenerationWorkflow:
     async def _activity(self, name: str, arg: object, result_type: type | None = None):  # noqa: ANN202
         return await workflow.execute_activity(name, arg, result_type=result_type, retry_policy=DATABASE_RETRY,
                                                start_to_close_timeout=timedelta(seconds=60))
+
+
+async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run concurrently; unlike plain gather, a cancellation returns only once every coroutine has stopped, so
+    clean-up never races a synthesis that is still storing its image."""
+    for outcome in await asyncio.gather(*coroutines, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def _reason(err: BaseException) -> str:

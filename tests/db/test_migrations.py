@@ -15,7 +15,7 @@ from db.migrate import downgrade, upgrade
 from db.session import make_engine
 
 EXPECTED_TABLES = {"user", "uploaded_file", "prompt_theme", "flux_model", "template", "training", "job",
-                   "generated_calendar_variant", "user_calendar", "calendar_month"}
+                   "generated_calendar_variant", "user_calendar", "calendar_month", "webhook_event"}
 
 
 async def _schema_state(url: str) -> tuple[set[str], list]:

@@ -1,0 +1,127 @@
+// The HTTP API: bearer token in localStorage, JSON in and out, every failure turned into words.
+import { t, translateServer } from './i18n.js';
+
+const TOKEN_KEY = 'calendary.token';
+const USER_KEY = 'calendary.user';
+
+export function getToken() {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+export function getUser() {
+  try {
+    return JSON.parse(localStorage.getItem(USER_KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+export function signIn(tokenOut) {
+  localStorage.setItem(TOKEN_KEY, tokenOut.access_token);
+  localStorage.setItem(USER_KEY, JSON.stringify(tokenOut.user));
+}
+
+export function signOut() {
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(USER_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(status, message, detail = null) {
+    super(message);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function fieldName(loc) {
+  const name = Array.isArray(loc) ? loc.filter((part) => part !== 'body').join('.') : String(loc);
+  const label = t(`field.${name}`);
+  return label === `field.${name}` ? name : label;
+}
+
+/** FastAPI errors: {"detail": "words"} or 422 {"detail": [{loc, msg}]}; anything else by status code. */
+export function describeDetail(status, detail) {
+  if (typeof detail === 'string' && detail) return translateServer(detail);
+  if (Array.isArray(detail) && detail.length) {
+    return detail.map((item) => `${fieldName(item.loc)}: ${translateServer(item.msg)}`).join('; ');
+  }
+  if (status >= 500) return t('error.server', { status });
+  if (status === 404) return t('error.notFound');
+  return t('error.status', { status });
+}
+
+async function errorFrom(response) {
+  let detail = null;
+  try {
+    detail = (await response.json()).detail;
+  } catch {
+    detail = null;
+  }
+  return new ApiError(response.status, describeDetail(response.status, detail), detail);
+}
+
+/**
+ * api('/api/photos', {method: 'POST', form}) → parsed JSON (or the Response when `raw`).
+ * Throws ApiError with a message in words; status 0 means the server could not be reached.
+ */
+export async function api(path, { method = 'GET', json, form, raw = false, cache, signal } = {}) {
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body, cache, signal });
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError(0, t('error.network'));
+  }
+  if (response.status === 401 && token && !path.startsWith('/api/auth/')) {
+    signOut();
+    window.dispatchEvent(new CustomEvent('calendary:signed-out'));
+  }
+  if (!response.ok) throw await errorFrom(response);
+  if (raw) return response;
+  if (response.status === 204) return null;
+  const type = response.headers.get('content-type') || '';
+  return type.includes('json') ? response.json() : response;
+}
+
+/** A protected binary (page PNG, PDF) as a Blob; the routes need the bearer header, so <img src> can't load them. */
+export async function fetchBlob(path) {
+  const response = await api(path, { raw: true, cache: 'no-store' });
+  return { blob: await response.blob(), response };
+}
+
+/** File name from Content-Disposition (RFC 5987 filename* first). */
+export function downloadName(response, fallback) {
+  const header = response.headers.get('content-disposition') || '';
+  const star = header.match(/filename\*=UTF-8''([^;]+)/i);
+  if (star) return decodeURIComponent(star[1]);
+  const plain = header.match(/filename="([^"]+)"/i);
+  return plain ? plain[1] : fallback;
+}
+
+let templatesCache = null;
+
+/** The themes rarely change: fetched once per page load (their preview URLs are signed for minutes, so not longer). */
+export async function loadTemplates() {
+  if (!templatesCache) {
+    templatesCache = api('/api/templates').catch((err) => {
+      templatesCache = null;
+      throw err;
+    });
+  }
+  return templatesCache;
+}
+
+export function forgetTemplates() {
+  templatesCache = null;
+}

@@ -1,0 +1,77 @@
+// Sign up / sign in.
+import { api, getToken, signIn } from './api.js';
+import { alertBox, busy, errorMessage, h } from './dom.js';
+import { t } from './i18n.js';
+
+export async function renderAuth(view) {
+  if (getToken()) {
+    location.replace('#/jobs');
+    return;
+  }
+  let mode = 'login';
+  const error = alertBox();
+  const notice = alertBox('info');
+  if (sessionStorage.getItem('calendary.signed-out-reason') === 'expired') {
+    notice.show(t('auth.sessionExpired'));
+    sessionStorage.removeItem('calendary.signed-out-reason');
+  }
+  const email = h('input', { id: 'auth-email', name: 'email', type: 'email', required: true,
+                             autocomplete: 'email', placeholder: 'olena@example.com' });
+  const password = h('input', { id: 'auth-password', name: 'password', type: 'password', required: true,
+                                minlength: '8', maxlength: '128', autocomplete: 'current-password' });
+  const title = h('h1', {});
+  const lead = h('p', { class: 'lead' });
+  const submit = h('button', { type: 'submit', class: 'button primary wide' });
+  const switcher = h('button', { type: 'button', class: 'link-button' });
+  const hint = h('p', { class: 'field-hint', id: 'password-hint', text: t('auth.passwordHint') });
+  password.setAttribute('aria-describedby', 'password-hint');
+
+  function applyMode() {
+    title.textContent = t(mode === 'login' ? 'auth.signInTitle' : 'auth.signUpTitle');
+    lead.textContent = t(mode === 'login' ? 'auth.signInLead' : 'auth.signUpLead');
+    submit.textContent = t(mode === 'login' ? 'auth.signIn' : 'auth.signUp');
+    switcher.textContent = t(mode === 'login' ? 'auth.toSignUp' : 'auth.toSignIn');
+    password.autocomplete = mode === 'login' ? 'current-password' : 'new-password';
+    hint.hidden = mode === 'login';
+    error.show('');
+  }
+
+  switcher.addEventListener('click', () => {
+    mode = mode === 'login' ? 'register' : 'login';
+    applyMode();
+  });
+
+  const form = h('form', { class: 'auth-form', novalidate: true },
+    h('label', { for: 'auth-email', text: t('field.email') }), email,
+    h('label', { for: 'auth-password', text: t('field.password') }), password, hint,
+    error, submit, h('p', { class: 'auth-switch' }, switcher));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.show('');
+    if (!email.value.includes('@')) return error.show(t('auth.badEmail'));
+    if (password.value.length < 8) return error.show(t('auth.shortPassword'));
+    try {
+      const path = mode === 'login' ? '/api/auth/login' : '/api/auth/register';
+      const tokenOut = await busy(submit, () => api(path, {
+        method: 'POST', json: { email: email.value.trim(), password: password.value } }));
+      signIn(tokenOut);
+      const next = sessionStorage.getItem('calendary.after-login');
+      sessionStorage.removeItem('calendary.after-login');
+      location.hash = next && next !== '#/login' ? next : (mode === 'login' ? '#/jobs' : '#/new');
+    } catch (err) {
+      if (err.status === 401) error.show(t('auth.wrong'));
+      else if (err.status === 409) error.show(t('auth.exists'));
+      else error.show(errorMessage(err));
+    }
+  });
+
+  applyMode();
+  view.replaceChildren(h('section', { class: 'panel auth-panel' },
+    h('div', { class: 'auth-intro' },
+      h('p', { class: 'eyebrow', text: t('app.tagline') }), title, lead,
+      h('ul', { class: 'auth-points' }, ['auth.point1', 'auth.point2', 'auth.point3'].map(
+        (key) => h('li', { text: t(key) })))),
+    h('div', { class: 'auth-box' }, notice, form)));
+  email.focus();
+}

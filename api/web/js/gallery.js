@@ -1,0 +1,230 @@
+// The variants: a grid that fills as each variant is stored, recommended first when scores exist; zoom,
+// regenerate one variant (optional own prompt) and watch it be replaced live; the month board beside it.
+import { api } from './api.js';
+import { baseUrl, clear, errorMessage, h, openDialog, toast } from './dom.js';
+import { monthName, t } from './i18n.js';
+import { MonthBoard } from './months.js';
+
+const REGENERATION_TIMEOUT_MS = 5 * 60 * 1000;
+const RECOMMENDED_SHARE = 0.5; // the better half of the scored variants gets the badge
+
+export class Gallery {
+  constructor({ jobId, preview, variantCount, onSubmitted, onImageError }) {
+    this.jobId = jobId;
+    this.variantCount = variantCount;
+    this.variants = new Map();
+    this.cards = new Map();
+    this.regenerating = new Map(); // id → {base, since}
+    this.stage = 'pending';
+    this.onImageError = onImageError;
+    this.board = new MonthBoard({ jobId, preview, variants: this.variants, onChange: () => this.refreshMarks(),
+                                  onSubmitted });
+    this.board.order = () => this.orderedIds();
+    this.grid = h('ul', { class: 'variant-grid', id: 'variant-grid', 'aria-label': t('gallery.title') });
+    this.heading = h('h2', { id: 'gallery-title', text: t('gallery.title') });
+    this.note = h('p', { class: 'gallery-note', id: 'gallery-note' });
+    this.root = h('section', { class: 'gallery-layout', 'aria-labelledby': 'gallery-title' },
+      h('div', { class: 'gallery-main' }, h('div', { class: 'gallery-head' }, this.heading, this.note), this.grid),
+      this.board.root);
+  }
+
+  setStage(stage, variantCount) {
+    this.stage = stage;
+    if (variantCount) this.variantCount = variantCount;
+    const selecting = stage === 'ready_for_selection';
+    this.board.root.hidden = !['ready_for_selection', 'finalizing'].includes(stage);
+    this.board.setEnabled(selecting && !this.board.submitting);
+    this.root.classList.toggle('is-selecting', selecting);
+    this.render();
+  }
+
+  /** A snapshot: every variant as the server has it now. */
+  setVariants(list) {
+    const seen = new Set();
+    for (const variant of list) {
+      seen.add(variant.id);
+      this.upsert(variant, { quiet: true });
+    }
+    for (const id of Array.from(this.variants.keys())) {
+      if (!seen.has(id)) {
+        this.variants.delete(id);
+        const card = this.cards.get(id);
+        if (card) card.root.remove();
+        this.cards.delete(id);
+      }
+    }
+    this.board.prune();
+    this.render();
+  }
+
+  /** One variant from the live stream: new, replaced by a regeneration, failed or newly scored. */
+  upsert(variant, { quiet = false } = {}) {
+    const before = this.variants.get(variant.id);
+    this.variants.set(variant.id, variant);
+    const pending = this.regenerating.get(variant.id);
+    const replaced = before && baseUrl(before.image_url) !== baseUrl(variant.image_url);
+    if (pending && baseUrl(variant.image_url) !== pending.base) {
+      this.regenerating.delete(variant.id);
+      if (!quiet) toast(t('gallery.replaced', { n: variant.variant_number }));
+    }
+    const card = this.card(variant);
+    if (replaced) {
+      card.root.classList.remove('just-replaced');
+      void card.root.offsetWidth; // restart the highlight animation
+      card.root.classList.add('just-replaced');
+    }
+    if (!quiet) {
+      this.board.render();
+      this.render();
+    }
+    return !before;
+  }
+
+  orderedIds() {
+    const all = Array.from(this.variants.values());
+    const scored = all.some((v) => typeof v.score === 'number');
+    all.sort((a, b) => (scored ? (b.score ?? -Infinity) - (a.score ?? -Infinity) : 0)
+      || a.variant_number - b.variant_number);
+    return all.map((v) => v.id);
+  }
+
+  recommendedIds() {
+    const scored = Array.from(this.variants.values()).filter((v) => typeof v.score === 'number'
+                                                                    && v.status === 'ready');
+    if (!scored.length) return new Set();
+    scored.sort((a, b) => b.score - a.score);
+    return new Set(scored.slice(0, Math.max(1, Math.ceil(scored.length * RECOMMENDED_SHARE))).map((v) => v.id));
+  }
+
+  card(variant) {
+    let card = this.cards.get(variant.id);
+    if (!card) {
+      const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', draggable: false });
+      img.addEventListener('error', () => this.onImageError && this.onImageError());
+      const pick = h('button', { type: 'button', class: 'variant-pick', draggable: true,
+                                 onclick: () => this.board.activateVariant(variant.id) });
+      pick.addEventListener('dragstart', (event) => {
+        if (!this.board.enabled) return event.preventDefault();
+        event.dataTransfer.setData('text/plain', `variant:${variant.id}`);
+        event.dataTransfer.effectAllowed = 'copyMove';
+        card.root.classList.add('is-dragging');
+      });
+      pick.addEventListener('dragend', () => card.root.classList.remove('is-dragging'));
+      const number = h('span', { class: 'variant-number' });
+      const badge = h('span', { class: 'badge recommended', text: t('gallery.recommended'), hidden: true });
+      const marks = h('span', { class: 'variant-months' });
+      const overlay = h('span', { class: 'regen-overlay', hidden: true },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('gallery.regenerating') }));
+      const failed = h('span', { class: 'variant-failed', hidden: true, text: t('gallery.failed') });
+      pick.append(img, number, badge, marks, overlay, failed);
+      const zoom = h('button', { type: 'button', class: 'icon-button zoom', text: '⤢',
+                                 onclick: () => this.zoom(variant.id) });
+      const regenerate = h('button', { type: 'button', class: 'icon-button regenerate', text: '↻',
+                                       onclick: () => this.askRegenerate(variant.id) });
+      const root = h('li', { class: 'variant-card', dataset: { variantId: String(variant.id) } },
+        pick, h('div', { class: 'variant-actions' }, zoom, regenerate));
+      card = { root, img, pick, number, badge, marks, overlay, failed, zoom, regenerate, src: null };
+      this.cards.set(variant.id, card);
+    }
+    const n = variant.variant_number;
+    if (variant.status === 'ready' && baseUrl(card.src) !== baseUrl(variant.thumbnail_url)) {
+      card.img.src = variant.thumbnail_url;
+      card.src = variant.thumbnail_url;
+    }
+    card.root.dataset.number = String(n);
+    card.root.dataset.status = variant.status;
+    card.number.textContent = `№${n}`;
+    card.img.alt = t('gallery.variantN', { n });
+    card.failed.hidden = variant.status !== 'failed';
+    card.zoom.setAttribute('aria-label', t('gallery.zoom', { n }));
+    card.zoom.title = t('gallery.zoom', { n });
+    card.regenerate.setAttribute('aria-label', t('gallery.regenerate', { n }));
+    card.regenerate.title = t('gallery.regenerate', { n });
+    return card;
+  }
+
+  /** Month marks, picked state, badges and order — cheap, runs after every change. */
+  refreshMarks() {
+    const recommended = this.recommendedIds();
+    const selecting = this.stage === 'ready_for_selection';
+    for (const [id, card] of this.cards) {
+      const variant = this.variants.get(id);
+      const months = this.board.monthsOf(id);
+      const busy = this.regenerating.has(id);
+      clear(card.marks, months.map((m) => h('span', { class: 'month-chip', text: monthName(m) })));
+      card.root.classList.toggle('is-chosen', months.length > 0);
+      card.root.classList.toggle('is-picked', Boolean(this.board.isPicked(id)));
+      card.root.classList.toggle('is-regenerating', busy);
+      card.overlay.hidden = !busy;
+      card.badge.hidden = !recommended.has(id);
+      card.pick.setAttribute('aria-pressed', String(Boolean(this.board.isPicked(id))));
+      const label = [t('gallery.variantN', { n: variant.variant_number })];
+      if (recommended.has(id)) label.push(t('gallery.recommended'));
+      if (months.length) label.push(months.map(monthName).join(', '));
+      if (variant.status === 'failed') label.push(t('gallery.failed'));
+      card.pick.setAttribute('aria-label', label.join(', '));
+      card.pick.disabled = !selecting || variant.status !== 'ready' || busy;
+      card.pick.draggable = selecting && variant.status === 'ready' && !busy;
+      card.regenerate.hidden = !selecting || variant.status !== 'ready';
+      card.regenerate.disabled = busy;
+      card.zoom.hidden = variant.status !== 'ready';
+    }
+  }
+
+  render() {
+    for (const [id, pending] of this.regenerating) {
+      if (Date.now() - pending.since > REGENERATION_TIMEOUT_MS || this.stage !== 'ready_for_selection') {
+        this.regenerating.delete(id);
+        if (this.stage === 'ready_for_selection') {
+          toast(t('gallery.regenerateGaveUp', { n: this.variants.get(id).variant_number }));
+        }
+      }
+    }
+    const ids = this.orderedIds();
+    const placeholders = ['pending', 'training', 'generating'].includes(this.stage)
+      ? Math.max(0, this.variantCount - ids.length) : 0;
+    const wanted = ids.map((id) => this.cards.get(id).root);
+    for (let i = 0; i < placeholders; i += 1) {
+      wanted.push(h('li', { class: 'variant-card placeholder', 'aria-hidden': 'true' },
+        h('span', { class: 'placeholder-box' }, h('span', { class: 'placeholder-text', text: t('gallery.pending') }))));
+    }
+    const current = Array.from(this.grid.children);
+    if (current.length !== wanted.length || current.some((el, i) => el !== wanted[i])) clear(this.grid, wanted);
+    const ready = ids.filter((id) => this.variants.get(id).status === 'ready').length;
+    this.note.textContent = this.stage === 'ready_for_selection'
+      ? t('gallery.noteSelect', { n: ready }) : t('gallery.noteProgress', { n: ready, total: this.variantCount });
+    this.refreshMarks();
+  }
+
+  zoom(id) {
+    const variant = this.variants.get(id);
+    const months = this.board.monthsOf(id).map(monthName).join(', ');
+    openDialog(t('gallery.variantN', { n: variant.variant_number }), h('figure', { class: 'zoom-figure' },
+      h('img', { src: variant.image_url, alt: t('gallery.variantN', { n: variant.variant_number }) }),
+      months ? h('figcaption', { text: months }) : null));
+  }
+
+  async askRegenerate(id) {
+    const variant = this.variants.get(id);
+    const prompt = h('textarea', { id: 'custom-prompt', name: 'custom_prompt', rows: 3, maxlength: 500,
+                                   placeholder: t('gallery.promptPlaceholder') });
+    const body = h('div', { class: 'regen-form' },
+      h('p', { text: t('gallery.regenerateExplain') }),
+      h('img', { class: 'regen-thumb', src: variant.thumbnail_url, alt: '' }),
+      h('label', { for: 'custom-prompt', text: t('gallery.promptLabel') }), prompt,
+      h('p', { class: 'field-hint', text: t('gallery.promptHint') }));
+    await openDialog(t('gallery.regenerateTitle', { n: variant.variant_number }), body, {
+      submitLabel: t('gallery.regenerateSubmit'), cancelLabel: t('common.cancel'),
+      onSubmit: async () => {
+        const text = prompt.value.trim();
+        if (text && text.length < 3) throw new Error(t('gallery.promptTooShort'));
+        await api(`/api/calendars/generate/${this.jobId}/variants/${id}/regenerate`, {
+          method: 'POST', json: text ? { custom_prompt: text } : {} });
+        const current = this.variants.get(id);
+        this.regenerating.set(id, { base: baseUrl(current.image_url), since: Date.now() });
+        this.render();
+        return true;
+      },
+    }).catch((err) => toast(errorMessage(err)));
+  }
+}

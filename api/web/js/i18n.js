@@ -1,0 +1,113 @@
+// Localisation: Ukrainian (default) and English dictionaries, plurals, dates, money, month names.
+import uk from './locales/uk.js';
+import en from './locales/en.js';
+
+const DICTIONARIES = { uk, en };
+const LANG_KEY = 'calendary.lang';
+const listeners = new Set();
+
+function initialLang() {
+  const fromUrl = new URLSearchParams(location.search).get('lang');
+  if (fromUrl && DICTIONARIES[fromUrl]) return fromUrl;
+  const stored = localStorage.getItem(LANG_KEY);
+  return DICTIONARIES[stored] ? stored : 'uk';
+}
+
+let lang = initialLang();
+document.documentElement.lang = lang;
+
+export const LANGS = Object.keys(DICTIONARIES);
+
+export function getLang() {
+  return lang;
+}
+
+export function setLang(next) {
+  if (!DICTIONARIES[next] || next === lang) return;
+  lang = next;
+  localStorage.setItem(LANG_KEY, next);
+  document.documentElement.lang = next;
+  for (const listener of listeners) listener(next);
+}
+
+export function onLangChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function lookup(key) {
+  const own = DICTIONARIES[lang][key];
+  return own !== undefined ? own : DICTIONARIES.uk[key];
+}
+
+/** t('key', {n: 3}) → the text with {placeholders} filled; plural entries are objects {one, few, many, other}. */
+export function t(key, vars = {}) {
+  let text = lookup(key);
+  if (text === undefined) return key;
+  if (typeof text === 'object' && !Array.isArray(text)) {
+    const form = new Intl.PluralRules(lang).select(Number(vars.n ?? 0));
+    text = text[form] ?? text.other;
+  }
+  return String(text).replace(/\{(\w+)\}/g, (_, name) => (vars[name] ?? `{${name}}`));
+}
+
+export function monthName(month) {
+  return lookup('months')[month - 1];
+}
+
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
+    day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit',
+  }).format(new Date(iso));
+}
+
+export function formatDate(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
+    day: 'numeric', month: 'long', year: 'numeric',
+  }).format(new Date(iso));
+}
+
+export function formatMoney(uah) {
+  return `${new Intl.NumberFormat(lang === 'uk' ? 'uk-UA' : 'en-US').format(uah)} ₴`;
+}
+
+/** Minutes as "≈ 3 хв" / "< 1 хв" / "≈ 1 год 10 хв". */
+export function formatMinutes(minutes) {
+  if (minutes < 1) return t('time.lessThanMinute');
+  const rounded = Math.round(minutes);
+  if (rounded < 60) return t('time.minutes', { n: rounded });
+  return t('time.hoursMinutes', { h: Math.floor(rounded / 60), m: rounded % 60 });
+}
+
+/** The server speaks English; known messages get the user's language, the rest stays as said. */
+export function translateServer(message) {
+  if (lang === 'en' || typeof message !== 'string') return message;
+  for (const [pattern, replacement] of lookup('serverMessages')) {
+    const match = message.match(new RegExp(pattern, 'i'));
+    if (match) return replacement.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? '');
+  }
+  return message;
+}
+
+/** A photo check warning ("blurry: the photo is …") in the user's language. */
+export function translateWarning(warning) {
+  const code = String(warning).split(':')[0].trim();
+  return lookup('photoWarnings')[code] || warning;
+}
+
+export function themeText(template) {
+  const own = lookup('themes')[template.theme];
+  return {
+    name: own ? own.name : template.name,
+    description: own ? own.description : template.description,
+  };
+}
+
+/** Fill [data-i18n] elements of the static page shell. */
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  document.title = t('app.title');
+}

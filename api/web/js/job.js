@@ -1,0 +1,196 @@
+// Step 3: one generation, live. The progress bar ("Step 2 of 4: generating 24 variants… 45%"), the ETA, how long
+// the variants are kept, the live connection's state; the gallery fills as variants finish. Leaving is fine: the
+// job is listed under "My calendars" and this page picks up where it is.
+import { api, loadTemplates } from './api.js';
+import { busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
+import { formatDateTime, formatMinutes, t, themeText, translateServer } from './i18n.js';
+import { etaMinutes } from './draft.js';
+import { Gallery } from './gallery.js';
+import { LiveJob, isTerminal } from './live.js';
+
+const STEP_OF = { pending: 0, training: 1, generating: 2, ready_for_selection: 3, finalizing: 4 };
+const REFRESH_AFTER_IMAGE_ERROR_MS = 20000;
+
+export function stepText(job) {
+  const percent = job.progress;
+  switch (job.status) {
+    case 'pending': return t('job.stepPending');
+    case 'training': return t('job.stepTraining', { percent });
+    case 'generating': return t('job.stepGenerating', { n: job.variant_count, percent,
+                                                        ready: job.generated_variants_count });
+    case 'ready_for_selection': return t('job.stepSelect');
+    case 'finalizing': return t('job.stepFinalizing', { percent });
+    default: return t(`status.${job.status}`);
+  }
+}
+
+export async function renderJob(view, ctx) {
+  const jobId = Number(ctx.params[0]);
+  const [first, templates] = await Promise.all([
+    api(`/api/calendars/generate/${jobId}/status`), loadTemplates().catch(() => [])]);
+  if (!ctx.isCurrent()) return;
+  if (first.status === 'completed' && first.generated_calendar_id) {
+    location.replace(`#/calendar/${first.generated_calendar_id}`);
+    return;
+  }
+  const template = templates.find((tpl) => tpl.id === first.template_id);
+  const themeName = template ? themeText(template).name : `#${first.template_id}`;
+  let job = first;
+  const arrivals = []; // when new variants were seen live: the observed pace refines the ETA
+
+  const fill = h('div', { class: 'progress-fill' });
+  const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
+                         'aria-labelledby': 'step-text' }, fill);
+  const step = h('p', { class: 'step-text', id: 'step-text' });
+  const eta = h('p', { class: 'eta', id: 'eta' });
+  const expiry = h('p', { class: 'expiry', id: 'expiry' });
+  const liveBadge = h('span', { class: 'live-badge', id: 'live-state', role: 'status' });
+  const message = h('div', { class: 'job-message', id: 'job-message', role: 'alert', hidden: true });
+  const cancel = h('button', { type: 'button', class: 'button ghost danger', id: 'cancel-job',
+                               text: t('job.cancel'), onclick: () => askCancel() });
+  const leaveNote = h('p', { class: 'field-hint', id: 'leave-note', text: t('job.leaveNote') });
+  let live = null;
+
+  const gallery = new Gallery({
+    jobId, preview: first.preview, variantCount: first.variant_count,
+    onSubmitted: (answer) => {
+      if (answer && answer.months) {
+        gallery.board.forget();
+        location.hash = `#/calendar/${answer.id}`;
+      } else {
+        toast(t('job.finalizingToast'));
+        update({ ...job, status: 'finalizing' });
+      }
+    },
+    onImageError: throttle(() => live && live.refresh().catch(() => {}), REFRESH_AFTER_IMAGE_ERROR_MS),
+  });
+
+  function etaText() {
+    const range = etaMinutes(job.preview, job.variant_count);
+    if (job.status === 'pending' || job.status === 'training') return t('job.etaRange', range);
+    if (job.status === 'generating') {
+      const left = Math.max(0, job.variant_count - job.generated_variants_count);
+      let minutes;
+      if (arrivals.length >= 3) {
+        const pace = (arrivals[arrivals.length - 1] - arrivals[0]) / (arrivals.length - 1);
+        minutes = (pace * left) / 60000;
+      } else {
+        minutes = ((range.min + range.max) / 2) * (left / Math.max(1, job.variant_count));
+      }
+      return t('job.etaLeft', { time: formatMinutes(minutes) });
+    }
+    if (job.status === 'finalizing') return t('job.etaFinalizing');
+    return '';
+  }
+
+  function update(next) {
+    job = next;
+    const percent = Math.max(0, Math.min(100, job.progress || 0));
+    fill.style.width = `${percent}%`;
+    bar.setAttribute('aria-valuenow', String(percent));
+    bar.setAttribute('aria-valuetext', stepText(job));
+    bar.hidden = job.status === 'ready_for_selection' || isTerminal(job.status);
+    step.textContent = stepText(job);
+    step.dataset.status = job.status;
+    eta.textContent = etaText();
+    expiry.textContent = job.expires_at && ['ready_for_selection'].includes(job.status)
+      ? t('job.keptUntil', { date: formatDateTime(job.expires_at) }) : '';
+    cancel.hidden = isTerminal(job.status) || job.status === 'finalizing';
+    leaveNote.hidden = isTerminal(job.status) || job.status === 'ready_for_selection';
+    ctx.setStep(job.status === 'ready_for_selection' || job.status === 'finalizing' ? 4 : 3);
+    gallery.setStage(job.status, job.variant_count);
+    showOutcome();
+  }
+
+  function showOutcome() {
+    const outcome = {
+      failed: t('job.failed', { reason: translateServer(job.error || job.current_step || '') }),
+      expired: t('job.expired'),
+      cancelled: t('job.cancelled'),
+    }[job.status];
+    if (job.status === 'completed' && job.generated_calendar_id) {
+      gallery.board.forget();
+      toast(t('job.completedToast'));
+      location.hash = `#/calendar/${job.generated_calendar_id}`;
+      return;
+    }
+    if (job.error && job.status === 'ready_for_selection') {
+      message.hidden = false;
+      message.className = 'job-message alert alert-error';
+      message.textContent = translateServer(job.error);
+      return;
+    }
+    message.hidden = !outcome;
+    if (outcome) {
+      message.className = 'job-message alert alert-error';
+      clear(message, h('p', { text: outcome }),
+        h('a', { href: '#/new', class: 'button primary', text: t('job.startAgain') }));
+      gallery.root.hidden = job.status !== 'failed' || gallery.variants.size === 0;
+    }
+  }
+
+  async function askCancel() {
+    const confirmed = await openDialog(t('job.cancelTitle'), h('p', { text: t('job.cancelExplain') }), {
+      submitLabel: t('job.cancelConfirm'), cancelLabel: t('job.cancelKeep'),
+      onSubmit: () => api(`/api/calendars/generate/${jobId}`, { method: 'DELETE' }),
+    });
+    if (confirmed) toast(t('job.cancelling'));
+  }
+
+  const modes = {
+    connecting: ['job.liveConnecting', 'is-waiting'], live: ['job.liveOn', 'is-live'],
+    reconnecting: ['job.liveReconnecting', 'is-waiting'], polling: ['job.livePolling', 'is-polling'],
+    offline: ['job.liveOffline', 'is-offline'], done: ['', 'is-done'],
+  };
+  live = new LiveJob(jobId, {
+    snapshot: (body) => {
+      gallery.setVariants(body.variants || []);
+      update(body);
+    },
+    status: (body) => update({ ...body, variants: undefined }),
+    variant: (variant) => {
+      const isNew = gallery.upsert(variant);
+      if (isNew && variant.status === 'ready') arrivals.push(Date.now());
+    },
+    mode: (mode) => {
+      const [key, css] = modes[mode];
+      liveBadge.textContent = key ? t(key) : '';
+      liveBadge.className = `live-badge ${css}`;
+      liveBadge.hidden = !key;
+    },
+    fatal: (err) => {
+      message.hidden = false;
+      message.className = 'job-message alert alert-error';
+      message.textContent = errorMessage(err);
+    },
+  });
+
+  view.replaceChildren(h('div', { class: 'job-page' },
+    h('section', { class: 'panel progress-panel', 'aria-labelledby': 'job-title' },
+      h('div', { class: 'panel-head' },
+        h('div', {},
+          h('h1', { id: 'job-title', text: t('job.title', { theme: themeName }) }),
+          h('p', { class: 'job-meta', text: t(job.preview ? 'job.metaPreview' : 'job.meta', {
+            n: job.variant_count, date: formatDateTime(job.created_at) }) })),
+        liveBadge),
+      bar, step, eta, expiry, message,
+      h('div', { class: 'actions split' }, leaveNote, cancel)),
+    gallery.root));
+  update(first);
+  gallery.setVariants(first.variants || []);
+  if (!isTerminal(first.status)) {
+    live.start();
+    ctx.onCleanup(() => live.stop());
+  }
+}
+
+function throttle(fn, ms) {
+  let last = 0;
+  return () => {
+    if (Date.now() - last < ms) return;
+    last = Date.now();
+    fn();
+  };
+}
+
+export { busy };

@@ -1,0 +1,160 @@
+// The live connection to one generation: server-sent events first; after a drop the browser reconnects (the
+// server answers every connection with a full snapshot); while the stream is down the status URL is polled.
+import { api, getToken } from './api.js';
+
+const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
+const POLL_MS = 3000;
+const RECONNECT_MIN_MS = 1000;
+const RECONNECT_MAX_MS = 15000;
+
+export function isTerminal(status) {
+  return TERMINAL.has(status);
+}
+
+/**
+ * handlers: snapshot(statusWithVariants), status(statusWithoutVariants), variant(variant), mode(name), fatal(err)
+ * modes: 'connecting' → 'live' (stream open) | 'reconnecting' | 'polling' | 'offline' | 'done'
+ */
+export class LiveJob {
+  constructor(jobId, handlers) {
+    this.jobId = jobId;
+    this.handlers = handlers;
+    this.source = null;
+    this.pollTimer = null;
+    this.reconnectTimer = null;
+    this.failures = 0;
+    this.stopped = false;
+    this.mode = null;
+    window.calendaryLive = window.calendaryLive || [];
+  }
+
+  start() {
+    this.setMode('connecting');
+    if (typeof EventSource === 'undefined') {
+      this.startPolling();
+      return;
+    }
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.closeSource();
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  setMode(mode) {
+    if (this.mode === mode) return;
+    this.mode = mode;
+    window.calendaryLive.push({ job: this.jobId, mode, at: Date.now() });
+    document.body.dataset.live = mode;
+    if (this.handlers.mode) this.handlers.mode(mode);
+  }
+
+  closeSource() {
+    if (this.source) {
+      this.source.close();
+      this.source = null;
+    }
+  }
+
+  connect() {
+    if (this.stopped) return;
+    this.closeSource();
+    const url = `/api/calendars/generate/${this.jobId}/events?token=${encodeURIComponent(getToken() || '')}`;
+    const source = new EventSource(url);
+    this.source = source;
+    const parse = (event) => {
+      try {
+        return JSON.parse(event.data);
+      } catch {
+        return null;
+      }
+    };
+    source.addEventListener('snapshot', (event) => {
+      const body = parse(event);
+      if (!body) return;
+      this.failures = 0;
+      this.stopPolling();
+      this.setMode('live');
+      this.handlers.snapshot(body);
+      this.checkDone(body);
+    });
+    source.addEventListener('status', (event) => {
+      const body = parse(event);
+      if (!body) return;
+      this.handlers.status(body);
+      this.checkDone(body);
+    });
+    source.addEventListener('variant', (event) => {
+      const body = parse(event);
+      if (body) this.handlers.variant(body);
+    });
+    source.addEventListener('gone', (event) => {
+      this.stop();
+      this.setMode('done');
+      this.handlers.fatal(new Error((parse(event) || {}).detail || 'gone'));
+    });
+    source.onerror = () => this.onStreamError(source);
+  }
+
+  onStreamError(source) {
+    if (this.stopped || source !== this.source) return;
+    this.failures += 1;
+    if (source.readyState === EventSource.CLOSED) {
+      // The browser gave up on this stream (refused, wrong answer): our own back-off, then try again.
+      this.source = null;
+      const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.failures, 4));
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    }
+    // Otherwise the browser reconnects by itself after the server's `retry:`; meanwhile poll.
+    this.setMode('reconnecting');
+    this.startPolling();
+  }
+
+  startPolling() {
+    if (this.pollTimer || this.stopped) return;
+    const tick = async () => {
+      if (this.stopped) return;
+      try {
+        const body = await api(`/api/calendars/generate/${this.jobId}/status`, { cache: 'no-store' });
+        if (this.stopped || !this.pollTimer) return;
+        if (this.mode !== 'live') this.setMode('polling');
+        this.handlers.snapshot(body);
+        if (this.checkDone(body)) return;
+      } catch (err) {
+        if (this.stopped) return;
+        if (err.status === 404 || err.status === 401) {
+          this.stop();
+          this.handlers.fatal(err);
+          return;
+        }
+        this.setMode('offline');
+      }
+      if (this.pollTimer) this.pollTimer = setTimeout(tick, POLL_MS);
+    };
+    this.pollTimer = setTimeout(tick, 0);
+  }
+
+  stopPolling() {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  checkDone(body) {
+    if (!isTerminal(body.status)) return false;
+    this.stop();
+    this.setMode('done');
+    return true;
+  }
+
+  /** Fresh status (new signed image URLs) on demand, e.g. after an image link expired. */
+  async refresh() {
+    const body = await api(`/api/calendars/generate/${this.jobId}/status`, { cache: 'no-store' });
+    if (!this.stopped) this.handlers.snapshot(body);
+    return body;
+  }
+}

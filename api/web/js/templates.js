@@ -1,0 +1,108 @@
+// Step 2: the theme. The 10 themes as a grid (preview, description, price), the preview-mode switch, the year and
+// language of the calendar, and — before anything starts — the price and a realistic ETA.
+import { api, loadTemplates } from './api.js';
+import { alertBox, busy, clear, errorMessage, h } from './dom.js';
+import { formatMoney, getLang, t, themeText } from './i18n.js';
+import { FULL_VARIANTS, PREVIEW_VARIANTS, clearDraft, etaMinutes, loadDraft, priceOf, saveDraft } from './draft.js';
+import { resetUploads } from './upload.js';
+
+function themeCard(template, checked, onPick) {
+  const text = themeText(template);
+  const input = h('input', { type: 'radio', name: 'template', value: String(template.id), class: 'visually-hidden',
+                             checked, onchange: () => onPick(template) });
+  const swatches = h('span', { class: 'swatches', 'aria-hidden': 'true' },
+    (template.color_scheme || []).map((colour) => h('span', { class: 'swatch', style: `background:${colour}` })));
+  return h('li', { class: 'theme-item' },
+    h('label', { class: 'theme-card', dataset: { theme: template.theme } }, input,
+      h('span', { class: 'theme-preview' },
+        template.preview_url ? h('img', { src: template.preview_url, alt: '', loading: 'lazy', decoding: 'async' })
+          : null),
+      h('span', { class: 'theme-body' },
+        h('span', { class: 'theme-name', text: text.name }),
+        h('span', { class: 'theme-description', text: text.description }),
+        h('span', { class: 'theme-footer' }, swatches,
+          h('span', { class: 'theme-price', text: t('theme.priceFrom', { price: formatMoney(template.price) }) })))));
+}
+
+export async function renderTemplates(view, ctx) {
+  const draft = loadDraft();
+  if (!draft.photoIds.length) {
+    location.replace('#/new');
+    return;
+  }
+  const templates = await loadTemplates();
+  if (!ctx.isCurrent()) return;
+  let chosen = templates.find((tpl) => tpl.id === draft.templateId) || null;
+  const error = alertBox();
+  const summary = h('div', { class: 'summary', id: 'summary', 'aria-live': 'polite' });
+  const start = h('button', { type: 'button', class: 'button primary big', id: 'start-generation',
+                              text: t('theme.start') });
+
+  const preview = h('input', { type: 'checkbox', id: 'preview-mode', role: 'switch', checked: draft.preview,
+                               onchange: () => { saveDraft({ preview: preview.checked }); update(); } });
+  const thisYear = new Date().getFullYear();
+  const year = h('select', { id: 'calendar-year', onchange: () => saveDraft({ year: Number(year.value) }) },
+    [thisYear, thisYear + 1, thisYear + 2].map((y) => h('option', { value: String(y), text: String(y),
+                                                                    selected: y === draft.year })));
+  const locale = h('select', { id: 'calendar-locale', onchange: () => saveDraft({ locale: locale.value }) },
+    ['uk', 'en'].map((code) => h('option', { value: code, text: t(`lang.${code}`),
+                                             selected: code === (draft.locale || getLang()) })));
+
+  function update() {
+    const isPreview = preview.checked;
+    const count = isPreview ? PREVIEW_VARIANTS : FULL_VARIANTS;
+    const eta = etaMinutes(isPreview);
+    if (!chosen) {
+      clear(summary, h('p', { class: 'summary-empty', text: t('theme.chooseFirst') }));
+      start.disabled = true;
+      return;
+    }
+    const text = themeText(chosen);
+    clear(summary,
+      h('p', { class: 'summary-title' }, t('theme.summaryTheme'), ' ', h('strong', { text: text.name })),
+      h('p', { class: 'summary-price', id: 'summary-price' },
+        t('theme.summaryPrice', { n: count, price: formatMoney(priceOf(chosen, isPreview)) })),
+      h('p', { class: 'summary-eta', id: 'summary-eta', text: t('theme.summaryEta', eta) }),
+      h('p', { class: 'summary-photos', text: t('theme.summaryPhotos', { n: loadDraft().photoIds.length }) }),
+      isPreview ? h('p', { class: 'field-hint', text: t('theme.previewNote') }) : null);
+    start.disabled = false;
+  }
+
+  const grid = h('ul', { class: 'theme-grid', role: 'radiogroup', 'aria-label': t('theme.title') },
+    templates.map((tpl) => themeCard(tpl, chosen && chosen.id === tpl.id, (picked) => {
+      chosen = picked;
+      saveDraft({ templateId: picked.id });
+      update();
+    })));
+
+  start.addEventListener('click', async () => {
+    error.show('');
+    const current = loadDraft();
+    try {
+      const started = await busy(start, () => api('/api/calendars/generate', { method: 'POST', json: {
+        template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
+        year: Number(year.value), locale: locale.value } }), t('theme.starting'));
+      clearDraft();
+      resetUploads();
+      location.hash = `#/job/${started.job_id}`;
+    } catch (err) {
+      error.show(errorMessage(err));
+    }
+  });
+
+  view.replaceChildren(h('section', { class: 'panel' },
+    h('div', { class: 'panel-head' },
+      h('h1', { text: t('theme.title') }),
+      h('a', { href: '#/new', class: 'button ghost', text: t('theme.back') })),
+    grid,
+    h('div', { class: 'options-bar' },
+      h('div', { class: 'option switch-option' },
+        h('label', { class: 'switch', for: 'preview-mode' }, preview, h('span', { class: 'switch-track' }),
+          h('span', { class: 'switch-text' },
+            h('strong', { text: t('theme.previewMode') }), h('span', { text: t('theme.previewModeHint') })))),
+      h('div', { class: 'option' }, h('label', { for: 'calendar-year', text: t('theme.year') }), year),
+      h('div', { class: 'option' }, h('label', { for: 'calendar-locale', text: t('theme.calendarLanguage') }),
+        locale)),
+    h('div', { class: 'start-box' }, summary, h('div', { class: 'start-actions' }, error, start))));
+  update();
+}
