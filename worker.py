@@ -53,14 +53,16 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with AsyncExitStack() as workers:
-        for worker in build_workers(client, settings, deps):
-            await workers.enter_async_context(worker)
-        logging.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
-                     settings.temporal_address)
-        await stop.wait()
-        logging.info("stopping: finishing running activities (up to %s s)", GRACEFUL_SHUTDOWN.seconds)
-    await deps.close()
+    try:
+        async with AsyncExitStack() as workers:
+            for worker in build_workers(client, settings, deps):
+                await workers.enter_async_context(worker)
+            logging.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
+                         settings.temporal_address)
+            await stop.wait()
+            logging.info("stopping: finishing running activities (up to %s s)", GRACEFUL_SHUTDOWN.seconds)
+    finally:
+        await deps.close()  # the database engine and the provider's HTTP connections, even if a worker failed
 
 
 if __name__ == "__main__":

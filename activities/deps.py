@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.models import WebhookEvent
 from db.session import make_engine, make_session_factory
 from imaging.providers import make_provider
 from imaging.providers.base import ImageProvider
 from settings import Settings
 from storage import Storage, make_storage
+
+_RUNNING_STATUSES = ("starting", "processing")
 
 
 @dataclass
@@ -21,28 +27,54 @@ class ActivityDeps:
     sessions: async_sessionmaker[AsyncSession]
     storage: Storage
     provider: ImageProvider
+    owns_provider: bool = False  # built here (and so closed here) rather than passed in
 
     @classmethod
     async def from_settings(cls, settings: Settings, provider: ImageProvider | None = None) -> ActivityDeps:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url)  # connects lazily: nothing to clean up if the provider fails
+        sessions = make_session_factory(engine)
+        owns_provider = provider is None
+        if provider is None:  # first, so that a misconfigured provider stops the worker before anything starts
+            provider = make_provider(settings.provider, **provider_options(settings, sessions))
         storage = make_storage(settings)
         await storage.start()
-        return cls(
-            settings=settings,
-            engine=engine,
-            sessions=make_session_factory(engine),
-            storage=storage,
-            provider=provider or make_provider(settings.provider, **provider_options(settings)),
-        )
+        return cls(settings=settings, engine=engine, sessions=sessions, storage=storage, provider=provider,
+                   owns_provider=owns_provider)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        try:
+            aclose = getattr(self.provider, "aclose", None) if self.owns_provider else None
+            if aclose is not None:
+                await aclose()
+        finally:
+            await self.engine.dispose()
 
 
-def provider_options(settings: Settings) -> dict[str, object]:
+def provider_options(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None
+) -> dict[str, object]:
     """Constructor options for the configured provider (the local one needs none)."""
     if settings.provider == "replicate":
         from imaging.providers.replicate import ReplicateConfig  # only production installs need its settings
 
-        return {"config": ReplicateConfig.from_settings(settings)}
+        options: dict[str, object] = {"config": ReplicateConfig.from_settings(settings)}
+        if sessions is not None:
+            options["status_hint"] = webhook_status_reader(sessions)
+        return options
     return {}
+
+
+def webhook_status_reader(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[str], Awaitable[dict[str, Any] | None]]:
+    """The provider's `status_hint`: the newest final status our webhook route stored for a job, if any."""
+
+    async def final_status(provider_ref: str) -> dict[str, Any] | None:
+        query = (select(WebhookEvent)
+                 .where(WebhookEvent.provider_ref == provider_ref, col(WebhookEvent.status).not_in(_RUNNING_STATUSES))
+                 .order_by(col(WebhookEvent.received_at).desc(), col(WebhookEvent.id).desc()).limit(1))
+        async with sessions() as session:
+            event = (await session.exec(query)).first()
+        return event.payload if event is not None else None
+
+    return final_status

@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from temporalio import activity
 
 
 class HeartbeatDetails:
-    """The latest provider job id, re-sent with every beat so a retry can resume the same (paid) job."""
+    """The latest provider job id, re-sent with every beat so a retry can resume the same (paid) job.
 
-    def __init__(self) -> None:
+    Heartbeat details can be lost (the SDK throttles beats: a worker killed right after a create may never have
+    sent the id), so the id is also kept in the database: `recorded_ref` is what the database knew when this try
+    began, and `record(provider_ref)` stores a new one. `started` returns that write, so a provider that awaits
+    its callback (Replicate does) has the id stored before it waits; `heartbeating` awaits it in any case.
+    """
+
+    def __init__(self, recorded_ref: str | None = None,
+                 record: Callable[[str], Awaitable[None]] | None = None) -> None:
         details = activity.info().heartbeat_details
-        self.provider_ref: str | None = str(details[0]) if details else None
+        self.provider_ref: str | None = str(details[0]) if details else recorded_ref
+        self._record = record
+        self._writes: list[asyncio.Task[None]] = []
 
-    def started(self, provider_ref: str) -> None:
+    def started(self, provider_ref: str) -> Awaitable[None] | None:
         self.provider_ref = provider_ref
         activity.heartbeat(provider_ref)
+        if self._record is None:
+            return None
+        write = asyncio.ensure_future(self._record_quietly(provider_ref))
+        self._writes.append(write)
+        return write
+
+    async def flush(self) -> None:
+        """Wait for the database writes `started` began."""
+        if self._writes:
+            await asyncio.gather(*self._writes)
+
+    async def _record_quietly(self, provider_ref: str) -> None:
+        assert self._record is not None
+        try:
+            await self._record(provider_ref)
+        except Exception:  # noqa: BLE001 - bookkeeping must not fail a paid job; the heartbeat still has the id
+            activity.logger.warning("could not record provider job %s in the database", provider_ref, exc_info=True)
 
 
 @asynccontextmanager
@@ -34,3 +60,4 @@ async def heartbeating(details: HeartbeatDetails, every: float = 1.0) -> AsyncIt
         yield
     finally:
         task.cancel()
+        await details.flush()

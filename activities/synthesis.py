@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlmodel import select
 from temporalio import activity
 
@@ -40,7 +42,8 @@ class SynthesisActivities:
                                  attempt=existing.attempt)
         photo, trigger_word = await self._source(request)
         prompt = compose_prompt(trigger_word, request.prompt.base_prompt, request.variation, request.custom_prompt)
-        details = HeartbeatDetails()
+        details = HeartbeatDetails(recorded_ref=_started_ref(existing, request.attempt),
+                                   record=partial(self._record_started, request))
         async with heartbeating(details), provider_failures():
             result = await self._deps.provider.generate(
                 SynthesisRequest(
@@ -64,6 +67,22 @@ class SynthesisActivities:
                 user_id=failure.user_id, job_id=failure.job_id, template_id=failure.template_id,
                 source_photo_id=failure.source_photo_id, variant_number=failure.variant_number)
             row.attempt, row.status, row.error = failure.attempt, VariantStatus.failed, failure.error
+            session.add(row)
+
+    async def _record_started(self, request: GenerateVariantInput, provider_ref: str) -> None:
+        """Keep the paid job's id on the variant's row before waiting on it, so that a retry whose heartbeat details
+        were lost resumes it. A ready row (a regeneration) keeps its image and status untouched: there, the
+        heartbeat and the provider's lookup by tag are what find the job again."""
+        async with session_scope(self._deps.sessions) as session:
+            row = await self._variant_row(request.job_id, request.variant_number, session)
+            if row is not None and (row.attempt > request.attempt or row.status == VariantStatus.ready):
+                return
+            row = row or GeneratedCalendarVariant(
+                user_id=request.user_id, job_id=request.job_id, template_id=request.template_id,
+                source_photo_id=request.source_photo_id, variant_number=request.variant_number)
+            row.attempt, row.status, row.error, row.provider_ref = (
+                request.attempt, VariantStatus.generating, None, provider_ref)
+            row.source_photo_id = request.source_photo_id
             session.add(row)
 
     async def _source(self, request: GenerateVariantInput) -> tuple[bytes, str]:
@@ -125,3 +144,10 @@ class SynthesisActivities:
             return (await session.exec(query)).first()
         async with session_scope(self._deps.sessions) as own_session:
             return (await own_session.exec(query)).first()
+
+
+def _started_ref(row: GeneratedCalendarVariant | None, attempt: int) -> str | None:
+    """The provider job an earlier, interrupted try of this attempt started (see `_record_started`)."""
+    if row is not None and row.attempt == attempt and row.status == VariantStatus.generating:
+        return row.provider_ref
+    return None

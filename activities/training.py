@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -33,7 +36,8 @@ class TrainingActivities:
             return TrainedModel(flux_model_id=model.id, model_ref=model.version_ref, reused=True)
 
         photos = await self._photo_bytes(request)
-        details = HeartbeatDetails()
+        details = HeartbeatDetails(recorded_ref=await self._started_training_ref(model.id),
+                                   record=partial(self._record_started, model.id))
         try:
             async with heartbeating(details), provider_failures():
                 result = await self._deps.provider.train(
@@ -82,6 +86,21 @@ class TrainingActivities:
                 job.flux_model_id = model_id
                 session.add(job)
 
+    async def _started_training_ref(self, model_id: int) -> str | None:
+        """The provider job an earlier, interrupted try started for this model (see `_record_started`)."""
+        async with session_scope(self._deps.sessions) as session:
+            training = await _open_training(session, model_id)
+            return training.provider_ref if training is not None else None
+
+    async def _record_started(self, model_id: int, provider_ref: str) -> None:
+        """Keep the paid job's id in the database before waiting on it: a retry whose heartbeat details were lost
+        resumes it instead of paying for another training."""
+        async with session_scope(self._deps.sessions) as session:
+            training = await _open_training(session, model_id) or Training(flux_model_id=model_id)
+            if training.provider_ref != provider_ref:
+                training.provider_ref, training.started_at = provider_ref, utcnow()
+                session.add(training)
+
     async def _record_success(self, model_id: int, job_id: int, result: TrainingResult) -> None:
         async with session_scope(self._deps.sessions) as session:
             model = await session.get(FluxModel, model_id)
@@ -89,8 +108,10 @@ class TrainingActivities:
             model.status, model.version_ref, model.error, model.updated_at = (
                 ModelStatus.ready, result.model_ref, None, utcnow())
             session.add(model)
-            session.add(Training(flux_model_id=model_id, provider_ref=result.provider_ref, status=ModelStatus.ready,
-                                 cost_usd=result.cost_usd, finished_at=utcnow()))
+            training = await _open_training(session, model_id) or Training(flux_model_id=model_id)
+            training.provider_ref, training.status, training.cost_usd, training.finished_at = (
+                result.provider_ref, ModelStatus.ready, result.cost_usd, utcnow())
+            session.add(training)
             job = await session.get(Job, job_id)
             if job is not None:
                 job.flux_model_id = model_id
@@ -103,5 +124,14 @@ class TrainingActivities:
             assert model is not None
             model.status, model.error, model.updated_at = ModelStatus.failed, error, utcnow()
             session.add(model)
-            session.add(Training(flux_model_id=model_id, provider_ref=provider_ref, status=ModelStatus.failed,
-                                 error=error, finished_at=utcnow()))
+            training = await _open_training(session, model_id) or Training(flux_model_id=model_id)
+            training.provider_ref, training.status, training.error, training.finished_at = (
+                provider_ref, ModelStatus.failed, error, utcnow())
+            session.add(training)
+
+
+async def _open_training(session: AsyncSession, model_id: int) -> Training | None:
+    """The model's training still under way (or cut off by a crash), if any."""
+    return (await session.exec(select(Training).where(Training.flux_model_id == model_id,
+                                                      Training.status == ModelStatus.training)
+                               .order_by(col(Training.id).desc()))).first()

@@ -1,7 +1,80 @@
-"""Provider webhooks (Replicate)."""
+"""Provider webhooks (Replicate): verified, stored once per delivery, answered at once.
+
+Replicate POSTs a prediction or training as JSON when it completes, signed with the account's webhook secret, and
+retries a delivery (same `webhook-id`) until it gets a 2xx. This route only records what it was told: the worker
+waiting on that job reads the newest final status from `webhook_event` (activities.deps.webhook_status_reader)
+and stops waiting early. Nothing else depends on webhooks arriving: polling remains the fallback.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from api.deps import SettingsDep
+from db.models import WebhookEvent
+from db.session import session_scope
+from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+
+# What a waiting worker needs from the job; its input (prompt, photo URL) and logs are left out.
+_KEPT_FIELDS = ("id", "status", "output", "error", "metrics", "model", "version", "webhook", "data_removed",
+                "created_at", "started_at", "completed_at")
+_MAX_ID_LENGTH = 128
+
+
+@router.post("/replicate", summary="Replicate job status (signed webhook)")
+async def replicate_webhook(request: Request, settings: SettingsDep) -> dict[str, str]:
+    secret = settings.replicate_webhook_secret
+    if secret is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "Replicate webhooks are not configured: set CALENDARY_REPLICATE_WEBHOOK_SECRET")
+    body = await request.body()  # raw bytes: the signature covers them exactly
+    try:
+        verify_webhook(request.headers, body, secret.get_secret_value(),
+                       tolerance_seconds=settings.replicate_webhook_tolerance_seconds)
+    except WebhookVerificationError as err:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"webhook rejected: {err}") from err
+    except ValueError as err:  # our secret is malformed: the sender is not at fault, and it will retry
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"the Replicate webhook secret is misconfigured: {err}") from err
+
+    webhook_id = request.headers["webhook-id"]
+    job = _job(body)
+    if len(webhook_id) > _MAX_ID_LENGTH or len(job["id"]) > _MAX_ID_LENGTH:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "webhook-id or job id is too long")
+
+    event = WebhookEvent(webhook_id=webhook_id, provider_ref=job["id"], kind=_kind(job),
+                         status=job["status"][:32], payload={k: job[k] for k in _KEPT_FIELDS if k in job})
+    sessions = request.app.state.sessions
+    async with session_scope(sessions) as session:
+        if (await session.exec(select(WebhookEvent.id).where(WebhookEvent.webhook_id == webhook_id))).first():
+            return {"status": "duplicate"}
+        session.add(event)
+        try:
+            await session.flush()
+        except IntegrityError:  # the same delivery, stored concurrently by another request
+            await session.rollback()
+            return {"status": "duplicate"}
+    return {"status": "recorded"}
+
+
+def _job(body: bytes) -> dict[str, Any]:
+    try:
+        job = json.loads(body)
+    except ValueError as err:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not JSON") from err
+    if not isinstance(job, dict) or not isinstance(job.get("id"), str) or not isinstance(job.get("status"), str):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not a prediction or training")
+    return job
+
+
+def _kind(job: dict[str, Any]) -> str:
+    urls = job.get("urls")
+    url = str(urls.get("get") or "") if isinstance(urls, dict) else ""
+    return "training" if "/trainings/" in url else "prediction"

@@ -15,6 +15,9 @@ been created and billed. Hence:
 - Deadlines count from the job's server-side `created_at`, so a resumed attempt does not restart the clock.
   A job past its deadline is cancelled before we give up on it, and a retry that finds it cancelled starts a
   fresh one instead of waiting on it again.
+- Webhooks only shorten waits: an optional `status_hint(job_id)` (the worker reads the statuses our webhook
+  route stored) is consulted between polls, and a final status found there ends the wait early. Polling, with
+  its deadlines, stays the fallback, so a lost webhook costs time, never correctness.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import io
 import logging
 import time
 import zipfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from replicate.exceptions import ReplicateError
@@ -53,13 +57,23 @@ from imaging.providers.replicate_api import (
 )
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
-__all__ = ["ReplicateConfig", "ReplicateProvider", "WebhookVerificationError", "verify_webhook"]
+if TYPE_CHECKING:
+    from settings import Settings
+
+__all__ = ["ReplicateConfig", "ReplicateNotConfigured", "ReplicateProvider", "StatusHint", "WebhookVerificationError",
+           "verify_webhook"]
 
 log = logging.getLogger(__name__)
 
 JobMatcher = Callable[[JobSnapshot], bool]
+# job id -> the newest *final* state a webhook reported for it (the job's JSON), or None when nothing is known yet.
+StatusHint = Callable[[str], Awaitable[Mapping[str, Any] | None]]
 _MAX_CONSECUTIVE_POLL_FAILURES = 5
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+class ReplicateNotConfigured(ValueError):
+    """Settings that cannot work with Replicate: the worker must not start with them."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,7 @@ class ReplicateConfig:
     request_timeout_seconds: float = 30.0
     poll_interval_seconds: float = 1.0
     training_poll_interval_seconds: float = 10.0
+    status_hint_interval_seconds: float = 0.5  # how often a wait looks for a webhook-delivered final status
     starting_deadline_seconds: float = 180.0  # predictions have sat in "starting" for 30+ minutes
     prediction_deadline_seconds: float = 360.0  # a backstop behind cancel_after
     training_deadline_seconds: float = 3600.0
@@ -101,12 +116,28 @@ class ReplicateConfig:
         default_factory=lambda: {"black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003}
     )
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReplicateConfig:
+        """Every field but the token comes from the `replicate_<field>` setting (CALENDARY_REPLICATE_<FIELD>)."""
+        token = settings.replicate_api_token.get_secret_value().strip() if settings.replicate_api_token else ""
+        if not token:
+            raise ReplicateNotConfigured(
+                "CALENDARY_PROVIDER=replicate needs an API token: set REPLICATE_API_TOKEN (or "
+                "CALENDARY_REPLICATE_API_TOKEN) to a token from https://replicate.com/account/api-tokens")
+        if not settings.replicate_destination_owner:
+            raise ReplicateNotConfigured(
+                "CALENDARY_PROVIDER=replicate needs CALENDARY_REPLICATE_DESTINATION_OWNER: the Replicate account "
+                "or organisation that will own the customers' trained models")
+        values = {f.name: getattr(settings, f"replicate_{f.name}") for f in fields(cls) if f.name != "api_token"}
+        return cls(api_token=token, **values)
+
 
 class ReplicateProvider:
     name = "replicate"
 
-    def __init__(self, config: ReplicateConfig) -> None:
+    def __init__(self, config: ReplicateConfig, *, status_hint: StatusHint | None = None) -> None:
         self._config = config
+        self._status_hint = status_hint
         self._transport = httpx.AsyncHTTPTransport()
         self._client = build_client(
             api_token=config.api_token,
@@ -332,7 +363,11 @@ class ReplicateProvider:
             if age > deadline:
                 await self._jobs.cancel(kind, job.id)
                 raise ProviderError(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
-            await asyncio.sleep(poll_interval)
+            hinted = await self._sleep_unless_hinted(job.id, poll_interval)
+            if hinted is not None:
+                log.debug("%s %s: %s, as a webhook reported", kind, job.id, hinted.status)
+                job = hinted
+                break
             try:
                 refreshed = await self._jobs.get(kind, job.id)
             except ProviderError as exc:
@@ -345,6 +380,31 @@ class ReplicateProvider:
             if refreshed is None:
                 raise ProviderError(f"{kind} {job.id} disappeared while we polled it")
             job, failures = refreshed, 0
+        return job
+
+    async def _sleep_unless_hinted(self, job_id: str, seconds: float) -> JobSnapshot | None:
+        """Sleep until the next poll; return early with the job's final state if a webhook delivered it."""
+        if self._status_hint is None:
+            await asyncio.sleep(seconds)
+            return None
+        wake_at = time.monotonic() + seconds
+        while True:
+            hinted = await self._final_state_hinted(job_id)
+            remaining = wake_at - time.monotonic()
+            if hinted is not None or remaining <= 0:
+                return hinted
+            await asyncio.sleep(min(remaining, self._config.status_hint_interval_seconds))
+
+    async def _final_state_hinted(self, job_id: str) -> JobSnapshot | None:
+        assert self._status_hint is not None
+        try:
+            payload = await self._status_hint(job_id)
+            job = JobSnapshot.from_json(dict(payload)) if payload else None
+        except Exception as exc:  # noqa: BLE001 - a shortcut that fails is just not taken: polling decides
+            log.warning("status hint for %s failed: %r", job_id, exc)
+            return None
+        if job is None or job.id != job_id or job.is_running:
+            return None
         return job
 
 

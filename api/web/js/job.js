@@ -2,7 +2,7 @@
 // the variants are kept, the live connection's state; the gallery fills as variants finish. Leaving is fine: the
 // job is listed under "My calendars" and this page picks up where it is.
 import { api, loadTemplates } from './api.js';
-import { busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
+import { clear, errorMessage, h, openDialog, toast } from './dom.js';
 import { formatDateTime, formatMinutes, t, themeText, translateServer } from './i18n.js';
 import { etaMinutes } from './draft.js';
 import { Gallery } from './gallery.js';
@@ -192,5 +192,3 @@ function throttle(fn, ms) {
     fn();
   };
 }
-
-export { busy };

@@ -1,0 +1,54 @@
+// "My calendars": every generation (running ones can be left and picked up here) and every finished calendar.
+import { api, loadTemplates } from './api.js';
+import { h } from './dom.js';
+import { formatDateTime, t, themeText } from './i18n.js';
+import { isTerminal } from './live.js';
+import { stepText } from './job.js';
+
+function themeName(templates, id) {
+  const template = templates.find((tpl) => tpl.id === id);
+  return template ? themeText(template).name : `#${id}`;
+}
+
+function jobRow(job, templates) {
+  const href = job.status === 'completed' && job.generated_calendar_id
+    ? `#/calendar/${job.generated_calendar_id}` : `#/job/${job.job_id}`;
+  const action = {
+    ready_for_selection: 'jobs.choose', completed: 'jobs.openCalendar', failed: 'jobs.details',
+    expired: 'jobs.details', cancelled: 'jobs.details',
+  }[job.status] || 'jobs.follow';
+  const running = !isTerminal(job.status) && job.status !== 'ready_for_selection';
+  return h('li', { class: `job-row status-${job.status}`, dataset: { jobId: String(job.job_id) } },
+    h('div', { class: 'job-row-main' },
+      h('p', { class: 'job-row-title' }, h('strong', { text: themeName(templates, job.template_id) }),
+        ' · ', t(job.preview ? 'jobs.preview' : 'jobs.full', { n: job.variant_count })),
+      h('p', { class: 'job-row-meta', text: t('jobs.created', { date: formatDateTime(job.created_at) }) }),
+      h('p', { class: 'job-row-status' }, h('span', { class: `status-pill status-${job.status}`,
+                                                      text: t(`status.${job.status}`) }),
+        running ? ` ${stepText(job)}` : ''),
+      running ? h('div', { class: 'progress small', role: 'progressbar', 'aria-valuenow': String(job.progress),
+                           'aria-valuemin': '0', 'aria-valuemax': '100' },
+        h('div', { class: 'progress-fill', style: `width:${job.progress}%` })) : null,
+      job.status === 'ready_for_selection' && job.expires_at
+        ? h('p', { class: 'expiry', text: t('job.keptUntil', { date: formatDateTime(job.expires_at) }) }) : null),
+    h('a', { href, class: `button ${job.status === 'ready_for_selection' ? 'primary' : ''}`, text: t(action) }));
+}
+
+export async function renderJobs(view, ctx) {
+  const [jobs, templates] = await Promise.all([api('/api/calendars/generate'), loadTemplates().catch(() => [])]);
+  if (!ctx.isCurrent()) return;
+  const body = jobs.length
+    ? h('ul', { class: 'job-list', id: 'job-list' }, jobs.map((job) => jobRow(job, templates)))
+    : h('div', { class: 'empty-state' },
+      h('p', { class: 'lead', text: t('jobs.empty') }),
+      h('a', { href: '#/new', class: 'button primary big', text: t('jobs.startFirst') }));
+  view.replaceChildren(h('section', { class: 'panel' },
+    h('div', { class: 'panel-head' },
+      h('h1', { text: t('jobs.title') }),
+      jobs.length ? h('a', { href: '#/new', class: 'button primary', text: t('nav.new') }) : null),
+    body));
+  if (jobs.some((job) => !isTerminal(job.status) && job.status !== 'ready_for_selection')) {
+    const timer = setTimeout(() => { if (ctx.isCurrent()) renderJobs(view, ctx); }, 5000);
+    ctx.onCleanup(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,43 @@
+"""The compose file must stay a valid deployment description (no Docker engine runs here to check it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from settings import Settings
+from workflows import search_attributes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.temporal.yml").read_text())
+
+
+def test_every_service_is_runnable_and_depends_on_real_services() -> None:
+    services = _compose()["services"]
+    assert {"temporal", "temporal-ui", "app-db", "minio", "api", "worker"} <= set(services)
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+
+
+def test_app_environment_names_real_settings() -> None:
+    environment = _compose()["services"]["api"]["environment"]
+    fields = {f"CALENDARY_{name.upper()}" for name in Settings.model_fields}
+    unknown = set(environment) - fields
+    assert not unknown, f"compose sets variables no setting reads: {unknown}"
+
+
+def test_compose_registers_the_workflow_search_attributes() -> None:
+    command = " ".join(_compose()["services"]["temporal-search-attributes"]["command"])
+    for key in search_attributes.ALL:
+        assert f"--name {key.name}" in command
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    opening = (ROOT / "README.md").read_text()[:1500]
+    assert "make run" in opening and "make test" in opening
