@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.security import user_id_from_token
 from db.models import User
+from db.session import session_scope
 from settings import Settings
 from storage import Storage
 
@@ -27,13 +28,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request: committed when the route returns, rolled back if it raises."""
-    async with request.app.state.sessions() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with session_scope(request.app.state.sessions) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from workflows.models import Stage
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -26,17 +28,8 @@ class FileKind(StrEnum):
     page = "page"
 
 
-class JobStatus(StrEnum):
-    pending = "pending"
-    training = "training"
-    generating = "generating"
-    ready_for_selection = "ready_for_selection"
-    finalizing = "finalizing"
-    completed = "completed"
-    failed = "failed"
-    expired = "expired"
-    cancelled = "cancelled"
-
+# A job's status is the workflow's stage: one vocabulary from the workflow to the database to the API.
+JobStatus = Stage
 
 TERMINAL_JOB_STATUSES = frozenset({JobStatus.completed, JobStatus.failed, JobStatus.expired, JobStatus.cancelled})
 

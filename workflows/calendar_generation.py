@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         TrainModelInput,
         VariantFailure,
         VariantResult,
+        VariantSlot,
         VariantView,
         selection_problem,
     )
@@ -199,10 +200,9 @@ class CalendarGenerationWorkflow:
                     raise asyncio.CancelledError from err  # the workflow is being cancelled: no new attempts
                 workflow.logger.warning("variant %s attempt %s failed: %s", number, attempt, _reason(err))
                 if not replacing:
-                    await self._activity(act.MARK_VARIANT_FAILED, VariantFailure(
-                        job_id=request.job_id, user_id=request.user_id, template_id=request.template_id,
-                        variant_number=number, attempt=attempt, source_photo_id=request.source_photo_id,
-                        error=_reason(err)))
+                    failure = VariantFailure(**request.model_dump(include=set(VariantSlot.model_fields)),
+                                             error=_reason(err))
+                    await self._activity(act.MARK_VARIANT_FAILED, failure)
                 continue
             self._variants[number] = result
             if self._stage == Stage.generating:

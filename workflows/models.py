@@ -148,13 +148,18 @@ class TrainedModel(BaseModel):
     reused: bool
 
 
-class GenerateVariantInput(BaseModel):
+class VariantSlot(BaseModel):
+    """Which variant of which job, and which attempt at it."""
+
     job_id: int
     user_id: int
     template_id: int
     variant_number: int
     attempt: int
     source_photo_id: int
+
+
+class GenerateVariantInput(VariantSlot):
     model_ref: str
     prompt: PromptConfig
     variation: str
@@ -169,13 +174,7 @@ class VariantResult(BaseModel):
     attempt: int
 
 
-class VariantFailure(BaseModel):
-    job_id: int
-    user_id: int
-    template_id: int
-    variant_number: int
-    attempt: int
-    source_photo_id: int
+class VariantFailure(VariantSlot):
     error: str
 
 
