@@ -44,6 +44,12 @@ async def test_register_upload_generate_select_and_receive_the_calendar(stack: S
                                json={"selections": chosen})
         assert again.status_code == 409 and "already completed" in again.json()["detail"]
 
+    # an operator finds the run in Temporal UI by its search attributes
+    query = 'CalendarStatus="completed" AND CalendarTheme="vintage" AND CalendarProgress=100'
+    async with asyncio.timeout(10):  # visibility is eventually consistent
+        while started["workflow_id"] not in [w.id async for w in stack.env.client.list_workflows(query)]:
+            await asyncio.sleep(0.2)
+
     status = (await api.get(f"/api/calendars/generate/{job_id}/status", headers=headers)).json()
     calendar = (await api.get(f"/api/calendars/{status['generated_calendar_id']}", headers=headers)).json()
     assert [m["month"] for m in calendar["months"]] == list(range(1, 13))

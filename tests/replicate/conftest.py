@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from imaging.providers.base import ProviderError, SynthesisRequest
-from imaging.providers.replicate import ReplicateConfig, ReplicateProvider
+from imaging.providers.replicate import ReplicateConfig, ReplicateProvider, StatusHint
 from tests.fakes.replicate_server import FakeReplicate
 
 T = TypeVar("T")
@@ -47,10 +47,10 @@ def fake() -> Iterator[FakeReplicate]:
 
 @pytest.fixture
 async def make_provider(fake: FakeReplicate) -> AsyncIterator[Callable[..., ReplicateProvider]]:
-    """`make_provider(**config_overrides)`; the defaults suit jobs that take tens of milliseconds."""
+    """`make_provider(status_hint=None, **config_overrides)`; the defaults suit jobs of tens of milliseconds."""
     created: list[ReplicateProvider] = []
 
-    def build(**overrides: Any) -> ReplicateProvider:
+    def build(status_hint: StatusHint | None = None, **overrides: Any) -> ReplicateProvider:
         config = ReplicateConfig(
             api_token=fake.api_token,
             base_url=fake.base_url,
@@ -63,7 +63,7 @@ async def make_provider(fake: FakeReplicate) -> AsyncIterator[Callable[..., Repl
             prediction_deadline_seconds=5.0,
             training_deadline_seconds=5.0,
         )
-        provider = ReplicateProvider(replace(config, **overrides))
+        provider = ReplicateProvider(replace(config, **overrides), status_hint=status_hint)
         created.append(provider)
         return provider
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from imaging.providers.base import ProviderError
+from imaging.providers.base import ContentRejected, ProviderError
 from tests.fakes.replicate_server import FakeReplicate
 from tests.replicate.conftest import synthesis_request
 from tests.replicate.test_training import training_request
@@ -32,8 +32,8 @@ def hints_from_the_sink(fake: FakeReplicate, calls: list[str] | None = None):  #
 
 async def test_a_webhook_ends_a_training_wait_long_before_the_next_poll(fake: FakeReplicate, make_provider) -> None:
     calls: list[str] = []
-    provider = make_provider(training_poll_interval_seconds=60, status_hint_interval_seconds=0.02)
-    provider._status_hint = hints_from_the_sink(fake, calls)  # noqa: SLF001
+    provider = make_provider(hints_from_the_sink(fake, calls), training_poll_interval_seconds=60,
+                             status_hint_interval_seconds=0.02)
     began = time.monotonic()
 
     result = await provider.train(training_request())
@@ -46,8 +46,7 @@ async def test_a_webhook_ends_a_training_wait_long_before_the_next_poll(fake: Fa
 
 
 async def test_a_webhook_ends_a_prediction_wait_and_its_output_is_downloaded(fake: FakeReplicate, make_provider) -> None:
-    provider = make_provider(poll_interval_seconds=60, status_hint_interval_seconds=0.02)
-    provider._status_hint = hints_from_the_sink(fake)  # noqa: SLF001
+    provider = make_provider(hints_from_the_sink(fake), poll_interval_seconds=60, status_hint_interval_seconds=0.02)
 
     result = await provider.generate(synthesis_request(fake.add_trained_version()))
 
@@ -56,11 +55,8 @@ async def test_a_webhook_ends_a_prediction_wait_and_its_output_is_downloaded(fak
 
 
 async def test_a_nsfw_verdict_by_webhook_is_still_a_content_rejection(fake: FakeReplicate, make_provider) -> None:
-    from imaging.providers.base import ContentRejected
-
     fake.script_predictions("nsfw")
-    provider = make_provider(poll_interval_seconds=60, status_hint_interval_seconds=0.02)
-    provider._status_hint = hints_from_the_sink(fake)  # noqa: SLF001
+    provider = make_provider(hints_from_the_sink(fake), poll_interval_seconds=60, status_hint_interval_seconds=0.02)
 
     with pytest.raises(ContentRejected, match="NSFW"):
         await provider.generate(synthesis_request(fake.add_trained_version()))
@@ -77,8 +73,7 @@ async def test_unhelpful_hints_leave_the_decision_to_polling(fake: FakeReplicate
             return {"id": "someone-else", "status": "succeeded", "output": ["http://x/y.jpg"]}
         return None
 
-    provider = make_provider(status_hint_interval_seconds=0.01)
-    provider._status_hint = unhelpful  # noqa: SLF001
+    provider = make_provider(unhelpful, status_hint_interval_seconds=0.01)
 
     result = await provider.generate(synthesis_request(fake.add_trained_version()))
 
@@ -87,8 +82,8 @@ async def test_unhelpful_hints_leave_the_decision_to_polling(fake: FakeReplicate
 
 async def test_the_deadline_still_applies_while_hints_say_nothing(fake: FakeReplicate, make_provider) -> None:
     fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=30)
-    provider = make_provider(prediction_deadline_seconds=0.3, status_hint_interval_seconds=0.01)
-    provider._status_hint = hints_from_the_sink(fake)  # noqa: SLF001
+    provider = make_provider(hints_from_the_sink(fake), prediction_deadline_seconds=0.3,
+                             status_hint_interval_seconds=0.01)
 
     with pytest.raises(ProviderError, match="still processing"):
         await provider.generate(synthesis_request(fake.add_trained_version()))

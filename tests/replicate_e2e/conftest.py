@@ -1,0 +1,106 @@
+"""The real stack of tests/e2e (Temporal dev server, real workers, the API) with CALENDARY_PROVIDER=replicate,
+pointed at the fake Replicate server.
+
+The fake delivers signed webhooks over the network, so the API is also served on a real port here (uvicorn in a
+thread, like the fake itself); tests keep driving it in-process through `stack.api`. Both share one database.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlmodel import select
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from db.models import WebhookEvent
+from settings import Settings
+from tests.e2e.conftest import Stack, build_stack, dev_server  # noqa: F401  (dev_server: the session fixture)
+from tests.fakes.replicate_server import FakeReplicate
+
+WEBHOOK_PATH = "/api/webhooks/replicate"
+
+
+def replicate_overrides(fake: FakeReplicate, webhook_url: str | None, **overrides: Any) -> dict[str, Any]:
+    """Settings for the replicate provider against `fake`, timed for jobs of tens of milliseconds."""
+    return {
+        "provider": "replicate",
+        "replicate_api_token": fake.api_token,
+        "replicate_base_url": fake.base_url,
+        "replicate_destination_owner": "calendary",
+        "replicate_webhook_url": webhook_url,
+        "replicate_webhook_secret": fake.signing_secret,
+        "replicate_request_timeout_seconds": 1.0,
+        "replicate_poll_interval_seconds": 0.05,
+        "replicate_training_poll_interval_seconds": 0.05,
+        "replicate_status_hint_interval_seconds": 0.02,
+        "replicate_starting_deadline_seconds": 10.0,
+        "replicate_prediction_deadline_seconds": 20.0,
+        "replicate_training_deadline_seconds": 30.0,
+        "provider_activities_per_second": 500.0,
+        **overrides,
+    }
+
+
+class ServedApp:
+    """An ASGI app on 127.0.0.1 (a port held from creation on, so settings can name it before the app exists)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    @contextmanager
+    def serving(self, app: Any) -> Iterator[None]:
+        server = uvicorn.Server(uvicorn.Config(app, http="h11", lifespan="on", log_config=None, log_level=None,
+                                               access_log=False, timeout_graceful_shutdown=1))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [self._listener]}, name="served-api",
+                                  daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the API did not start")
+            time.sleep(0.01)
+        try:
+            yield
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            self._listener.close()
+
+
+@asynccontextmanager
+async def replicate_stack(tmp_path: Path, env: WorkflowEnvironment, fake: FakeReplicate, *, webhooks: bool = True,
+                          **overrides: Any) -> AsyncIterator[Stack]:
+    """build_stack with the replicate provider; with `webhooks`, the fake's webhooks reach our served API."""
+    served = ServedApp()
+    settings = replicate_overrides(fake, f"{served.url}{WEBHOOK_PATH}" if webhooks else None, **overrides)
+    async for stack in build_stack(tmp_path, env, **settings):
+        with served.serving(create_app(_with_temporal_of(stack.settings, env))):
+            yield stack
+
+
+def _with_temporal_of(settings: Settings, env: WorkflowEnvironment) -> Settings:
+    return settings.model_copy(update={"temporal_address": env.client.service_client.config.target_host})
+
+
+async def webhook_events(stack: Stack) -> list[WebhookEvent]:
+    async with stack.deps.sessions() as session:
+        return list((await session.exec(select(WebhookEvent).order_by(WebhookEvent.id))).all())
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeReplicate]:
+    with FakeReplicate() as server:
+        yield server

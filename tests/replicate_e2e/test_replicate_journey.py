@@ -1,0 +1,91 @@
+"""The whole journey through the API with CALENDARY_PROVIDER=replicate, against a fake Replicate that misbehaves:
+every variant is paid for exactly once, costs add up, and webhooks end waits early."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import GeneratedCalendarVariant, Job, Training, VariantStatus
+from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
+from tests.fakes.replicate_server import NSFW_ERROR, Fault, FakeReplicate
+from tests.replicate_e2e.conftest import replicate_stack, webhook_events
+
+VARIANTS = 24
+PREDICTION_FAULTS = {
+    # create: rejected before anything exists (5xx, 429 + Retry-After) or created and billed with the answer lost
+    "create_prediction": [Fault.server_error(500), None, Fault.throttled(retry_after=1), None,
+                          Fault.dropped_response(), None, Fault.server_error(503), None,
+                          Fault.delayed_response(1.5), None, Fault.dropped_response()],
+    "get_prediction": [Fault.server_error(500), None, Fault.throttled(retry_after=0), None, Fault.server_error(502)],
+    "list_predictions": [None, None, Fault.server_error(500)],
+    "upload_file": [None, None, Fault.server_error(500)],  # the 1st upload is the training's photo archive
+    "download_output": [None, Fault.server_error(503)],
+}
+
+
+async def test_24_variants_paid_once_each_under_faults_then_a_calendar(
+    tmp_path: Path, dev_server: WorkflowEnvironment, fake: FakeReplicate
+) -> None:
+    for route, faults in PREDICTION_FAULTS.items():
+        fake.faults.plan(route, *faults)
+    fake.faults.lose_next_responses("create_training")
+    fake.script_predictions("succeed", "succeed", "succeed", "nsfw")
+    fake.set_training_timing(starting_seconds=0.05, processing_seconds=0.3)
+    # A training is polled once a minute here: only the webhook can end its wait within seconds.
+    async with replicate_stack(tmp_path, dev_server, fake, replicate_training_poll_interval_seconds=60) as stack:
+        api = stack.api
+        async with stack.worker():
+            headers, started = await start_generation(api)
+            job_id = started["job_id"]
+            status = (await wait_for_status(api, headers, job_id, "ready_for_selection", seconds=60))[-1]
+            variants = (await api.get(f"/api/calendars/generate/{job_id}/variants", headers=headers)).json()
+            chosen = pick_twelve(variants)
+            answer = await api.post(f"/api/calendars/generate/{job_id}/select", headers=headers,
+                                    json={"selections": chosen})
+            assert answer.status_code in (200, 202), answer.text
+            await wait_for_status(api, headers, job_id, "completed", seconds=60)
+
+        for route in (*PREDICTION_FAULTS, "create_training"):
+            assert fake.faults.pending(route) == 0, f"planned {route} faults were not all hit"
+        assert status["generated_variants_count"] == VARIANTS
+
+        # Paid: one training, and one prediction per tag (variant attempt): 24 good ones + the NSFW one replaced.
+        assert fake.billed_trainings() == 1
+        per_tag = fake.billed_predictions_per_tag()
+        assert set(per_tag.values()) == {1}, f"duplicate predictions: {per_tag}"
+        predictions = {job.tag: job for job in fake.predictions()}
+        rejected = [job for job in predictions.values() if job.status == "failed"]
+        assert [job.error for job in rejected] == [NSFW_ERROR]
+        assert fake.billed_predictions() == VARIANTS + len(rejected)
+        assert all(job.status == "succeeded" for job in predictions.values() if job not in rejected)
+
+        async with stack.deps.sessions() as session:
+            training = (await session.exec(select(Training))).one()
+            job = await session.get(Job, job_id)
+            rows = (await session.exec(select(GeneratedCalendarVariant).where(
+                GeneratedCalendarVariant.job_id == job_id))).all()
+        # The webhook, not the minute-long poll, ended the training's wait.
+        assert (training.finished_at - training.started_at).total_seconds() < 10
+        assert training.provider_ref == fake.trainings()[0].id and training.cost_usd > 0
+
+        # The 12 chosen variants remain; each knows its prediction and what it cost.
+        assert len(rows) == 12 and all(r.status == VariantStatus.ready for r in rows)
+        for row in rows:
+            prediction = predictions[f"job{job_id}-v{row.variant_number}-a{row.attempt}"]
+            assert row.provider_ref == prediction.id
+            run_seconds = prediction.completed_at - prediction.started_at
+            assert row.cost_usd == pytest.approx(run_seconds * 0.001525, abs=1e-6)
+        paid_for_variants = sum(
+            (p.completed_at - p.started_at) * 0.001525 for p in predictions.values() if p not in rejected)
+        assert job.cost_usd == pytest.approx(training.cost_usd + paid_for_variants, abs=1e-5)
+
+        # Every job's completion arrived as a verified webhook and was stored once.
+        events = await webhook_events(stack)
+        assert {(e.kind, e.provider_ref) for e in events} == \
+            {("training", training.provider_ref)} | {("prediction", p.id) for p in predictions.values()}
+        assert len({e.webhook_id for e in events}) == len(events)
+        assert all(d.status_code == 200 for d in fake.webhooks.deliveries)

@@ -1,0 +1,208 @@
+"""The web page in headless Chromium against the real stack: Temporal dev server, the real worker (local provider,
+paced so a person could watch), and the API served by a real uvicorn on 127.0.0.1 — the browser needs a port.
+
+The server runs as a task on the test's own event loop: the Temporal client belongs to the loop that made it.
+Debian's Chromium is used (scripts/ensure_chromium.sh installs it); Playwright's own browser download is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+from temporalio.testing import WorkflowEnvironment
+
+from imaging.providers.base import ImageProvider
+from settings import PROJECT_ROOT
+from tests.conftest import IN_CI
+from tests.e2e.conftest import Stack, build_stack
+from tests.temporal_env import start_dev_server
+
+CHROMIUM = os.environ.get("CALENDARY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        script = PROJECT_ROOT / "scripts" / "ensure_chromium.sh"
+        if os.geteuid() != 0 and not shutil.which("sudo"):
+            _unavailable(f"{CHROMIUM} is missing and this user cannot install it: run {script} as root")
+        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            _unavailable(f"could not install Chromium: {done.stderr[-2000:]}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: str) -> AsyncIterator[object]:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        _unavailable("the playwright package is missing: pip install -e '.[test]'")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(scope="session")
+async def web_dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+class PacedProvider:
+    """The local provider, slowed down to a pace a person (and a screenshot) can follow."""
+
+    def __init__(self, inner: ImageProvider, *, train_seconds: float, variant_seconds: float) -> None:
+        self._inner, self.train_seconds, self.variant_seconds = inner, train_seconds, variant_seconds
+
+    async def train(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        await asyncio.sleep(self.train_seconds)
+        return await self._inner.train(*args, **kwargs)
+
+    async def generate(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        await asyncio.sleep(self.variant_seconds)
+        return await self._inner.generate(*args, **kwargs)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._inner, name)
+
+
+class _Cut(Exception):
+    pass
+
+
+@dataclass
+class StreamFaults:
+    """ASGI middleware around the app: drops chosen live-event connections, the way a flaky network would.
+
+    Connection numbers count requests to `/events` from 1. `cut` connections are ended abruptly (no end of the
+    chunked body) after `cut_after_variants` variant events; `refuse` connections are answered 503.
+    """
+
+    app: object
+    cut: set[int] = field(default_factory=set)
+    refuse: set[int] = field(default_factory=set)
+    cut_after_variants: int = 3
+    connections: int = 0
+    log: list[str] = field(default_factory=list)
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http" or not scope["path"].endswith("/events"):
+            await self.app(scope, receive, send)
+            return
+        self.connections += 1
+        number = self.connections
+        if number in self.refuse:
+            self.log.append(f"{number}: refused")
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"detail": "try again later"}'})
+            return
+        if number not in self.cut:
+            self.log.append(f"{number}: open")
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def cutting_send(message: dict) -> None:
+            nonlocal seen
+            await send(message)
+            if message["type"] == "http.response.body":
+                seen += message.get("body", b"").count(b"event: variant")
+                if seen >= self.cut_after_variants:
+                    raise _Cut
+
+        try:
+            await self.app(scope, receive, cutting_send)
+            self.log.append(f"{number}: ended")
+        except _Cut:
+            self.log.append(f"{number}: cut after {seen} variants")  # uvicorn now closes the connection
+
+
+@dataclass
+class WebStack:
+    stack: Stack
+    url: str
+    faults: StreamFaults
+    provider: PacedProvider
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@asynccontextmanager
+async def web_stack(tmp_path: Path, env: WorkflowEnvironment, **overrides: object) -> AsyncIterator[WebStack]:
+    async for stack in build_stack(tmp_path, env, **overrides):
+        provider = PacedProvider(stack.deps.provider, train_seconds=1.0, variant_seconds=0.6)
+        stack.deps.provider = provider  # the activities read it at call time
+        faults = StreamFaults(stack.api.app)  # type: ignore[attr-defined]
+        sock = _free_socket()
+        config = uvicorn.Config(faults, lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            async with asyncio.timeout(10):
+                while not server.started:
+                    if task.done():
+                        task.result()
+                    await asyncio.sleep(0.02)
+            host, port = sock.getsockname()
+            yield WebStack(stack=stack, url=f"http://{host}:{port}", faults=faults, provider=provider)
+        finally:
+            server.should_exit = True
+            await task
+            sock.close()
+
+
+@dataclass
+class PageProblems:
+    """What a person would never want to see: uncaught script errors and requests leaving this machine."""
+
+    errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def open_page(browser, url: str) -> AsyncIterator[tuple[object, PageProblems]]:  # noqa: ANN001
+    context = await browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True,
+                                        locale="uk-UA")
+    page = await context.new_page()
+    problems = PageProblems()
+    page.on("pageerror", lambda err: problems.errors.append(str(err)))
+    page.on("request", lambda request: None if request.url.startswith((url, "blob:", "data:"))
+            else problems.foreign.append(request.url))
+    try:
+        yield page, problems
+    finally:
+        await context.close()
