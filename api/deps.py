@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +17,9 @@ from settings import Settings
 from storage import Storage
 
 _bearer = HTTPBearer(auto_error=False)
+
+MAX_DB_ID = 2**31 - 1  # PostgreSQL `integer`: a larger id could never exist, and must not reach the driver
+IdPath = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="an id, as returned by the API")]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
@@ -50,9 +50,12 @@ class TemplateOut(BaseModel):
     preview_url: str
 
 
+DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class GenerateCalendarRequest(BaseModel):
-    template_id: int
-    photo_ids: list[int]
+    template_id: DbId
+    photo_ids: list[DbId]
     preview: bool = False
     year: int | None = Field(default=None, ge=2000, le=2100)
     locale: Literal["uk", "en"] = "uk"

@@ -53,7 +53,7 @@ class GenerationInput(BaseModel):
 
 
 class MonthSelection(BaseModel):
-    variant_id: int
+    variant_id: int = Field(ge=1, le=2**31 - 1)
     month_number: int = Field(ge=1, le=12)
 
 

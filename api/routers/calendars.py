@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto
 from db.models import CalendarMonth, Template, UserCalendar, utcnow
@@ -46,14 +46,14 @@ async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: Sto
 
 
 @router.get("/{calendar_id}")
-async def get_calendar(calendar_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def get_calendar(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> UserCalendarDto:
     return await calendar_dto(session, await owned_calendar(session, user.id, calendar_id), storage, settings)
 
 
 @router.get("/{calendar_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-async def calendar_pdf(calendar_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> Response:
+async def calendar_pdf(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> Response:
     calendar = await owned_calendar(session, user.id, calendar_id)
     pdf = await _stored(storage, calendar.pdf_key, "PDF")
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
@@ -64,7 +64,7 @@ async def calendar_pdf(calendar_id: int, user: CurrentUserDep, session: SessionD
 
 @router.get("/{calendar_id}/pages/{page}", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
-async def calendar_page(calendar_id: int, page: int, user: CurrentUserDep, session: SessionDep,
+async def calendar_page(calendar_id: IdPath, page: int, user: CurrentUserDep, session: SessionDep,
                         storage: StorageDep) -> Response:
     calendar = await owned_calendar(session, user.id, calendar_id)
     keys = calendar.page_keys or []
@@ -75,7 +75,7 @@ async def calendar_page(calendar_id: int, page: int, user: CurrentUserDep, sessi
 
 
 @router.patch("/{calendar_id}")
-async def update_calendar(calendar_id: int, body: CalendarUpdate, user: CurrentUserDep, session: SessionDep,
+async def update_calendar(calendar_id: IdPath, body: CalendarUpdate, user: CurrentUserDep, session: SessionDep,
                           storage: StorageDep, settings: SettingsDep) -> UserCalendarDto:
     calendar = await owned_calendar(session, user.id, calendar_id)
     changes = body.model_dump(exclude_unset=True, mode="json")

@@ -12,7 +12,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep, TemporalDep
+from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, TemporalDep
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
@@ -138,21 +138,21 @@ async def list_generations(user: CurrentUserDep, session: SessionDep, storage: S
 
 
 @router.get("/{job_id}/status")
-async def generation_status(job_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def generation_status(job_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                             settings: SettingsDep) -> CalendarGenerationStatusDto:
     """Answers from the database, so it works while the worker (or Temporal) is down."""
     return await status_dto(session, await owned_job(session, user.id, job_id), storage, settings)
 
 
 @router.get("/{job_id}/variants")
-async def generation_variants(job_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def generation_variants(job_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                               settings: SettingsDep) -> list[CalendarVariantDto]:
     job = await owned_job(session, user.id, job_id)
     return await variant_dtos(session, job.id, storage, settings)
 
 
 @router.post("/{job_id}/select", responses={202: {"model": GenerationStarted}})
-async def select_variants(job_id: int, body: SelectCalendarVariantsRequest, request: Request, response: Response,
+async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, request: Request, response: Response,
                           user: CurrentUserDep, session: SessionDep, temporal: TemporalDep, storage: StorageDep,
                           settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
     job = await owned_job(session, user.id, job_id)
@@ -180,7 +180,7 @@ async def select_variants(job_id: int, body: SelectCalendarVariantsRequest, requ
 
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED)
-async def regenerate_variant(job_id: int, variant_id: int, body: RegenerateVariantRequest, user: CurrentUserDep,
+async def regenerate_variant(job_id: IdPath, variant_id: IdPath, body: RegenerateVariantRequest, user: CurrentUserDep,
                              session: SessionDep, temporal: TemporalDep) -> GenerationStarted:
     job = await owned_job(session, user.id, job_id)
     variant = await session.get(GeneratedCalendarVariant, variant_id)
@@ -199,7 +199,7 @@ async def regenerate_variant(job_id: int, variant_id: int, body: RegenerateVaria
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
-async def cancel_generation(job_id: int, user: CurrentUserDep, session: SessionDep,
+async def cancel_generation(job_id: IdPath, user: CurrentUserDep, session: SessionDep,
                             temporal: TemporalDep) -> GenerationStarted:
     job = await owned_job(session, user.id, job_id)
     if job.status in TERMINAL_JOB_STATUSES:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
@@ -114,13 +114,13 @@ async def list_photos(user: CurrentUserDep, session: SessionDep, storage: Storag
 
 
 @router.get("/{photo_id}")
-async def get_photo(photo_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def get_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                     settings: SettingsDep) -> PhotoOut:
     return await photo_out(await owned_photo(session, user.id, photo_id), storage, settings)
 
 
 @router.get("/{photo_id}/image", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
-async def get_photo_image(photo_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def get_photo_image(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                           settings: SettingsDep, thumbnail: bool = False) -> RedirectResponse:
     """Redirects to a short-lived signed URL of the image (or its thumbnail)."""
     photo = await owned_photo(session, user.id, photo_id)
@@ -129,7 +129,7 @@ async def get_photo_image(photo_id: int, user: CurrentUserDep, session: SessionD
 
 
 @router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_photo(photo_id: int, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> None:
+async def delete_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> None:
     photo = await owned_photo(session, user.id, photo_id)
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
         GeneratedCalendarVariant.source_photo_id == photo_id))).first()

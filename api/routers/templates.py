@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlmodel import select
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
 from api.schemas import TemplateOut
 from db.models import Template
@@ -31,7 +31,7 @@ async def list_templates(_: CurrentUserDep, session: SessionDep, storage: Storag
 
 
 @router.get("/{template_id}")
-async def get_template(template_id: int, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> TemplateOut:
     template = await session.get(Template, template_id)
     if template is None or not template.is_active:

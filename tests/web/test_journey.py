@@ -1,0 +1,259 @@
+"""The whole journey in headless Chromium, as a customer walks it: sign up, upload (file picker and drag & drop),
+choose a theme, watch the live progress through a dropped connection, pick 12 variants (drag, click, keyboard),
+regenerate one, create the calendar, edit it and download the PDF. A screenshot of every step lands in
+var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
+from pypdf import PdfReader
+from sqlmodel import select
+
+from db.models import GeneratedCalendarVariant
+from imaging.assets import sample_photo
+from tests.helpers import photo_bytes
+from tests.web.conftest import WebStack, open_page, web_stack
+
+pytestmark = pytest.mark.e2e
+
+EMAIL, PASSWORD = "olena@example.com", "correct horse battery"
+NEXT_YEAR = datetime.now().year + 1  # the page's default calendar year
+TIMEOUT = 60_000  # ms, for the steps that wait on the workflow
+
+
+@pytest.fixture
+async def web(tmp_path: Path, web_dev_server) -> WebStack:  # noqa: ANN001
+    async with web_stack(tmp_path, web_dev_server) as built:
+        # The first live connection is cut mid-generation, the next one is refused: the page must reconnect,
+        # fall back to polling meanwhile, and still show every variant.
+        built.faults.cut = {1}
+        built.faults.refuse = {2}
+        yield built
+
+
+async def _shot(page, screenshots: Path, name: str) -> None:  # noqa: ANN001
+    await page.wait_for_timeout(250)  # let transitions settle
+    await page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+
+async def _drop_file(page, name: str, data: bytes) -> None:  # noqa: ANN001
+    """What a drag of a file from the desktop delivers: a drop event whose DataTransfer holds the file."""
+    await page.evaluate("""([name, b64]) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], name, { type: 'image/jpeg' }));
+        const zone = document.getElementById('dropzone');
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }""", [name, base64.b64encode(data).decode()])
+
+
+async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots: Path) -> None:  # noqa: ANN001
+    async with web.stack.worker(), open_page(browser, web.url) as (page, problems):
+        # --- 1. sign up / sign in ----------------------------------------------------------------------------
+        started = await page.goto(web.url + "/")
+        assert started.headers["cache-control"] == "no-cache"
+        await expect(page.locator("h1")).to_have_text("Вхід")
+        await page.fill("#auth-email", EMAIL)
+        await page.fill("#auth-password", PASSWORD)
+        await page.click("form.auth-form button[type=submit]")
+        await expect(page.locator(".auth-form .alert-error")).to_have_text("Неправильна пошта або пароль.")
+        await _shot(page, screenshots, "01-sign-in-error")
+        await page.click("text=Зареєструйтеся")
+        await expect(page.locator("h1")).to_have_text("Створіть обліковий запис")
+        await page.click("form.auth-form button[type=submit]")
+        await expect(page).to_have_url(re.compile(r"#/new$"))
+
+        # --- 2. upload: file picker (several at once), drag & drop, warnings, a rejected file, remove ---------
+        await expect(page.locator("h1")).to_have_text("Завантажте фото")
+        await expect(page.locator(".tip")).to_contain_text("Найкраще працює 10–20 фото")
+        await page.set_input_files("#photo-input", [
+            {"name": "portrait.jpg", "mimeType": "image/jpeg", "buffer": sample_photo()},
+            {"name": "beach.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(1024, 768, seed=1)},
+            {"name": "mountains.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(1200, 900, seed=2)},
+            {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo at all"},
+        ])
+        await _drop_file(page, "dropped.jpg", photo_bytes(900, 900, seed=3))
+        tiles = page.locator(".photo-tile")
+        await expect(tiles).to_have_count(5)
+        await expect(page.locator(".photo-tile.is-uploading")).to_have_count(0, timeout=TIMEOUT)
+        rejected = page.locator('.photo-tile[data-name="notes.txt"]')
+        await expect(rejected.locator(".photo-error")).to_contain_text("notes.txt: це не зображення")
+        await expect(page.locator('.photo-tile[data-name="portrait.jpg"] .photo-ok')).to_have_text("Добре підходить")
+        await expect(page.locator('.photo-tile[data-name="beach.jpg"] .photo-warnings')).to_contain_text(
+            "Обличчя не знайдено")
+        await expect(page.locator('.photo-tile[data-name="dropped.jpg"] img')).to_have_attribute(
+            "src", re.compile(r"^/media/"))
+        await expect(page.locator("#photo-count")).to_contain_text("4 фото")
+        await _shot(page, screenshots, "02-upload")
+        await page.click('.photo-tile[data-name="notes.txt"] .remove-photo')
+        await page.click('.photo-tile[data-name="dropped.jpg"] .remove-photo')
+        await expect(tiles).to_have_count(3)
+        await expect(page.locator("#photo-count")).to_contain_text("3 фото")
+        photos = (await web.stack.api.get("/api/photos", headers=await _headers(page))).json()
+        assert sorted(p["original_name"] for p in photos) == ["beach.jpg", "mountains.jpg", "portrait.jpg"]
+        await page.click("#to-theme")
+
+        # --- 3. theme: 10 themes with preview, description, price; preview mode; price and ETA -------------
+        await expect(page.locator("h1")).to_have_text("Оберіть тему")
+        cards = page.locator(".theme-card")
+        await expect(cards).to_have_count(10)
+        await expect(page.locator(".theme-card img")).to_have_count(10)
+        vintage = page.locator('.theme-card[data-theme="vintage"]')
+        await expect(vintage).to_contain_text("Вінтаж")
+        await expect(vintage).to_contain_text("849 ₴")
+        await vintage.click()
+        await expect(page.locator("#summary-price")).to_have_text("24 унікальні варіанти за 849 ₴")
+        await expect(page.locator("#summary-eta")).to_contain_text("10–20 хв")
+        await page.click("label.switch")
+        await expect(page.locator("#summary-price")).to_have_text("6 унікальних варіантів за 220 ₴")
+        await expect(page.locator("#summary-eta")).to_contain_text("3–5 хв")
+        await page.click("label.switch")
+        await page.click(".lang-button[lang=en]")
+        await expect(page.locator("h1")).to_have_text("Choose a theme")
+        await expect(page.locator("#summary-price")).to_have_text("24 unique variants for 849 ₴")
+        await _shot(page, screenshots, "03-theme-en")
+        await page.click(".lang-button[lang=uk]")
+        await expect(page.locator("h1")).to_have_text("Оберіть тему")
+        await _shot(page, screenshots, "03-theme")
+        await page.click("#start-generation")
+
+        # --- 4. live progress: bar, step, ETA; the stream drops and is refused, the page carries on --------
+        await expect(page).to_have_url(re.compile(r"#/job/\d+$"))
+        job_id = int(page.url.rsplit("/", 1)[1])
+        step = page.locator("#step-text")
+        await expect(step).to_have_text(re.compile(r"Крок 2 з 4: генерація 24 варіантів… \d+%"), timeout=TIMEOUT)
+        await expect(page.locator("#eta")).to_contain_text("Залишилось")
+        await expect(page.locator(".variant-card:not(.placeholder)").first).to_be_visible(timeout=TIMEOUT)
+        await _shot(page, screenshots, "04-progress")
+        await expect(step).to_have_text(re.compile("Крок 3 з 4"), timeout=TIMEOUT)
+        await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(24)
+        await expect(page.locator(".variant-card.placeholder")).to_have_count(0)
+        await expect(page.locator("#expiry")).to_contain_text("Ваші варіанти зберігаються до")
+        await expect(page.locator("#live-state")).to_have_text("Наживо", timeout=TIMEOUT)
+        modes = [entry["mode"] for entry in await page.evaluate("window.calendaryLive")]
+        assert "reconnecting" in modes and modes[-1] == "live", modes
+        assert re.fullmatch(r"1: cut after \d+ variants", web.faults.log[0]), web.faults.log
+        assert web.faults.log[1] == "2: refused", web.faults.log
+        assert web.faults.connections >= 3
+
+        # The customer leaves and comes back: the job is listed and opens where it was.
+        await page.click("a.nav-link[href='#/jobs']")
+        row = page.locator(f'.job-row[data-job-id="{job_id}"]')
+        await expect(row).to_contain_text("Чекає на ваш вибір")
+        await expect(row).to_contain_text("Ваші варіанти зберігаються до")
+        await _shot(page, screenshots, "05-jobs")
+        await row.locator("a.button").click()
+        await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(24)
+
+        # --- 5. gallery: scores put recommended variants first, live ----------------------------------------
+        await _score_variants(web, job_id)
+        first = page.locator(".variant-card").first
+        await expect(first).to_have_attribute("data-number", "24", timeout=TIMEOUT)
+        await expect(first.locator(".badge.recommended")).to_be_visible()
+
+        # Regenerate one variant with a custom prompt and watch it be replaced.
+        card = page.locator('.variant-card[data-number="7"]')
+        before = await card.locator("img").get_attribute("src")
+        await card.hover()
+        await card.locator("button.regenerate").click()
+        await page.fill("#custom-prompt", "на тлі осіннього лісу")
+        await _shot(page, screenshots, "06-regenerate-dialog")
+        await page.click("dialog button[type=submit]")
+        await expect(card).to_have_class(re.compile("is-regenerating"))
+        await expect(card).not_to_have_class(re.compile("is-regenerating"), timeout=TIMEOUT)
+        after = await card.locator("img").get_attribute("src")
+        assert after.split("?")[0] != before.split("?")[0]
+
+        # Choose 12: drag, click-to-assign, keyboard, then "fill the rest".
+        count = page.locator("#chosen-count")
+        await expect(count).to_have_text("0 з 12 обрано")
+        await page.locator('.variant-card[data-number="24"] .variant-pick').drag_to(
+            page.locator('.month-slot[data-month="1"]'))
+        await expect(page.locator('.month-slot[data-month="1"]')).to_have_attribute("aria-label", "Січень: варіант №24")
+        await page.click('.variant-card[data-number="5"] .variant-pick')
+        await page.click('.month-slot[data-month="2"]')
+        await page.focus('.variant-card[data-number="6"] .variant-pick')
+        await page.keyboard.press("Enter")
+        await page.focus('.month-slot[data-month="3"]')
+        await page.keyboard.press("Enter")
+        await expect(count).to_have_text("3 з 12 обрано")
+        await expect(page.locator('.variant-card[data-number="6"] .month-chip')).to_have_text("Березень")
+        # dragging a chosen variant onto another month moves it (one variant, one month)
+        await page.locator('.variant-card[data-number="5"] .variant-pick').drag_to(
+            page.locator('.month-slot[data-month="4"]'))
+        await expect(page.locator('.month-slot[data-month="2"]')).to_have_attribute("aria-label", "Лютий: порожньо")
+        await expect(count).to_have_text("3 з 12 обрано")
+        await _shot(page, screenshots, "07-gallery-choosing")
+        await page.click("#autofill")
+        await expect(count).to_have_text("12 з 12 обрано")
+        await expect(page.locator("#create-calendar")).to_be_enabled()
+        await _shot(page, screenshots, "08-gallery-chosen")
+        chosen = await page.evaluate(f"JSON.parse(localStorage.getItem('calendary.selection.{job_id}'))")
+        await page.click("#create-calendar")
+
+        # --- 6. preview: rendered pages, edits, swap, PDF ------------------------------------------------------
+        await expect(page).to_have_url(re.compile(r"#/calendar/\d+$"), timeout=TIMEOUT)
+        calendar_id = int(page.url.rsplit("/", 1)[1])
+        await expect(page.locator("#page-0")).to_be_visible(timeout=TIMEOUT)
+        await expect(page.locator(".page-grid img")).to_have_count(12)
+        await expect(page.locator("#calendar-title")).to_have_text(f"Календар на {NEXT_YEAR} рік")
+        await _shot(page, screenshots, "09-preview")
+        calendar = (await web.stack.api.get(f"/api/calendars/{calendar_id}", headers=await _headers(page))).json()
+        assert {str(m["month"]): m["variant_id"] for m in calendar["months"]} == chosen
+
+        await page.fill("#edit-title", f"Наш {NEXT_YEAR}")
+        await page.click("#add-date")
+        await page.fill(".date-row .date-input", f"{NEXT_YEAR}-03-08")
+        await page.fill(".date-row .label-input", "День народження мами")
+        await page.click("#save-calendar")
+        await expect(page.locator("#calendar-title")).to_have_text(f"Наш {NEXT_YEAR}", timeout=TIMEOUT)
+        await page.select_option("#swap-a", "1")
+        await page.select_option("#swap-b", "2")
+        await page.click("#swap-months")
+        await expect(page.locator("#toast")).to_contain_text("Календар оновлено", timeout=TIMEOUT)
+        await expect(page.locator("#swap-months")).to_be_enabled(timeout=TIMEOUT)
+        edited = (await web.stack.api.get(f"/api/calendars/{calendar_id}", headers=await _headers(page))).json()
+        assert edited["title"] == f"Наш {NEXT_YEAR}"
+        assert edited["options"]["personal_dates"] == [{"date": f"{NEXT_YEAR}-03-08", "label": "День народження мами"}]
+        assert edited["months"][0]["variant_id"] == calendar["months"][1]["variant_id"]
+        await expect(page.locator("#page-0")).to_be_visible(timeout=TIMEOUT)
+        await _shot(page, screenshots, "10-preview-edited")
+
+        async with page.expect_download() as download_info:
+            await page.click("#download-pdf")
+        download = await download_info.value
+        assert download.suggested_filename.endswith(f"{NEXT_YEAR}.pdf")
+        pdf = Path(await download.path()).read_bytes()
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert "День народження мами" in text and f"Наш {NEXT_YEAR}" in text
+
+        await page.click("a.nav-link[href='#/jobs']")
+        await expect(page.locator(f'.job-row[data-job-id="{job_id}"]')).to_contain_text("Готово")
+
+        assert problems.errors == [], problems.errors
+        assert problems.foreign == [], problems.foreign
+
+
+async def _headers(page) -> dict[str, str]:  # noqa: ANN001
+    token = await page.evaluate("localStorage.getItem('calendary.token')")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _score_variants(web: WebStack, job_id: int) -> None:
+    """Quality scores as an aesthetic model would write them: the later the variant, the better, here."""
+    async with web.stack.deps.sessions() as session:
+        rows = (await session.exec(select(GeneratedCalendarVariant).where(
+            GeneratedCalendarVariant.job_id == job_id))).all()
+        for row in rows:
+            row.score = row.variant_number / 24
+            session.add(row)
+        await session.commit()
