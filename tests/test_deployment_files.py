@@ -41,3 +41,16 @@ def test_compose_registers_the_workflow_search_attributes() -> None:
 def test_readme_opens_with_the_two_commands() -> None:
     opening = (ROOT / "README.md").read_text()[:1500]
     assert "make run" in opening and "make test" in opening
+
+
+def test_every_setting_is_documented() -> None:
+    documented = (ROOT / "README.md").read_text() + (ROOT / "docs" / "replicate.md").read_text()
+    missing = [name for name in Settings.model_fields
+               if f"CALENDARY_{name.upper()}" not in documented and not _listed_as_group(name, documented)]
+    assert not missing, f"settings missing from README.md / docs/replicate.md: {missing}"
+
+
+def _listed_as_group(name: str, documented: str) -> bool:
+    """README lists families compactly, e.g. `CALENDARY_MINIO_ENDPOINT` / `_ACCESS_KEY`."""
+    prefix, _, rest = name.upper().partition("_")
+    return f"CALENDARY_{prefix}_" in documented and f"`_{rest}`" in documented

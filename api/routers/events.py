@@ -34,7 +34,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlmodel import select
 
-from api.deps import SettingsDep, StorageDep
+from api.deps import IdPath, SettingsDep, StorageDep
 from api.schemas import CalendarGenerationStatusDto
 from api.security import user_id_from_token
 from api.views import status_dto, variant_dtos
@@ -125,7 +125,7 @@ class _JobWatcher:
                      "description": "Server-sent events: snapshot, status, variant (see the module docs)."}},
 )
 async def generation_events(
-    job_id: int,
+    job_id: IdPath,
     request: Request,
     storage: StorageDep,
     settings: SettingsDep,

@@ -150,6 +150,11 @@ class ReplicateProvider:
         # Output URLs are public delivery links: fetch them without our API token.
         self._downloads = httpx.AsyncClient(timeout=config.download_timeout_seconds, follow_redirects=True)
 
+    @property
+    def base_model(self) -> str:
+        """Models trained by another trainer version are not reused (ImageProvider.base_model)."""
+        return f"{self._config.trainer_model}:{self._config.trainer_version}"
+
     async def aclose(self) -> None:
         await self._transport.aclose()
         await self._downloads.aclose()

@@ -40,6 +40,7 @@ async def web(tmp_path: Path, web_dev_server) -> WebStack:  # noqa: ANN001
 
 
 async def _shot(page, screenshots: Path, name: str) -> None:  # noqa: ANN001
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page shot
     await page.wait_for_timeout(250)  # let transitions settle
     await page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
 
@@ -205,7 +206,7 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         calendar_id = int(page.url.rsplit("/", 1)[1])
         await expect(page.locator("#page-0")).to_be_visible(timeout=TIMEOUT)
         await expect(page.locator(".page-grid img")).to_have_count(12)
-        await expect(page.locator("#calendar-title")).to_have_text(f"Календар на {NEXT_YEAR} рік")
+        await expect(page.locator("#calendar-title")).to_have_text(f"Вінтаж {NEXT_YEAR}")
         await _shot(page, screenshots, "09-preview")
         calendar = (await web.stack.api.get(f"/api/calendars/{calendar_id}", headers=await _headers(page))).json()
         assert {str(m["month"]): m["variant_id"] for m in calendar["months"]} == chosen

@@ -116,14 +116,16 @@ export class Gallery {
       const overlay = h('span', { class: 'regen-overlay', hidden: true },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('gallery.regenerating') }));
       const failed = h('span', { class: 'variant-failed', hidden: true, text: t('gallery.failed') });
-      pick.append(img, number, badge, marks, overlay, failed);
+      const generating = h('span', { class: 'placeholder-box variant-generating', hidden: true },
+        h('span', { class: 'placeholder-text', text: t('gallery.pending') }));
+      pick.append(img, generating, number, badge, marks, overlay, failed);
       const zoom = h('button', { type: 'button', class: 'icon-button zoom', text: '⤢',
                                  onclick: () => this.zoom(variant.id) });
       const regenerate = h('button', { type: 'button', class: 'icon-button regenerate', text: '↻',
                                        onclick: () => this.askRegenerate(variant.id) });
       const root = h('li', { class: 'variant-card', dataset: { variantId: String(variant.id) } },
         pick, h('div', { class: 'variant-actions' }, zoom, regenerate));
-      card = { root, img, pick, number, badge, marks, overlay, failed, zoom, regenerate, src: null };
+      card = { root, img, pick, number, badge, marks, overlay, failed, generating, zoom, regenerate, src: null };
       this.cards.set(variant.id, card);
     }
     const n = variant.variant_number;
@@ -136,6 +138,8 @@ export class Gallery {
     card.number.textContent = `№${n}`;
     card.img.alt = t('gallery.variantN', { n });
     card.failed.hidden = variant.status !== 'failed';
+    card.generating.hidden = variant.status !== 'generating' || Boolean(card.src);
+    card.img.hidden = !card.src;
     card.zoom.setAttribute('aria-label', t('gallery.zoom', { n }));
     card.zoom.title = t('gallery.zoom', { n });
     card.regenerate.setAttribute('aria-label', t('gallery.regenerate', { n }));
