@@ -90,8 +90,6 @@ class CalendarGenerationWorkflow:
 
     @workflow.run
     async def run(self, input: GenerationInput) -> GenerationResult:
-        if input.max_parallel < 1:
-            raise ApplicationError("max_parallel must be at least 1", type="InvalidInput", non_retryable=True)
         try:
             self._plan = await self._activity(act.LOAD_GENERATION_PLAN, input, GenerationPlan)
             await self._enter(Stage.training)
@@ -117,6 +115,7 @@ class CalendarGenerationWorkflow:
             return self._result()
         except asyncio.CancelledError:
             # The customer (API DELETE) or an operator (Temporal UI) cancelled: clean up, then end as cancelled.
+            await workflow.wait_condition(workflow.all_handlers_finished)
             await self._delete_variants(keep_selected=False)
             await self._enter(Stage.cancelled)
             raise
