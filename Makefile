@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install migrate seed bench clean
+.PHONY: run test install browser migrate seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ seed: migrate
 run: seed
 	$(PY) manage.py run
 
-test: install
+# The web tests drive Debian's Chromium (Playwright cannot download its own browser here).
+browser:
+	bash scripts/ensure_chromium.sh
+
+test: install browser
 	$(PY) -m pytest -q
 
 bench: install
