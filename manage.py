@@ -116,11 +116,12 @@ def run(settings: Settings) -> None:
         processes.append(subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")], env=env,
                                           start_new_session=True))
         api = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-                                "--host", settings.api_host, "--port", str(settings.api_port)], env=env,
+                                "--host", settings.api_host, "--port", str(settings.api_port),
+                                "--timeout-graceful-shutdown", "5"], env=env,
                                cwd=PROJECT_ROOT, start_new_session=True)
         processes.append(api)
         _wait_for_port(settings.api_host, settings.api_port, 60, api)
-        log.info("API: http://%s:%s  (docs: /docs)  — Ctrl-C stops everything", settings.api_host, settings.api_port)
+        log.info("API: http://%s:%s  (docs: /api/docs)  — Ctrl-C stops everything", settings.api_host, settings.api_port)
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.5)
     finally:

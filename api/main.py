@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.routers import auth, calendars, events, generations, media, photos, templates, web, webhooks
+from api.routers import auth, calendars, config, events, generations, media, photos, templates, web, webhooks
+from api.log_redaction import redact_tokens_in_access_log
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_tokens_in_access_log()
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
@@ -35,7 +37,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         warm_up.cancel()
         await engine.dispose()
 
-    app = FastAPI(title="Calendary", version="0.1.0", lifespan=lifespan,
+    # FastAPI's built-in /docs and /redoc load their scripts from a CDN; the offline copy lives at /api/docs.
+    app = FastAPI(title="Calendary", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.")
 
     @app.exception_handler(RPCError)
@@ -43,10 +46,14 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         return JSONResponse({"detail": f"the workflow service did not answer: {err.message}"},
                             status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
 
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (auth, photos, templates, generations, events, calendars, webhooks, media, web):
+    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web):
         app.include_router(module.router)
     return app

@@ -45,12 +45,26 @@ class TemplateOut(BaseModel):
     description: str
     category: str
     price: int
+    preview_price: int
     currency: Literal["UAH"] = "UAH"
     color_scheme: list[str]
     preview_url: str
 
 
 DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class ClientConfig(BaseModel):
+    """Limits the web page needs to know before it talks to the API."""
+
+    variant_count: int
+    preview_variant_count: int
+    max_photos_per_generation: int
+    max_upload_bytes: int
+    min_short_side: int
+    max_regenerations: int
+    selection_timeout_seconds: int
+    accepted_types: list[str]
 
 
 class GenerateCalendarRequest(BaseModel):
@@ -71,6 +85,7 @@ class GenerationStarted(BaseModel):
 class CalendarVariantDto(BaseModel):
     id: int
     variant_number: int
+    attempt: int
     image_url: str
     thumbnail_url: str
     source_photo_id: int

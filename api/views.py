@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.media import media_url
@@ -35,7 +35,7 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
     dtos = []
     for v in variants:
         image, thumbnail = await _urls(files.get(v.generated_file_id), storage, settings)
-        dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, image_url=image,
+        dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt, image_url=image,
                                        thumbnail_url=thumbnail, source_photo_id=v.source_photo_id,
                                        is_selected=v.is_selected, month_number=v.month_number, status=v.status,
                                        score=v.score))
@@ -45,8 +45,13 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
 async def status_dto(session: AsyncSession, job: Job, storage: Storage, settings: Settings,
                      *, with_variants: bool = True) -> CalendarGenerationStatusDto:
     assert job.id is not None
-    variants = await variant_dtos(session, job.id, storage, settings) if with_variants else []
-    ready = sum(1 for v in variants if v.status == VariantStatus.ready)
+    if with_variants:
+        variants = await variant_dtos(session, job.id, storage, settings)
+        ready = sum(1 for v in variants if v.status == VariantStatus.ready)
+    else:
+        variants = []
+        ready = (await session.exec(select(func.count()).select_from(GeneratedCalendarVariant).where(
+            GeneratedCalendarVariant.job_id == job.id, GeneratedCalendarVariant.status == VariantStatus.ready))).one()
     return CalendarGenerationStatusDto(
         job_id=job.id, status=job.status, progress=job.progress, current_step=job.current_step,
         generated_variants_count=ready, variant_count=job.variant_count, variants=variants,
@@ -66,8 +71,10 @@ async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: S
         image, thumbnail = await _urls(files.get(m.file_id), storage, settings)
         month_dtos.append(CalendarMonthDto(month=m.month, variant_id=m.variant_id, image_url=image,
                                            thumbnail_url=thumbnail))
-    pdf_url = f"/api/calendars/{calendar.id}/pdf" if calendar.pdf_key else None
-    page_urls = [f"/api/calendars/{calendar.id}/pages/{n}" for n in range(len(calendar.page_keys or []))]
+    # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
+    revision = f"?rev={calendar.render_revision}"
+    pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
+    page_urls = [f"/api/calendars/{calendar.id}/pages/{n}{revision}" for n in range(len(calendar.page_keys or []))]
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=month_dtos,
                            options=calendar.options or {}, pdf_url=pdf_url, page_urls=page_urls,

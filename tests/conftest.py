@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
 from settings import Settings
@@ -74,6 +75,16 @@ async def app_client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
     async with running_api(database) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """One Temporal dev server for the whole run (tests isolate themselves by task queue and id prefix)."""
+    from tests.temporal_env import start_dev_server
+
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
 
 
 @pytest.fixture(scope="session")

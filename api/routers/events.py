@@ -9,11 +9,14 @@
   error, expiry or the number of ready variants changes.
 * `event: variant` — one variant DTO the moment a variant is stored, replaced by a regeneration (new image or
   attempt), fails, or is selected.
-* `: heartbeat` comments every 15 s keep proxies from closing an idle stream; `retry:` tells the browser how soon
-  to reconnect after a drop.
+* a heartbeat every 15 s of silence: a `: heartbeat` comment line (keeps proxies from closing an idle stream) in an
+  `event: heartbeat` frame — comments never reach page scripts, the event lets the page notice a stream that went
+  silent without closing (a dead network path) and reconnect. `retry:` tells the browser how soon to reconnect.
 
 The stream ends after the job's terminal status (completed, failed, expired, cancelled) has been sent, and when the
-client goes away. The workflow writes every change to the database first, so the database is the one source of
+client goes away. A stream also ends after `MAX_STREAM_SECONDS` with `event: renew`: the page reconnects at once and
+gets a fresh snapshot — image URLs are signed for minutes, not hours — and no connection outlives a server restart's
+grace period by much. The workflow writes every change to the database first, so the database is the one source of
 truth here, and the stream works while Temporal or the worker is down.
 
 Browsers' `EventSource` cannot send an Authorization header, so this route — and only this route — also accepts the
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -41,10 +45,14 @@ from api.views import status_dto, variant_dtos
 from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job, User
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 2000
+HEARTBEAT_FRAME = ": heartbeat\nevent: heartbeat\ndata: {}\n\n"
+MAX_STREAM_SECONDS = 600.0  # below the signed URLs' lifetime (presigned_url_ttl, 15 min by default)
+RENEW_FRAME = "event: renew\ndata: {}\n\n"
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -143,16 +151,23 @@ async def generation_events(
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
-        last_sent = time.monotonic()
+        opened = last_sent = time.monotonic()
         while True:
-            frames = await watcher.frames()
+            try:
+                frames = await watcher.frames()
+            except Exception:  # noqa: BLE001 — a database hiccup: end the stream, the browser reconnects by itself
+                log.exception("live events of generation %s stopped", job_id)
+                return
             if frames:
                 yield "".join(frames)
                 last_sent = time.monotonic()
             if watcher.finished:
                 return
+            if time.monotonic() - opened >= MAX_STREAM_SECONDS:
+                yield RENEW_FRAME
+                return
             if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
-                yield ": heartbeat\n\n"
+                yield HEARTBEAT_FRAME
                 last_sent = time.monotonic()
             await asyncio.sleep(POLL_SECONDS)
             if await request.is_disconnected():

@@ -7,6 +7,7 @@ from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
 from api.schemas import TemplateOut
 from db.models import Template
+from services.pricing import generation_price
 from settings import Settings
 from storage import Storage
 
@@ -18,8 +19,10 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
     data = template.template_data
     preview = await media_url(storage, settings, template.preview_key) if template.preview_key else ""
     return TemplateOut(id=template.id, name=template.name, theme=template.theme, description=template.description,
-                       category=template.category, price=template.price_uah, color_scheme=data["colorScheme"],
-                       preview_url=preview)
+                       category=template.category, price=template.price_uah,
+                       preview_price=generation_price(template.price_uah, settings.preview_variant_count,
+                                                      settings.variant_count),
+                       color_scheme=data["colorScheme"], preview_url=preview)
 
 
 @router.get("")

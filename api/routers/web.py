@@ -58,7 +58,8 @@ async def api_docs(request: Request) -> HTMLResponse:
                                title=f"{request.app.title} API",
                                swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
                                swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
-                               swagger_favicon_url="/static/img/icon.svg")
+                               swagger_favicon_url="/static/img/icon.svg",
+                               swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True})
 
 
 @router.get("/favicon.ico")

@@ -28,7 +28,11 @@ _KEPT_FIELDS = ("id", "status", "output", "error", "metrics", "model", "version"
 _MAX_ID_LENGTH = 128
 
 
-@router.post("/replicate", summary="Replicate job status (signed webhook)")
+@router.post("/replicate", summary="Replicate job status (signed webhook)", responses={
+    400: {"description": "signed, but the body is not a prediction or training"},
+    401: {"description": "missing, forged or stale signature: nothing was stored"},
+    503: {"description": "no (valid) webhook secret is configured"},
+})
 async def replicate_webhook(request: Request, settings: SettingsDep) -> dict[str, str]:
     secret = settings.replicate_webhook_secret
     if secret is None:

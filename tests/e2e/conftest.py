@@ -20,15 +20,7 @@ from imaging.providers.base import ImageProvider
 from settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import running_api
-from tests.temporal_env import start_dev_server
 from worker import build_workers
-
-
-@pytest.fixture(scope="session")
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
-    yield env
-    await env.shutdown()
 
 
 @dataclass

@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from db.models import WebhookEvent
 from settings import Settings
-from tests.e2e.conftest import Stack, build_stack, dev_server  # noqa: F401  (dev_server: the session fixture)
+from tests.e2e.conftest import Stack, build_stack  # the session fixture `dev_server` is in tests/conftest.py
 from tests.fakes.replicate_server import FakeReplicate
 
 WEBHOOK_PATH = "/api/webhooks/replicate"

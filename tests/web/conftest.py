@@ -25,12 +25,17 @@ from imaging.providers.base import ImageProvider
 from settings import PROJECT_ROOT
 from tests.conftest import IN_CI
 from tests.e2e.conftest import Stack, build_stack
-from tests.temporal_env import start_dev_server
+
+try:  # the browser tests import `expect` from here: a missing package is reported by the `browser` fixture
+    from playwright.async_api import async_playwright, expect
+except ImportError:  # pragma: no cover - only without the test extras
+    async_playwright = expect = None
 
 CHROMIUM = os.environ.get("CALENDARY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+TIMEZONE = "Europe/Kyiv"  # the customer's, not the server's (UTC): times must be shown in the customer's zone
 
 
 def _unavailable(reason: str) -> None:
@@ -41,6 +46,8 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
+    if async_playwright is None:
+        _unavailable("the playwright package is missing: pip install -e '.[test]'")
     if not Path(CHROMIUM).exists():
         script = PROJECT_ROOT / "scripts" / "ensure_chromium.sh"
         if os.geteuid() != 0 and not shutil.which("sudo"):
@@ -53,21 +60,12 @@ def chromium() -> str:
 
 @pytest.fixture(scope="session")
 async def browser(chromium: str) -> AsyncIterator[object]:
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
+    if async_playwright is None:
         _unavailable("the playwright package is missing: pip install -e '.[test]'")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
         await launched.close()
-
-
-@pytest.fixture(scope="session")
-async def web_dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -196,7 +194,7 @@ class PageProblems:
 @asynccontextmanager
 async def open_page(browser, url: str) -> AsyncIterator[tuple[object, PageProblems]]:  # noqa: ANN001
     context = await browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True,
-                                        locale="uk-UA")
+                                        locale="uk-UA", timezone_id=TIMEZONE)
     page = await context.new_page()
     problems = PageProblems()
     page.on("pageerror", lambda err: problems.errors.append(str(err)))

@@ -13,14 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from playwright.async_api import expect
 from pypdf import PdfReader
 from sqlmodel import select
 
 from db.models import GeneratedCalendarVariant
 from imaging.assets import sample_photo
 from tests.helpers import photo_bytes
-from tests.web.conftest import WebStack, open_page, web_stack
+from tests.web.conftest import WebStack, expect, open_page, web_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -30,8 +29,8 @@ TIMEOUT = 60_000  # ms, for the steps that wait on the workflow
 
 
 @pytest.fixture
-async def web(tmp_path: Path, web_dev_server) -> WebStack:  # noqa: ANN001
-    async with web_stack(tmp_path, web_dev_server) as built:
+async def web(tmp_path: Path, dev_server) -> WebStack:  # noqa: ANN001
+    async with web_stack(tmp_path, dev_server) as built:
         # The first live connection is cut mid-generation, the next one is refused: the page must reconnect,
         # fall back to polling meanwhile, and still show every variant.
         built.faults.cut = {1}
@@ -39,10 +38,11 @@ async def web(tmp_path: Path, web_dev_server) -> WebStack:  # noqa: ANN001
         yield built
 
 
-async def _shot(page, screenshots: Path, name: str) -> None:  # noqa: ANN001
-    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page shot
+async def _shot(page, screenshots: Path, name: str, *, full_page: bool = True) -> None:  # noqa: ANN001
+    if full_page:
+        await page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page shot
     await page.wait_for_timeout(250)  # let transitions settle
-    await page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    await page.screenshot(path=str(screenshots / f"{name}.png"), full_page=full_page)
 
 
 async def _drop_file(page, name: str, data: bytes) -> None:  # noqa: ANN001
@@ -167,7 +167,7 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await card.hover()
         await card.locator("button.regenerate").click()
         await page.fill("#custom-prompt", "на тлі осіннього лісу")
-        await _shot(page, screenshots, "06-regenerate-dialog")
+        await _shot(page, screenshots, "06-regenerate-dialog", full_page=False)
         await page.click("dialog button[type=submit]")
         await expect(card).to_have_class(re.compile("is-regenerating"))
         await expect(card).not_to_have_class(re.compile("is-regenerating"), timeout=TIMEOUT)
@@ -193,6 +193,10 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
             page.locator('.month-slot[data-month="4"]'))
         await expect(page.locator('.month-slot[data-month="2"]')).to_have_attribute("aria-label", "Лютий: порожньо")
         await expect(count).to_have_text("3 з 12 обрано")
+        # dragging a month onto another swaps them
+        await page.locator('.month-slot[data-month="1"]').drag_to(page.locator('.month-slot[data-month="2"]'))
+        await expect(page.locator('.month-slot[data-month="2"]')).to_have_attribute("aria-label", "Лютий: варіант №24")
+        await expect(page.locator('.month-slot[data-month="1"]')).to_have_attribute("aria-label", "Січень: порожньо")
         await _shot(page, screenshots, "07-gallery-choosing")
         await page.click("#autofill")
         await expect(count).to_have_text("12 з 12 обрано")
@@ -208,6 +212,11 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(page.locator(".page-grid img")).to_have_count(12)
         await expect(page.locator("#calendar-title")).to_have_text(f"Вінтаж {NEXT_YEAR}")
         await _shot(page, screenshots, "09-preview")
+        await page.click("#page-3")
+        await expect(page.locator("dialog .zoom-figure img")).to_be_visible()
+        await _shot(page, screenshots, "09-preview-page-zoom", full_page=False)
+        await page.keyboard.press("Escape")
+        await expect(page.locator("dialog")).to_be_hidden()
         calendar = (await web.stack.api.get(f"/api/calendars/{calendar_id}", headers=await _headers(page))).json()
         assert {str(m["month"]): m["variant_id"] for m in calendar["months"]} == chosen
 

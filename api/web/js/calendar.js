@@ -1,7 +1,7 @@
 // Step 5: the finished calendar. The rendered pages (cover + 12 months), edits (title, year, language, layout,
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
 import { api, downloadName, fetchBlob } from './api.js';
-import { alertBox, busy, clear, errorMessage, h, toast } from './dom.js';
+import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
 import { monthName, t } from './i18n.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
@@ -54,10 +54,10 @@ export async function renderCalendar(view, ctx) {
       objectUrls = blobs.map(({ blob }) => URL.createObjectURL(blob));
       const [cover, ...monthPages] = objectUrls;
       clear(pages,
-        h('figure', { class: 'cover-page' }, h('img', { src: cover, alt: t('calendar.cover'), id: 'page-0' }),
+        h('figure', { class: 'cover-page' }, pageButton(cover, t('calendar.cover'), 'page-0'),
           h('figcaption', { text: t('calendar.cover') })),
         h('ol', { class: 'page-grid' }, monthPages.map((url, i) => h('li', { class: 'page-tile' },
-          h('img', { src: url, alt: monthName(i + 1), id: `page-${i + 1}`, loading: 'lazy' }),
+          pageButton(url, monthName(i + 1), `page-${i + 1}`),
           h('span', { class: 'page-label', text: monthName(i + 1) })))));
       pagesNote.textContent = '';
     } catch (err) {
@@ -70,6 +70,13 @@ export async function renderCalendar(view, ctx) {
       clear(pages, h('p', { class: 'alert alert-error', role: 'alert',
                             text: t('calendar.pagesFailed', { reason: errorMessage(err) }) }), monthTiles());
     }
+  }
+
+  function pageButton(url, label, id) {
+    return h('button', { type: 'button', class: 'page-zoom', 'aria-label': t('calendar.zoomPage', { page: label }),
+                         onclick: () => openDialog(label, h('figure', { class: 'zoom-figure' },
+                           h('img', { src: url, alt: label }))) },
+      h('img', { src: url, alt: label, id, loading: 'lazy' }));
   }
 
   async function reload() {
@@ -114,7 +121,7 @@ export async function renderCalendar(view, ctx) {
 
   // --- the edit form ------------------------------------------------------------------------------------
   const editError = alertBox();
-  const titleInput = h('input', { id: 'edit-title', maxlength: 80, placeholder: t('calendar.titlePlaceholder') });
+  const titleInput = h('input', { id: 'edit-title', type: 'text', maxlength: 80, placeholder: t('calendar.titlePlaceholder') });
   const yearInput = h('input', { id: 'edit-year', type: 'number', min: 2000, max: 2100, required: true });
   const localeSelect = h('select', { id: 'edit-locale' },
     ['uk', 'en'].map((code) => h('option', { value: code, text: t(`lang.${code}`) })));

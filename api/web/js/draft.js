@@ -48,9 +48,7 @@ export function etaMinutes(preview, variantCount = preview ? PREVIEW_VARIANTS : 
   return { min: Math.round(10 * scale), max: Math.round(20 * scale) };
 }
 
-/** The price shown before starting: the API's preview price when it has one, else the per-variant share. */
+/** The price shown before starting, as the API quotes it. */
 export function priceOf(template, preview) {
-  if (!preview) return template.price;
-  if (typeof template.preview_price === 'number') return template.preview_price;
-  return Math.ceil((template.price * PREVIEW_VARIANTS) / FULL_VARIANTS / 10) * 10;
+  return preview ? template.preview_price : template.price;
 }

@@ -23,8 +23,10 @@ export class Gallery {
     this.grid = h('ul', { class: 'variant-grid', id: 'variant-grid', 'aria-label': t('gallery.title') });
     this.heading = h('h2', { id: 'gallery-title', text: t('gallery.title') });
     this.note = h('p', { class: 'gallery-note', id: 'gallery-note' });
+    this.legend = h('p', { class: 'gallery-legend', hidden: true },
+      h('span', { class: 'badge recommended inline', text: '★', 'aria-hidden': 'true' }), ' ', t('gallery.legend'));
     this.root = h('section', { class: 'gallery-layout', 'aria-labelledby': 'gallery-title' },
-      h('div', { class: 'gallery-main' }, h('div', { class: 'gallery-head' }, this.heading, this.note), this.grid),
+      h('div', { class: 'gallery-main' }, h('div', { class: 'gallery-head' }, this.heading, this.legend, this.note), this.grid),
       this.board.root);
   }
 
@@ -62,7 +64,8 @@ export class Gallery {
     const before = this.variants.get(variant.id);
     this.variants.set(variant.id, variant);
     const pending = this.regenerating.get(variant.id);
-    const replaced = before && baseUrl(before.image_url) !== baseUrl(variant.image_url);
+    const replaced = before && before.status === 'ready' && variant.status === 'ready'
+      && baseUrl(before.image_url) !== baseUrl(variant.image_url);
     if (pending && baseUrl(variant.image_url) !== pending.base) {
       this.regenerating.delete(variant.id);
       if (!quiet) toast(t('gallery.replaced', { n: variant.variant_number }));
@@ -111,7 +114,8 @@ export class Gallery {
       });
       pick.addEventListener('dragend', () => card.root.classList.remove('is-dragging'));
       const number = h('span', { class: 'variant-number' });
-      const badge = h('span', { class: 'badge recommended', text: t('gallery.recommended'), hidden: true });
+      const badge = h('span', { class: 'badge recommended', text: '★', title: t('gallery.recommended'),
+                                'aria-hidden': 'true', hidden: true });
       const marks = h('span', { class: 'variant-months' });
       const overlay = h('span', { class: 'regen-overlay', hidden: true },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('gallery.regenerating') }));
@@ -150,6 +154,7 @@ export class Gallery {
   /** Month marks, picked state, badges and order — cheap, runs after every change. */
   refreshMarks() {
     const recommended = this.recommendedIds();
+    this.legend.hidden = recommended.size === 0;
     const selecting = this.stage === 'ready_for_selection';
     for (const [id, card] of this.cards) {
       const variant = this.variants.get(id);

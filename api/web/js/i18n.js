@@ -40,7 +40,7 @@ function lookup(key) {
   return own !== undefined ? own : DICTIONARIES.uk[key];
 }
 
-/** t('key', {n: 3}) → the text with {placeholders} filled; plural entries are objects {one, few, many, other}. */
+/** t('months.chosen', {n: 3}) → the text with {placeholders} filled; plural entries are objects {one, few, many, other}. */
 export function t(key, vars = {}) {
   let text = lookup(key);
   if (text === undefined) return key;
@@ -55,18 +55,17 @@ export function monthName(month) {
   return lookup('months')[month - 1];
 }
 
+/** The API's times are UTC; some arrive without a zone designator (the database drops it), so add one. */
+export function parseServerTime(iso) {
+  const text = String(iso);
+  return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
+}
+
 export function formatDateTime(iso) {
   if (!iso) return '';
   return new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
     day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit',
-  }).format(new Date(iso));
-}
-
-export function formatDate(iso) {
-  if (!iso) return '';
-  return new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
-    day: 'numeric', month: 'long', year: 'numeric',
-  }).format(new Date(iso));
+  }).format(parseServerTime(iso));
 }
 
 export function formatMoney(uah) {

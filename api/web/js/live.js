@@ -6,6 +6,9 @@ const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 const POLL_MS = 3000;
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
+// The server sends a heartbeat after 15 s of silence; a stream quiet for much longer is dead without knowing it.
+const SILENCE_LIMIT_MS = 40000;
+const WATCHDOG_MS = 5000;
 
 export function isTerminal(status) {
   return TERMINAL.has(status);
@@ -25,11 +28,18 @@ export class LiveJob {
     this.failures = 0;
     this.stopped = false;
     this.mode = null;
+    this.lastMessageAt = 0;
+    this.watchdog = null;
+    this.onOffline = () => this.wentOffline();
+    this.onOnline = () => this.cameOnline();
     window.calendaryLive = window.calendaryLive || [];
   }
 
   start() {
     this.setMode('connecting');
+    window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
+    this.watchdog = setInterval(() => this.checkSilence(), WATCHDOG_MS);
     if (typeof EventSource === 'undefined') {
       this.startPolling();
       return;
@@ -39,6 +49,9 @@ export class LiveJob {
 
   stop() {
     this.stopped = true;
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
+    clearInterval(this.watchdog);
     this.closeSource();
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.pollTimer);
@@ -66,7 +79,11 @@ export class LiveJob {
     const url = `/api/calendars/generate/${this.jobId}/events?token=${encodeURIComponent(getToken() || '')}`;
     const source = new EventSource(url);
     this.source = source;
+    this.lastMessageAt = Date.now();
+    source.onopen = () => { this.lastMessageAt = Date.now(); };
+    source.addEventListener('heartbeat', () => { this.lastMessageAt = Date.now(); });
     const parse = (event) => {
+      this.lastMessageAt = Date.now();
       try {
         return JSON.parse(event.data);
       } catch {
@@ -92,6 +109,7 @@ export class LiveJob {
       const body = parse(event);
       if (body) this.handlers.variant(body);
     });
+    source.addEventListener('renew', () => this.connect()); // the server ends long streams: a planned reconnect
     source.addEventListener('gone', (event) => {
       this.stop();
       this.setMode('done');
@@ -113,6 +131,30 @@ export class LiveJob {
     // Otherwise the browser reconnects by itself after the server's `retry:`; meanwhile poll.
     this.setMode('reconnecting');
     this.startPolling();
+  }
+
+  /** The browser knows the network is gone: say so, stop trying until it is back. */
+  wentOffline() {
+    if (this.stopped) return;
+    this.closeSource();
+    this.stopPolling();
+    clearTimeout(this.reconnectTimer);
+    this.setMode('offline');
+  }
+
+  cameOnline() {
+    if (this.stopped) return;
+    this.failures = 0;
+    this.setMode('reconnecting');
+    this.connect();
+  }
+
+  checkSilence() {
+    if (this.stopped || !this.source || this.source.readyState !== EventSource.OPEN) return;
+    if (Date.now() - this.lastMessageAt > SILENCE_LIMIT_MS) {
+      this.setMode('reconnecting');
+      this.connect();
+    }
   }
 
   startPolling() {

@@ -1,0 +1,164 @@
+"""POST /api/webhooks/replicate: only signed deliveries are stored, each once, and a waiting worker can read them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlmodel import select
+from temporalio.testing import WorkflowEnvironment
+
+from activities.deps import webhook_status_reader
+from db.models import WebhookEvent
+from db.session import make_engine, make_session_factory
+from settings import PROJECT_ROOT, Settings
+from tests.conftest import make_settings
+from tests.fakes.replicate_webhooks import WebhookSender, sign
+from tests.helpers import running_api
+
+URL = "/api/webhooks/replicate"
+SENDER = WebhookSender()  # only its key: the signing is the fake's independent implementation
+
+
+def prediction(status: str = "succeeded", job_id: str = "p1abc") -> dict[str, Any]:
+    return {"id": job_id, "status": status, "model": "calendary/calendary-lora-u1", "version": "v1",
+            "input": {"prompt": "a portrait of TOK", "image": "https://replicate.delivery/photo.jpg"},
+            "output": ["https://replicate.delivery/out-0.jpg"] if status == "succeeded" else None,
+            "error": None, "logs": "a long log", "metrics": {"predict_time": 2.5},
+            "created_at": "2026-11-24T12:00:00Z", "completed_at": "2026-11-24T12:00:03Z",
+            "webhook": "https://calendary.example/api/webhooks/replicate?tag=job1-v1-a0",
+            "urls": {"get": f"https://api.replicate.com/v1/predictions/{job_id}"}}
+
+
+def signed(job: dict[str, Any], *, webhook_id: str | None = None, key: bytes = SENDER.key,
+           timestamp: int | None = None) -> dict[str, Any]:
+    body = json.dumps(job).encode()
+    webhook_id = webhook_id or f"msg_{secrets.token_hex(8)}"
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {"content": body, "headers": {"content-type": "application/json", "webhook-id": webhook_id,
+                                         "webhook-timestamp": str(timestamp),
+                                         "webhook-signature": sign(key, webhook_id, timestamp, body)}}
+
+
+@pytest.fixture
+async def configured(database: Settings) -> Settings:
+    return database.model_copy(update={"replicate_webhook_secret": SecretStr(SENDER.secret)})
+
+
+@pytest.fixture
+async def api(configured: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_api(configured) as client:
+        yield client
+
+
+async def _events(settings: Settings) -> list[WebhookEvent]:
+    engine = make_engine(settings.database_url)
+    async with make_session_factory(engine)() as session:
+        events = list((await session.exec(select(WebhookEvent).order_by(WebhookEvent.id))).all())
+    await engine.dispose()
+    return events
+
+
+@pytest.mark.parametrize("forgery", ["tampered body", "other key", "stale", "unsigned", "bad signature encoding"])
+async def test_a_forged_webhook_is_refused_and_changes_nothing(
+    api: httpx.AsyncClient, configured: Settings, forgery: str
+) -> None:
+    request = signed(prediction(), key=b"k" * 32 if forgery == "other key" else SENDER.key,
+                     timestamp=int(time.time()) - 301 if forgery == "stale" else None)
+    if forgery == "tampered body":
+        request["content"] = request["content"].replace(b'"succeeded"', b'"failed"')
+    elif forgery == "unsigned":
+        del request["headers"]["webhook-signature"]
+    elif forgery == "bad signature encoding":
+        request["headers"]["webhook-signature"] = "v1,not*base64"
+
+    response = await api.post(URL, **request)
+
+    assert response.status_code == 401 and response.json()["detail"].startswith("webhook rejected")
+    assert await _events(configured) == []
+
+
+async def test_a_genuine_webhook_is_stored_once_however_often_it_is_delivered(
+    api: httpx.AsyncClient, configured: Settings
+) -> None:
+    delivery = signed(prediction(), webhook_id="msg_once")
+
+    first = await api.post(URL, **delivery)
+    again = await api.post(URL, **delivery)  # Replicate retries with the same webhook-id
+    concurrent = await asyncio.gather(*(api.post(URL, **delivery) for _ in range(3)))
+
+    assert (first.status_code, first.json()) == (200, {"status": "recorded"})
+    assert (again.status_code, again.json()) == (200, {"status": "duplicate"})
+    assert {r.status_code for r in concurrent} == {200}
+    [event] = await _events(configured)
+    assert (event.webhook_id, event.provider_ref, event.kind, event.status) == ("msg_once", "p1abc", "prediction",
+                                                                                "succeeded")
+    assert event.payload["output"] == ["https://replicate.delivery/out-0.jpg"]
+    assert event.payload["metrics"] == {"predict_time": 2.5}
+    assert "input" not in event.payload and "logs" not in event.payload  # prompts and photo URLs stay out
+
+
+async def test_the_waiting_worker_reads_the_newest_final_status(api: httpx.AsyncClient, configured: Settings) -> None:
+    training = prediction("processing", job_id="t1") | {"urls": {"get": "https://api.replicate.com/v1/trainings/t1"}}
+    read = webhook_status_reader(make_session_factory(engine := make_engine(configured.database_url)))
+    try:
+        await api.post(URL, **signed(training))
+        assert await read("t1") is None  # still running: nothing to act on
+
+        done = training | {"status": "succeeded", "output": {"version": "calendary/lora-u1:abc", "weights": "w"}}
+        await api.post(URL, **signed(done))
+
+        assert (await read("t1"))["output"]["version"] == "calendary/lora-u1:abc"
+        assert await read("unknown") is None
+        assert {(e.kind, e.status) for e in await _events(configured)} == {("training", "processing"),
+                                                                           ("training", "succeeded")}
+    finally:
+        await engine.dispose()
+
+
+async def test_without_a_secret_webhooks_are_refused_as_unavailable(database: Settings) -> None:
+    async with running_api(database) as client:
+        response = await client.post(URL, **signed(prediction()))
+
+    assert response.status_code == 503 and "CALENDARY_REPLICATE_WEBHOOK_SECRET" in response.json()["detail"]
+    assert await _events(database) == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"id": 7, "status": "succeeded"}'])
+async def test_a_signed_body_that_is_no_job_is_a_400(api: httpx.AsyncClient, configured: Settings, body: bytes) -> None:
+    webhook_id, timestamp = "msg_odd", int(time.time())
+    headers = {"webhook-id": webhook_id, "webhook-timestamp": str(timestamp),
+               "webhook-signature": sign(SENDER.key, webhook_id, timestamp, body)}
+
+    response = await api.post(URL, content=body, headers=headers)
+
+    assert response.status_code == 400 and await _events(configured) == []
+
+
+async def test_a_worker_without_a_token_exits_at_once_saying_why(
+    tmp_path: Path, dev_server: WorkflowEnvironment
+) -> None:
+    settings = make_settings(tmp_path)
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("CALENDARY_") and name != "REPLICATE_API_TOKEN"}
+    environment |= {"CALENDARY_PROVIDER": "replicate", "CALENDARY_DATABASE_URL": settings.database_url,
+                    "CALENDARY_STORAGE_DIR": str(settings.storage_dir),
+                    "CALENDARY_TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host}
+
+    began = time.monotonic()
+    process = await asyncio.to_thread(subprocess.run, [sys.executable, str(PROJECT_ROOT / "worker.py")],
+                                      env=environment, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    assert process.returncode != 0 and time.monotonic() - began < 30
+    assert "CALENDARY_PROVIDER=replicate needs an API token: set REPLICATE_API_TOKEN" in process.stderr

@@ -1,0 +1,195 @@
+"""The live events route (server-sent events) against the database alone: no Temporal, no worker, no browser."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+
+import api.routers.events as events
+from db.models import GeneratedCalendarVariant, Job, Template, UploadedFile
+from settings import Settings
+from tests.helpers import register, running_api
+
+
+@dataclass
+class World:
+    api: httpx.AsyncClient
+    headers: dict[str, str]
+    job_id: int
+    photo_id: int
+
+
+def _frames(body: str) -> list[tuple[str, object]]:
+    """(event, data) pairs of an event stream; comments and `retry:` lines are kept as ('comment'/'retry', text)."""
+    parsed = []
+    for block in body.split("\n\n"):
+        if not block.strip():
+            continue
+        event, data = "message", None
+        for line in block.split("\n"):
+            if line.startswith(":"):
+                parsed.append(("comment", line[1:].strip()))
+            elif line.startswith("retry:"):
+                parsed.append(("retry", line[6:].strip()))
+            elif line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data = json.loads(line[5:])
+        if data is not None:
+            parsed.append((event, data))
+    return parsed
+
+
+async def _add(api: httpx.AsyncClient, *rows: object) -> list[object]:
+    async with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        for row in rows:
+            session.add(row)
+        await session.commit()
+        for row in rows:
+            await session.refresh(row)
+    return list(rows)
+
+
+async def _update(api: httpx.AsyncClient, model: type, row_id: int, **values: object) -> None:
+    async with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        row = await session.get(model, row_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
+        await session.commit()
+
+
+def _file(user_id: int, name: str) -> UploadedFile:
+    return UploadedFile(user_id=user_id, kind="variant", storage_key=f"users/{user_id}/{name}.jpg",
+                        thumbnail_key=f"users/{user_id}/{name}.thumb.jpg", content_type="image/jpeg", size=1,
+                        width=1024, height=1024, sha256=name.ljust(64, "0"))
+
+
+@pytest.fixture
+async def world(database: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    monkeypatch.setattr(events, "POLL_SECONDS", 0.05)
+    async with running_api(database) as api:
+        headers = await register(api)
+        user_id = 1
+        template, photo = await _add(api, Template(theme="family", name="Сімейний", category="personal",
+                                                   price_uah=799, template_data={"colorScheme": []}),
+                                     _file(user_id, "photo"))
+        (job,) = await _add(api, Job(user_id=user_id, template_id=template.id, photo_ids=[photo.id],
+                                     variant_count=2, year=2027, status="generating", progress=10,
+                                     current_step="Step 2 of 4"))
+        yield World(api=api, headers=headers, job_id=job.id, photo_id=photo.id)
+
+
+def _url(world: World) -> str:
+    return f"/api/calendars/generate/{world.job_id}/events"
+
+
+async def test_a_token_is_required_header_or_query(world: World) -> None:
+    assert (await world.api.get(_url(world))).status_code == 401
+    assert (await world.api.get(_url(world), params={"token": "not-a-token"})).status_code == 401
+    intruder = await register(world.api, "intruder@example.com")
+    other = intruder["Authorization"].removeprefix("Bearer ")
+    refused = await world.api.get(_url(world), params={"token": other})
+    assert refused.status_code == 404 and refused.json()["detail"] == f"generation {world.job_id} not found"
+    missing = await world.api.get("/api/calendars/generate/424242/events", headers=world.headers)
+    assert missing.status_code == 404
+
+
+async def test_a_finished_job_sends_its_snapshot_and_ends(world: World) -> None:
+    await _update(world.api, Job, world.job_id, status="completed", progress=100)
+    token = world.headers["Authorization"].removeprefix("Bearer ")
+    response = await world.api.get(_url(world), params={"token": token})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["cache-control"].startswith("no-cache")
+    frames = _frames(response.text)
+    assert frames[0] == ("retry", str(events.RETRY_MILLISECONDS))
+    assert [name for name, _ in frames[1:]] == ["snapshot"]
+    snapshot = frames[1][1]
+    rest = (await world.api.get(f"/api/calendars/generate/{world.job_id}/status", headers=world.headers)).json()
+    assert snapshot == rest  # the same DTO as the REST API
+
+
+async def test_every_change_is_pushed_once_and_the_stream_ends_after_the_terminal_status(world: World) -> None:
+    stream = asyncio.create_task(world.api.get(_url(world), headers=world.headers))
+    pause = 0.3
+    await asyncio.sleep(pause)
+    first, second = await _add(world.api, _file(1, "v1a0"), _file(1, "v1a1"))
+    (variant,) = await _add(world.api, GeneratedCalendarVariant(
+        user_id=1, job_id=world.job_id, template_id=1, source_photo_id=world.photo_id, variant_number=1,
+        status="ready", generated_file_id=first.id))
+    await asyncio.sleep(pause)
+    await _update(world.api, Job, world.job_id, status="ready_for_selection", progress=90)
+    await asyncio.sleep(pause)
+    # a regeneration: the same row gets a new image and attempt
+    await _update(world.api, GeneratedCalendarVariant, variant.id, generated_file_id=second.id, attempt=1)
+    await asyncio.sleep(pause)
+    await _update(world.api, Job, world.job_id, status="expired")
+    response = await asyncio.wait_for(stream, timeout=10)
+
+    frames = [(name, data) for name, data in _frames(response.text) if name not in {"retry", "comment"}]
+    names = [name for name, _ in frames]
+    assert names == ["snapshot", "variant", "status", "status", "variant", "status"], names
+    snapshot, added, counted, ready, replaced, expired = (data for _, data in frames)
+    assert snapshot["status"] == "generating" and snapshot["variants"] == []
+    assert added["id"] == variant.id and added["image_url"].startswith("/media/users/1/v1a0.jpg?")
+    assert counted["generated_variants_count"] == 1 and counted["variants"] == []
+    assert ready["status"] == "ready_for_selection"
+    assert replaced["id"] == variant.id and replaced["image_url"].startswith("/media/users/1/v1a1.jpg?")
+    assert expired["status"] == "expired"
+
+
+async def test_a_quiet_stream_sends_heartbeats(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "HEARTBEAT_SECONDS", 0.1)
+    stream = asyncio.create_task(world.api.get(_url(world), headers=world.headers))
+    await asyncio.sleep(0.5)
+    await _update(world.api, Job, world.job_id, status="cancelled")
+    body = (await asyncio.wait_for(stream, timeout=10)).text
+    assert ": heartbeat\nevent: heartbeat\ndata: {}\n\n" in body
+
+
+async def test_the_server_stops_when_the_client_goes_away(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = 0
+    frames = events._JobWatcher.frames
+
+    async def counted(self):  # noqa: ANN001, ANN202
+        nonlocal ticks
+        ticks += 1
+        return await frames(self)
+
+    monkeypatch.setattr(events._JobWatcher, "frames", counted)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(world.api.app, lifespan="off", log_level="warning"))  # type: ignore[attr-defined]
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        host, port = sock.getsockname()
+        async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as client:
+            async with client.stream("GET", _url(world), headers=world.headers) as response:
+                async for chunk in response.aiter_text():
+                    if "event: snapshot" in chunk:
+                        break
+        await asyncio.sleep(0.5)
+        after_close = ticks
+        await asyncio.sleep(0.5)
+        assert ticks == after_close, "the stream kept polling the database for a client that left"
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+
+
+async def test_a_long_stream_is_renewed(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "MAX_STREAM_SECONDS", 0.2)
+    response = await asyncio.wait_for(world.api.get(_url(world), headers=world.headers), timeout=10)
+    names = [name for name, _ in _frames(response.text)]
+    assert names == ["retry", "snapshot", "renew"], names
