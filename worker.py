@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
+from imaging.providers.replicate import ReplicateNotConfigured
 from settings import Settings, get_settings
 from temporal_client import connect
 from workflows.calendar_generation import CalendarGenerationWorkflow
@@ -47,8 +48,11 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    try:
+        deps = await ActivityDeps.from_settings(settings)  # before connecting: a misconfiguration fails at once
+    except ReplicateNotConfigured as err:
+        raise SystemExit(f"worker not started: {err}") from None
     client = await connect(settings)
-    deps = await ActivityDeps.from_settings(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -58,7 +58,7 @@ class FixedLatencyProvider:
 async def measure(env, parallel: int, latency: float, creates_per_second: float) -> float:  # noqa: ANN001
     provider = FixedLatencyProvider(latency)
     with tempfile.TemporaryDirectory() as folder:
-        async for stack in build_stack(Path(folder), env, provider=provider, max_parallel=parallel,
+        async for stack in build_stack(Path(folder), env, image_provider=provider, max_parallel=parallel,
                                        provider_activities_per_second=creates_per_second,
                                        worker_max_concurrent_activities=32):
             async with stack.worker():

@@ -39,14 +39,14 @@ class Stack:
             yield workers
 
 
-async def build_stack(tmp_path: Path, env: WorkflowEnvironment, provider: ImageProvider | None = None,
+async def build_stack(tmp_path: Path, env: WorkflowEnvironment, image_provider: ImageProvider | None = None,
                       **overrides: object) -> AsyncIterator[Stack]:
     run = uuid.uuid4().hex[:8]
     settings = make_settings(tmp_path, task_queue=f"e2e-{run}", provider_task_queue=f"e2e-{run}-provider",
                              workflow_id_prefix=f"e2e-{run}", **overrides)
     await asyncio.to_thread(manage.migrate, settings)
     await manage.seed(settings)
-    deps = await ActivityDeps.from_settings(settings, provider=provider)
+    deps = await ActivityDeps.from_settings(settings, provider=image_provider)
     async with running_api(settings, temporal=env.client) as api:
         yield Stack(settings=settings, env=env, api=api, deps=deps)
     await deps.close()

@@ -107,7 +107,7 @@ async def test_cancel_stops_the_generation_and_cleans_up(short_window: Stack) ->
 async def test_a_worker_restart_mid_generation_loses_no_variant_and_makes_none_twice(
         tmp_path: Path, dev_server: WorkflowEnvironment) -> None:
     provider = SlowLocalProvider(delay=0.4)
-    async for stack in build_stack(tmp_path, dev_server, provider=provider):
+    async for stack in build_stack(tmp_path, dev_server, image_provider=provider):
         api = stack.api
         async with stack.worker():
             headers, started = await start_generation(api)

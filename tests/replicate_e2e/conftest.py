@@ -7,7 +7,6 @@ thread, like the fake itself); tests keep driving it in-process through `stack.a
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -87,31 +86,14 @@ async def replicate_stack(tmp_path: Path, env: WorkflowEnvironment, fake: FakeRe
     """build_stack with the replicate provider; with `webhooks`, the fake's webhooks reach our served API."""
     served = ServedApp()
     settings = replicate_overrides(fake, f"{served.url}{WEBHOOK_PATH}" if webhooks else None, **overrides)
-    # build_stack's own `provider` parameter (an ImageProvider) shadows the setting of that name: pass it by env.
-    chosen = settings.pop("provider")
-    with _environment(CALENDARY_PROVIDER=chosen):
-        stacks = build_stack(tmp_path, env, **settings)
-        stack = await anext(stacks)
-    assert stack.settings.provider == chosen
+    stacks = build_stack(tmp_path, env, **settings)
+    stack = await anext(stacks)
+    assert stack.settings.provider == "replicate"
     try:
         with served.serving(create_app(_with_temporal_of(stack.settings, env))):
             yield stack
     finally:
         await anext(stacks, None)  # build_stack's clean-up
-
-
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _with_temporal_of(settings: Settings, env: WorkflowEnvironment) -> Settings:
