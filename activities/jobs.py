@@ -50,7 +50,8 @@ class JobActivities:
             prompt=PromptConfig(theme=config.theme, base_prompt=prompt.base_prompt,
                                 negative_prompt=prompt.negative_prompt, style_strength=prompt.style_strength,
                                 steps=prompt.steps, color_scheme=config.color_scheme),
-            photo_ids=list(dict.fromkeys(request.photo_ids)),
+            # Cycled in a canonical order: the same photo set gives the same variants (and cache hits) in any order.
+            photo_ids=[p.id for p in sorted(photos, key=lambda p: (p.sha256, p.id))],
             photo_set_hash=photo_set_hash([p.sha256 for p in photos]),
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import partial
 
 from sqlmodel import select
@@ -15,6 +17,7 @@ from db.models import FileKind, FluxModel, GeneratedCalendarVariant, Job, Upload
 from db.session import session_scope
 from imaging.providers.base import SynthesisRequest, SynthesisResult
 from imaging.thumbnails import image_size, make_thumbnail
+from storage import ObjectNotFound
 from storage.keys import thumbnail_key, variant_key
 from workflows import activity_names as names
 from workflows.models import GenerateVariantInput, VariantFailure, VariantResult
@@ -22,6 +25,13 @@ from workflows.variations import compose_prompt
 
 PREVIEW_SIZE = 512
 FULL_SIZE = 1024
+
+
+def synthesis_cache_key(photo_sha256: str, request: GenerateVariantInput, prompt: str) -> str:
+    """Everything that decides the image: the photo's bytes, the template's look, the prompt, the seed, the model."""
+    recipe = {"photo": photo_sha256, "look": request.prompt.model_dump(mode="json"), "prompt": prompt,
+              "seed": request.seed, "model": request.model_ref, "preview": request.preview}
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 
 def variant_tag(job_id: int, variant_number: int, attempt: int) -> str:
@@ -42,20 +52,25 @@ class SynthesisActivities:
                                  attempt=existing.attempt)
         photo, trigger_word = await self._source(request)
         prompt = compose_prompt(trigger_word, request.prompt.base_prompt, request.variation, request.custom_prompt)
-        details = HeartbeatDetails(recorded_ref=_started_ref(existing, request.attempt),
-                                   record=partial(self._record_started, request))
-        async with heartbeating(details), provider_failures():
-            result = await self._deps.provider.generate(
-                SynthesisRequest(
-                    model_ref=request.model_ref, photo=photo, theme=request.prompt.theme, prompt=prompt,
-                    negative_prompt=request.prompt.negative_prompt, style_strength=request.prompt.style_strength,
-                    steps=request.prompt.steps, seed=request.seed, color_scheme=request.prompt.color_scheme,
-                    preview=request.preview, size=PREVIEW_SIZE if request.preview else FULL_SIZE,
-                    tag=variant_tag(request.job_id, request.variant_number, request.attempt),
-                    resume_ref=details.provider_ref),
-                on_started=details.started,
-            )
-        return await self._store(request, prompt, result)
+        cache_key = synthesis_cache_key(photo.sha256, request, prompt)
+        result = await self._cached(request.user_id, cache_key)
+        if result is None:
+            details = HeartbeatDetails(recorded_ref=_started_ref(existing, request.attempt),
+                                       record=partial(self._record_started, request))
+            photo_bytes = (await self._deps.storage.get(photo.storage_key)).data
+            async with heartbeating(details), provider_failures():
+                result = await self._deps.provider.generate(
+                    SynthesisRequest(
+                        model_ref=request.model_ref, photo=photo_bytes, theme=request.prompt.theme, prompt=prompt,
+                        negative_prompt=request.prompt.negative_prompt,
+                        style_strength=request.prompt.style_strength, steps=request.prompt.steps, seed=request.seed,
+                        color_scheme=request.prompt.color_scheme, preview=request.preview,
+                        size=PREVIEW_SIZE if request.preview else FULL_SIZE,
+                        tag=variant_tag(request.job_id, request.variant_number, request.attempt),
+                        resume_ref=details.provider_ref),
+                    on_started=details.started,
+                )
+        return await self._store(request, prompt, result, cache_key)
 
     @activity.defn(name=names.MARK_VARIANT_FAILED)
     async def mark_variant_failed(self, failure: VariantFailure) -> None:
@@ -85,16 +100,35 @@ class SynthesisActivities:
             row.source_photo_id = request.source_photo_id
             session.add(row)
 
-    async def _source(self, request: GenerateVariantInput) -> tuple[bytes, str]:
+    async def _source(self, request: GenerateVariantInput) -> tuple[UploadedFile, str]:
         async with session_scope(self._deps.sessions) as session:
             photo = await session.get(UploadedFile, request.source_photo_id)
             if photo is None or photo.user_id != request.user_id:
                 raise invalid_input(f"photo {request.source_photo_id} not found")
             model = (await session.exec(select(FluxModel).where(FluxModel.version_ref == request.model_ref))).first()
-        trigger_word = model.trigger_word if model else ""
-        return (await self._deps.storage.get(photo.storage_key)).data, trigger_word
+        return photo, model.trigger_word if model else ""
 
-    async def _store(self, request: GenerateVariantInput, prompt: str, result: SynthesisResult) -> VariantResult:
+    async def _cached(self, user_id: int, cache_key: str) -> SynthesisResult | None:
+        """The same image made before for this customer (an earlier generation of the same photos and theme) and
+        still kept: copied instead of paid for again. Only the customer's own, still-existing variants count, so
+        the cache never outlives the variants' own deletion."""
+        async with session_scope(self._deps.sessions) as session:
+            earlier = (await session.exec(
+                select(UploadedFile).join(GeneratedCalendarVariant,
+                                          GeneratedCalendarVariant.generated_file_id == UploadedFile.id)
+                .where(GeneratedCalendarVariant.user_id == user_id, GeneratedCalendarVariant.cache_key == cache_key,
+                       GeneratedCalendarVariant.status == VariantStatus.ready))).first()
+        if earlier is None:
+            return None
+        try:
+            stored = await self._deps.storage.get(earlier.storage_key)
+        except ObjectNotFound:
+            return None
+        activity.logger.info("variant answered from the cache (file %s)", earlier.id)
+        return SynthesisResult(image=stored.data, content_type=stored.content_type, provider_ref=f"cache:{earlier.id}")
+
+    async def _store(self, request: GenerateVariantInput, prompt: str, result: SynthesisResult,
+                     cache_key: str) -> VariantResult:
         storage = self._deps.storage
         key = variant_key(request.user_id, request.job_id, request.variant_number, request.attempt)
         thumb_key = thumbnail_key(key)
@@ -114,7 +148,7 @@ class SynthesisActivities:
             row.generated_file_id, row.attempt, row.status, row.error = file.id, request.attempt, "ready", None
             row.prompt, row.seed, row.provider_ref, row.cost_usd = prompt, request.seed, result.provider_ref, \
                 result.cost_usd
-            row.source_photo_id = request.source_photo_id
+            row.source_photo_id, row.cache_key = request.source_photo_id, cache_key
             session.add(row)
             job = await session.get(Job, request.job_id)
             if job is not None:

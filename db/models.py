@@ -162,6 +162,8 @@ class GeneratedCalendarVariant(SQLModel, table=True):
     status: str = Field(default=VariantStatus.generating, max_length=16)
     prompt: str = ""
     seed: int = 0
+    # What the image was made from (photo, look, prompt, seed, model): equal keys are interchangeable images.
+    cache_key: str | None = Field(default=None, max_length=64, index=True)
     score: float | None = None
     cost_usd: float = 0.0
     provider_ref: str | None = Field(default=None, max_length=128)

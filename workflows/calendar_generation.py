@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         VariantView,
         selection_problem,
     )
-    from workflows.variations import variation_for
+    from workflows.variations import variant_seed, variation_for
 
 MIN_VARIANTS_FOR_CALENDAR = 12
 
@@ -183,7 +183,8 @@ class CalendarGenerationWorkflow:
                 job_id=self._input.job_id, user_id=self._input.user_id, template_id=self._input.template_id,
                 variant_number=number, attempt=attempt, source_photo_id=photo_ids[(number - 1) % len(photo_ids)],
                 model_ref=self._model.model_ref, prompt=self._plan.prompt, variation=variation_for(number),
-                custom_prompt=custom_prompt, seed=workflow.random().randint(0, 2**31 - 1), preview=self._input.preview,
+                custom_prompt=custom_prompt, preview=self._input.preview,
+                seed=variant_seed(self._plan.photo_set_hash, self._plan.theme, number, attempt),
             )
             try:
                 async with self._slots:
