@@ -23,6 +23,7 @@ from temporal_client import connect
 from workflows.calendar_generation import CalendarGenerationWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
+PROVIDER_HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 
 def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> list[Worker]:
@@ -40,6 +41,9 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
         activities=provider_activities(deps),
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.provider_activities_per_second,
+        # Cancellation reaches an activity only with a heartbeat's reply: beat often enough that a cancelled
+        # generation stops its paid jobs within seconds (the default throttle is 80% of the heartbeat timeout).
+        max_heartbeat_throttle_interval=PROVIDER_HEARTBEAT_THROTTLE,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
     return [main, provider]

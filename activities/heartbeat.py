@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from temporalio import activity
 
+from imaging.providers.base import ImageProvider, JobKind
+
 
 class HeartbeatDetails:
     """The latest provider job id, re-sent with every beat so a retry can resume the same (paid) job.
@@ -45,6 +47,21 @@ class HeartbeatDetails:
             await self._record(provider_ref)
         except Exception:  # noqa: BLE001 - bookkeeping must not fail a paid job; the heartbeat still has the id
             activity.logger.warning("could not record provider job %s in the database", provider_ref, exc_info=True)
+
+
+@asynccontextmanager
+async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind: JobKind) -> AsyncIterator[None]:
+    """Heartbeat while waiting on a provider job; when the generation is cancelled, stop the paid job too.
+
+    A worker shutting down also cancels its activities, but then the job must live on: the retry resumes it.
+    """
+    async with heartbeating(details):
+        try:
+            yield
+        except asyncio.CancelledError:
+            if details.provider_ref and not activity.is_worker_shutdown():
+                await provider.cancel(details.provider_ref, kind)
+            raise
 
 
 @asynccontextmanager

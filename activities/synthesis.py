@@ -11,7 +11,7 @@ from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input, provider_failures
-from activities.heartbeat import HeartbeatDetails, heartbeating
+from activities.heartbeat import HeartbeatDetails, provider_job
 from db.files import object_keys, upsert_file
 from db.models import FileKind, FluxModel, GeneratedCalendarVariant, Job, UploadedFile, VariantStatus
 from db.session import session_scope
@@ -58,7 +58,7 @@ class SynthesisActivities:
             details = HeartbeatDetails(recorded_ref=_started_ref(existing, request.attempt),
                                        record=partial(self._record_started, request))
             photo_bytes = (await self._deps.storage.get(photo.storage_key)).data
-            async with heartbeating(details), provider_failures():
+            async with provider_job(details, self._deps.provider, "synthesis"), provider_failures():
                 result = await self._deps.provider.generate(
                     SynthesisRequest(
                         model_ref=request.model_ref, photo=photo_bytes, theme=request.prompt.theme, prompt=prompt,

@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.deps import ActivityDeps
 from activities.errors import provider_failures
-from activities.heartbeat import HeartbeatDetails, heartbeating
+from activities.heartbeat import HeartbeatDetails, provider_job
 from db.models import FluxModel, Job, ModelStatus, Training, UploadedFile, utcnow
 from db.session import session_scope
 from imaging.providers.base import TrainingRequest, TrainingResult
@@ -39,7 +39,7 @@ class TrainingActivities:
         details = HeartbeatDetails(recorded_ref=await self._started_training_ref(model.id),
                                    record=partial(self._record_started, model.id))
         try:
-            async with heartbeating(details), provider_failures():
+            async with provider_job(details, self._deps.provider, "training"), provider_failures():
                 result = await self._deps.provider.train(
                     TrainingRequest(user_id=request.user_id, photo_set_hash=request.photo_set_hash, photos=photos,
                                     trigger_word=model.trigger_word, resume_ref=details.provider_ref),

@@ -54,6 +54,9 @@ class FixedLatencyProvider:
         self.spans.append((began, time.monotonic()))
         return SynthesisResult(image=self._image)
 
+    async def cancel(self, provider_ref: str, kind: str) -> None:
+        """Nothing to stop: the delay is in this process."""
+
 
 async def measure(env, parallel: int, latency: float, creates_per_second: float) -> float:  # noqa: ANN001
     provider = FixedLatencyProvider(latency)

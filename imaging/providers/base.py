@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class ProviderError(Exception):
@@ -66,6 +66,7 @@ class SynthesisResult:
 
 
 StartedCallback = Callable[[str], None]
+JobKind = Literal["training", "synthesis"]
 
 
 class ImageProvider(Protocol):
@@ -79,3 +80,6 @@ class ImageProvider(Protocol):
     async def generate(
         self, request: SynthesisRequest, on_started: StartedCallback | None = None
     ) -> SynthesisResult: ...
+
+    async def cancel(self, provider_ref: str, kind: JobKind) -> None:
+        """Stop a running provider job (the generation was cancelled): best effort, never raises."""

@@ -9,6 +9,7 @@ import asyncio
 
 from imaging.providers.base import (
     ContentRejected,
+    JobKind,
     StartedCallback,
     SynthesisRequest,
     SynthesisResult,
@@ -54,3 +55,6 @@ class LocalProvider:
         except ValueError as error:  # an undecodable photo (PhotoRejected) or a malformed scheme colour
             raise ContentRejected(str(error)) from error
         return SynthesisResult(image=image, content_type="image/jpeg", provider_ref=provider_ref)
+
+    async def cancel(self, provider_ref: str, kind: JobKind) -> None:
+        """Nothing runs outside this process, so there is nothing to stop."""

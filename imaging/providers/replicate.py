@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from replicate.exceptions import ReplicateError
 
+from imaging.providers.base import JobKind as ProviderJobKind
 from imaging.providers.base import (
     ContentRejected,
     ProviderError,
@@ -158,6 +159,9 @@ class ReplicateProvider:
     async def aclose(self) -> None:
         await self._transport.aclose()
         await self._downloads.aclose()
+
+    async def cancel(self, provider_ref: str, kind: ProviderJobKind) -> None:
+        await self._jobs.cancel("training" if kind == "training" else "prediction", provider_ref)
 
     # -- training --------------------------------------------------------------------------------------------
 

@@ -215,3 +215,18 @@ async def test_a_resume_ref_the_api_does_not_know_starts_a_new_prediction(fake: 
     result = await make_provider().generate(synthesis_request(fake.add_trained_version(), resume_ref="gone"))
 
     assert result.image and fake.billed_predictions() == 1
+
+
+async def test_cancel_stops_a_running_prediction(fake: FakeReplicate, make_provider) -> None:
+    fake.script_predictions("stuck")
+    provider = make_provider(starting_deadline_seconds=60)
+    started: list[str] = []
+    waiting = asyncio.create_task(provider.generate(synthesis_request(fake.add_trained_version()),
+                                                    on_started=started.append))
+    async with asyncio.timeout(10):
+        while not started:
+            await asyncio.sleep(0.01)
+    await provider.cancel(started[0], "synthesis")
+    assert fake.state.get_job("prediction", started[0]).status == "canceled"
+    with pytest.raises(ProviderError, match="canceled"):  # the waiting call sees it end, and may be retried
+        await waiting

@@ -70,9 +70,11 @@ async def test_a_training_whose_heartbeat_was_lost_resumes_from_the_database(
     async with replicate_stack(tmp_path, dev_server, fake, webhooks=False) as stack:
         request = await _training_input(stack)
         training = TrainingActivities(stack.deps)
-        first = asyncio.create_task(ActivityEnvironment().run(training.train_model, request))
+        dying = ActivityEnvironment()
+        first = asyncio.create_task(dying.run(training.train_model, request))
         await _until(lambda: _trainings(stack))
-        first.cancel()  # the worker died; ActivityEnvironment starts the retry with no heartbeat details
+        dying.worker_shutdown()  # the worker dies (not a cancelled generation: the paid job must live on) …
+        first.cancel()  # … and ActivityEnvironment starts the retry with no heartbeat details
         with pytest.raises(asyncio.CancelledError):
             await first
 
@@ -91,9 +93,11 @@ async def test_a_variant_whose_heartbeat_was_lost_resumes_from_the_database(
     async with replicate_stack(tmp_path, dev_server, fake, webhooks=False) as stack:
         request = await _variant_input(stack, fake.add_trained_version("calendary/calendary-lora-u1"))
         synthesis = SynthesisActivities(stack.deps)
-        first = asyncio.create_task(ActivityEnvironment().run(synthesis.generate_variant, request))
+        dying = ActivityEnvironment()
+        first = asyncio.create_task(dying.run(synthesis.generate_variant, request))
         row = await _until(lambda: _variant_row(stack))
         assert (row.status, row.attempt, row.provider_ref) == (VariantStatus.generating, 0, fake.predictions()[0].id)
+        dying.worker_shutdown()
         first.cancel()
         with pytest.raises(asyncio.CancelledError):
             await first
