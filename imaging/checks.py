@@ -6,15 +6,13 @@ is a module constant so callers can recognise a particular warning without parsi
 
 from __future__ import annotations
 
-import io
 import threading
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, Field
 
-from imaging.photos import PhotoRejected, register_heif
+from imaging.photos import decode_oriented
 
 # Face detection runs on a copy whose long side is at most this: a Haar cascade finds a portrait's face as well
 # at 800 px as at 4000 px, in a fraction of the time.
@@ -62,7 +60,7 @@ class PhotoChecks(BaseModel):
 
 def check_photo(image_bytes: bytes) -> PhotoChecks:
     """Measure a photo; raises PhotoRejected("not_an_image") if the bytes cannot be decoded."""
-    gray = _decode_grayscale(image_bytes)
+    gray = decode_oriented(image_bytes, "L", draft_side=FACE_DETECTION_LONG_SIDE)
     faces = count_faces(gray)
     sharpness = measure_sharpness(gray)
     brightness = float(gray.mean())
@@ -127,18 +125,6 @@ def _warnings(*, faces: int, sharpness: float, brightness: float) -> list[str]:
     elif brightness > OVEREXPOSED_ABOVE:
         warnings.append(OVEREXPOSED_WARNING)
     return warnings
-
-
-def _decode_grayscale(image_bytes: bytes) -> np.ndarray:
-    register_heif()
-    try:
-        image = Image.open(io.BytesIO(image_bytes))
-        # For JPEGs, let the decoder skip detail we would throw away (DCT scaling): several times faster.
-        image.draft("L", (FACE_DETECTION_LONG_SIDE, FACE_DETECTION_LONG_SIDE))
-        image = ImageOps.exif_transpose(image).convert("L")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
-        raise PhotoRejected("not_an_image", "the file could not be decoded as an image") from error
-    return np.asarray(image)
 
 
 def resize_long_side(image: np.ndarray, long_side: int, *, only_shrink: bool) -> np.ndarray:

@@ -196,7 +196,23 @@ def _convert_profile_to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Im
         return None
 
 
+def decode_oriented(data: bytes, mode: str, *, draft_side: int) -> np.ndarray:
+    """Decode an image for analysis or styling: upright, in `mode` ("L" or "RGB"), as an array.
+
+    JPEGs are decoded at a reduced scale (1/2 … 1/8) when far larger than `draft_side`: several times faster.
+    """
+    register_heif()
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.draft(mode, (draft_side, draft_side))
+        image = ImageOps.exif_transpose(image).convert(mode)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+        raise PhotoRejected("not_an_image", "the file could not be decoded as an image") from error
+    return np.asarray(image)
+
+
 __all__ = [
+    "decode_oriented",
     "NormalizedPhoto",
     "PhotoRejected",
     "encode_jpeg",

@@ -8,17 +8,15 @@ while the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from imaging.checks import FaceBox, find_faces, resize_long_side
-from imaging.photos import PhotoRejected, register_heif
+from imaging.photos import decode_oriented
 
 DEFAULT_LONG_SIDE = 1024
 PREVIEW_LONG_SIDE = 512
@@ -129,7 +127,7 @@ def stylize(
     strength = min(max(float(style_strength), 0.0), 1.0)
     rng = np.random.default_rng(seed)  # drawn in a fixed order: crop, then grading, then grain
 
-    source = _decode_rgb(photo, min_side=math.ceil(long_side * MAX_ZOOM))
+    source = decode_oriented(photo, "RGB", draft_side=math.ceil(long_side * MAX_ZOOM))
     original = _seeded_crop(source, rng, long_side)
     styled = _apply_look(original, look, scheme, rng)
     page = cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
@@ -155,18 +153,6 @@ def parse_color_scheme(colors: Sequence[str]) -> np.ndarray:
         except ValueError:
             raise ValueError(f"invalid colour {color!r} in the colour scheme; expected #RRGGBB") from None
     return np.array(rows, dtype=np.float32).reshape(-1, 3)
-
-
-def _decode_rgb(photo: bytes, *, min_side: int) -> np.ndarray:
-    register_heif()
-    try:
-        image = Image.open(io.BytesIO(photo))
-        # JPEG only: decode at 1/2, 1/4 or 1/8 scale when the photo is far larger than the page needs.
-        image.draft("RGB", (min_side, min_side))
-        image = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
-        raise PhotoRejected("not_an_image", "the photo could not be decoded") from error
-    return np.asarray(image)
 
 
 def _seeded_crop(source: np.ndarray, rng: np.random.Generator, long_side: int) -> np.ndarray:
