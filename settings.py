@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     preview_variant_count: int = Field(default=6, ge=1)
     max_parallel: int = Field(default=4, ge=1)
     selection_timeout: timedelta = timedelta(days=7)
+    provider_heartbeat_timeout: timedelta = timedelta(minutes=1)
     max_regenerations: int = Field(default=6, ge=0)
     select_wait_seconds: float = Field(default=5.0, ge=0)
 
@@ -106,7 +107,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
-    @field_validator("selection_timeout", "presigned_url_ttl", "jwt_ttl")
+    @field_validator("selection_timeout", "presigned_url_ttl", "jwt_ttl", "provider_heartbeat_timeout")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value.total_seconds() <= 0:

@@ -168,7 +168,7 @@ class CalendarGenerationWorkflow:
         return await workflow.execute_activity(
             act.TRAIN_MODEL, request, result_type=TrainedModel, retry_policy=TRAINING_RETRY,
             task_queue=self._input.provider_task_queue,
-            start_to_close_timeout=timedelta(hours=2), heartbeat_timeout=timedelta(minutes=2),
+            start_to_close_timeout=timedelta(hours=2), heartbeat_timeout=self._input.heartbeat_timeout,
         )
 
     async def _produce_variant(self, number: int, *, custom_prompt: str | None = None,
@@ -191,7 +191,7 @@ class CalendarGenerationWorkflow:
                     result = await workflow.execute_activity(
                         act.GENERATE_VARIANT, request, result_type=VariantResult, retry_policy=SYNTHESIS_RETRY,
                         task_queue=self._input.provider_task_queue,
-                        start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=timedelta(minutes=1),
+                        start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=self._input.heartbeat_timeout,
                         # On cancel, wait until the synthesis really stopped, so none stores a variant after clean-up.
                         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
                     )

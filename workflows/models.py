@@ -50,6 +50,8 @@ class GenerationInput(BaseModel):
     locale: str = "uk"
     # Training and synthesis run on their own task queue, so one rate limit caps provider calls across workers.
     provider_task_queue: str | None = None
+    # How soon a provider activity on a dead worker is retried elsewhere (it heartbeats every second or two).
+    heartbeat_timeout: timedelta = timedelta(minutes=1)
 
 
 class MonthSelection(BaseModel):

@@ -111,7 +111,8 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
         job_id=job.id, user_id=user.id, template_id=template.id, photo_ids=body.photo_ids,
         variant_count=job.variant_count, max_parallel=settings.max_parallel,
         selection_timeout=settings.selection_timeout, max_regenerations=settings.max_regenerations,
-        preview=body.preview, year=job.year, locale=body.locale, provider_task_queue=settings.provider_task_queue)
+        preview=body.preview, year=job.year, locale=body.locale, provider_task_queue=settings.provider_task_queue,
+        heartbeat_timeout=settings.provider_heartbeat_timeout)
     try:
         await temporal.start_workflow(
             WORKFLOW_NAME, workflow_input, id=job.workflow_id, task_queue=settings.task_queue,
