@@ -24,10 +24,6 @@ class TrainingActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
-    @property
-    def _base_model(self) -> str:
-        return self._deps.provider.base_model
-
     @activity.defn(name=names.TRAIN_MODEL)
     async def train_model(self, request: TrainModelInput) -> TrainedModel:
         model = await self._find_or_create_model(request)
@@ -55,13 +51,13 @@ class TrainingActivities:
     async def _find_or_create_model(self, request: TrainModelInput) -> FluxModel:
         query = select(FluxModel).where(
             FluxModel.user_id == request.user_id, FluxModel.photo_set_hash == request.photo_set_hash,
-            FluxModel.provider == self._deps.provider.name, FluxModel.base_model == self._base_model)
+            FluxModel.provider == self._deps.provider.name, FluxModel.base_model == self._deps.provider.base_model)
         try:
             async with session_scope(self._deps.sessions) as session:
                 model = (await session.exec(query)).first()
                 if model is None:
                     model = FluxModel(user_id=request.user_id, provider=self._deps.provider.name,
-                                      base_model=self._base_model, photo_set_hash=request.photo_set_hash)
+                                      base_model=self._deps.provider.base_model, photo_set_hash=request.photo_set_hash)
                     session.add(model)
                 elif model.status == ModelStatus.failed:
                     model.status, model.error, model.updated_at = ModelStatus.training, None, utcnow()

@@ -16,7 +16,7 @@ from db.session import session_scope
 from settings import Settings
 from storage import Storage
 
-_bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
 
 MAX_DB_ID = 2**31 - 1  # PostgreSQL `integer`: a larger id could never exist, and must not reach the driver
 IdPath = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="an id, as returned by the API")]
@@ -59,16 +59,18 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 async def get_current_user(
     session: SessionDep,
     settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: BearerDep,
 ) -> User:
-    unauthorized = HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
-                                 headers={"WWW-Authenticate": "Bearer"})
-    if credentials is None:
-        raise unauthorized
-    user_id = user_id_from_token(credentials.credentials, settings)
+    return await user_for_token(session, settings, credentials.credentials if credentials else None)
+
+
+async def user_for_token(session: AsyncSession, settings: Settings, token: str | None) -> User:
+    """The token's user, or 401: a missing, forged or expired token, or a user that no longer exists."""
+    user_id = user_id_from_token(token, settings) if token else None
     user = await session.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise unauthorized
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
     return user
 
 

@@ -12,8 +12,7 @@ ALL = (CALENDAR_STATUS, CALENDAR_USER_ID, CALENDAR_THEME, CALENDAR_PROGRESS)
 
 def dev_server_flags() -> list[str]:
     """`--search-attribute Name=Type` flags that register them on `temporal server start-dev`."""
-    kinds = {CALENDAR_STATUS: "Keyword", CALENDAR_USER_ID: "Int", CALENDAR_THEME: "Keyword", CALENDAR_PROGRESS: "Int"}
     flags: list[str] = []
-    for key in ALL:
-        flags += ["--search-attribute", f"{key.name}={kinds[key]}"]
+    for key in ALL:  # the key's own type: KEYWORD → "Keyword", INT → "Int"
+        flags += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.capitalize()}"]
     return flags

@@ -32,17 +32,15 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlmodel import select
 
-from api.deps import IdPath, SettingsDep, StorageDep
+from api.deps import BearerDep, IdPath, SettingsDep, StorageDep, user_for_token
 from api.schemas import CalendarGenerationStatusDto
-from api.security import user_id_from_token
 from api.views import status_dto, variant_dtos
-from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job, User
+from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
 log = logging.getLogger(__name__)
@@ -53,8 +51,6 @@ RETRY_MILLISECONDS = 2000
 HEARTBEAT_FRAME = ": heartbeat\nevent: heartbeat\ndata: {}\n\n"
 MAX_STREAM_SECONDS = 600.0  # below the signed URLs' lifetime (presigned_url_ttl, 15 min by default)
 RENEW_FRAME = "event: renew\ndata: {}\n\n"
-
-_bearer = HTTPBearer(auto_error=False)
 
 
 def _frame(event: str, payload: BaseModel | dict) -> str:
@@ -69,20 +65,6 @@ def _status_key(dto: CalendarGenerationStatusDto) -> tuple:
 
 def _variant_key(row: GeneratedCalendarVariant) -> tuple:
     return (row.generated_file_id, row.attempt, row.status, row.score, row.is_selected, row.month_number)
-
-
-async def _authorized_user_id(request: Request, token: str | None,
-                              credentials: HTTPAuthorizationCredentials | None) -> int:
-    unauthorized = HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
-                                 headers={"WWW-Authenticate": "Bearer"})
-    raw = credentials.credentials if credentials is not None else token
-    user_id = user_id_from_token(raw, request.app.state.settings) if raw else None
-    if user_id is None:
-        raise unauthorized
-    async with request.app.state.sessions() as session:
-        if await session.get(User, user_id) is None:
-            raise unauthorized
-    return user_id
 
 
 class _JobWatcher:
@@ -114,8 +96,6 @@ class _JobWatcher:
                 variants = await variant_dtos(session, self._job_id, self._storage, self._settings) \
                     if changed else None
                 dto = await status_dto(session, job, self._storage, self._settings, with_variants=False)
-                ready = sum(1 for row in rows if row.status == "ready")
-                dto = dto.model_copy(update={"generated_variants_count": ready})
                 for variant in variants or []:
                     if variant.id in changed:
                         frames.append(_frame("variant", variant))
@@ -137,15 +117,15 @@ async def generation_events(
     request: Request,
     storage: StorageDep,
     settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: BearerDep,
     token: Annotated[str | None, Query(description="the bearer token, for clients (EventSource) "
                                                    "that cannot send an Authorization header")] = None,
 ) -> StreamingResponse:
     """Live status and variants of one generation as server-sent events (a full snapshot on every connect)."""
-    user_id = await _authorized_user_id(request, token, credentials)
     async with request.app.state.sessions() as session:
+        user = await user_for_token(session, settings, credentials.credentials if credentials else token)
         job = await session.get(Job, job_id)
-        if job is None or job.user_id != user_id:
+        if job is None or job.user_id != user.id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"generation {job_id} not found")
     watcher = _JobWatcher(request, job_id, storage, settings)
 

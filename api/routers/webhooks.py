@@ -15,9 +15,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from api.deps import SettingsDep
+from api.deps import SessionDep, SettingsDep
 from db.models import WebhookEvent
-from db.session import session_scope
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -33,7 +32,7 @@ _MAX_ID_LENGTH = 128
     401: {"description": "missing, forged or stale signature: nothing was stored"},
     503: {"description": "no (valid) webhook secret is configured"},
 })
-async def replicate_webhook(request: Request, settings: SettingsDep) -> dict[str, str]:
+async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
     secret = settings.replicate_webhook_secret
     if secret is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -55,16 +54,14 @@ async def replicate_webhook(request: Request, settings: SettingsDep) -> dict[str
 
     event = WebhookEvent(webhook_id=webhook_id, provider_ref=job["id"], kind=_kind(job),
                          status=job["status"][:32], payload={k: job[k] for k in _KEPT_FIELDS if k in job})
-    sessions = request.app.state.sessions
-    async with session_scope(sessions) as session:
-        if (await session.exec(select(WebhookEvent.id).where(WebhookEvent.webhook_id == webhook_id))).first():
-            return {"status": "duplicate"}
-        session.add(event)
-        try:
-            await session.flush()
-        except IntegrityError:  # the same delivery, stored concurrently by another request
-            await session.rollback()
-            return {"status": "duplicate"}
+    if (await session.exec(select(WebhookEvent.id).where(WebhookEvent.webhook_id == webhook_id))).first():
+        return {"status": "duplicate"}
+    session.add(event)
+    try:
+        await session.flush()
+    except IntegrityError:  # the same delivery, stored concurrently by another request
+        await session.rollback()
+        return {"status": "duplicate"}
     return {"status": "recorded"}
 
 
