@@ -86,7 +86,7 @@ def temporal_binary() -> str:
 
 
 def temporal_dev_server_command(settings: Settings, ui_port: int = 8233) -> list[str]:
-    from workflows.search_attributes import dev_server_flags
+    from contracts.search_attributes import dev_server_flags
 
     host, _, port = settings.temporal_address.rpartition(":")
     return [temporal_binary(), "server", "start-dev", "--ip", host, "--port", port, "--ui-port", str(ui_port),

@@ -103,11 +103,21 @@ class Settings(BaseSettings):
     max_regenerations: int = Field(default=6, ge=0)
     select_wait_seconds: float = Field(default=5.0, ge=0)
 
+    # Durability: database and storage work is retried without an attempt cap, at most this far apart, for up to
+    # the outage tolerance in all (an outage only delays a generation). The job reconciler checks rows quiet for
+    # `reconcile_grace` every `reconcile_interval`.
+    activity_retry_max_interval: timedelta = timedelta(minutes=1)
+    activity_retry_outage_tolerance: timedelta = timedelta(hours=6)
+    reconcile_interval: timedelta = timedelta(minutes=5)
+    reconcile_grace: timedelta = timedelta(minutes=10)
+
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
-    @field_validator("selection_timeout", "presigned_url_ttl", "jwt_ttl", "provider_heartbeat_timeout")
+    @field_validator("selection_timeout", "presigned_url_ttl", "jwt_ttl", "provider_heartbeat_timeout",
+                     "activity_retry_max_interval", "activity_retry_outage_tolerance", "reconcile_interval",
+                     "reconcile_grace")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value.total_seconds() <= 0:

@@ -20,7 +20,9 @@ from activities.deps import ActivityDeps
 from imaging.providers.replicate import ReplicateNotConfigured
 from settings import Settings, get_settings
 from temporal_client import connect
+from services.reconciler_schedule import ensure_reconciler_schedule
 from workflows.calendar_generation import CalendarGenerationWorkflow
+from workflows.job_reconciler import JobReconcilerWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 PROVIDER_HEARTBEAT_THROTTLE = timedelta(seconds=2)
@@ -30,8 +32,8 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
     main = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CalendarGenerationWorkflow],
-        activities=all_activities(deps),
+        workflows=[CalendarGenerationWorkflow, JobReconcilerWorkflow],
+        activities=all_activities(deps, client),
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
@@ -57,6 +59,7 @@ async def main() -> None:
     except ReplicateNotConfigured as err:
         raise SystemExit(f"worker not started: {err}") from None
     client = await connect(settings)
+    await ensure_reconciler_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

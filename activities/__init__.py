@@ -1,32 +1,41 @@
-"""Temporal activities: thin, idempotent steps that touch the database, storage and the image provider."""
+"""Temporal activities: thin, idempotent steps that touch the database, storage and the image provider.
+
+Each implements a stub of `contracts.activities` under the same name (tests/contracts checks the signatures).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+from temporalio.client import Client
 
 from activities.calendars import CalendarActivities
 from activities.deps import ActivityDeps
 from activities.jobs import JobActivities
+from activities.reconciler import ReconcilerActivities
 from activities.synthesis import SynthesisActivities
 from activities.training import TrainingActivities
 from activities.variants import VariantActivities
 
 
-def all_activities(deps: ActivityDeps) -> list[Callable]:
-    """Activities of the main task queue: database, storage and rendering work."""
+def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., Any]]:
+    """Activities of the main task queue: database, storage and rendering work, and the job reconciler."""
     jobs, synthesis = JobActivities(deps), SynthesisActivities(deps)
     variants, calendars = VariantActivities(deps), CalendarActivities(deps)
     return [
         jobs.load_generation_plan,
         jobs.record_job_update,
         synthesis.mark_variant_failed,
+        synthesis.mark_variant_regenerating,
         variants.delete_variants,
         calendars.finalize_calendar,
         calendars.render_calendar,
+        ReconcilerActivities(deps, temporal).reconcile_jobs,
     ]
 
 
-def provider_activities(deps: ActivityDeps) -> list[Callable]:
+def provider_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     """Activities that call the (paid, rate-limited) image provider."""
     training, synthesis = TrainingActivities(deps), SynthesisActivities(deps)
     return [training.train_model, synthesis.generate_variant]

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-
 from sqlmodel import select
-from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
-from services.calendar_render import render_and_store
+from activities.job_rows import owned_job
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import FinalizeInput, FinalizeResult, RenderInput
 from db.models import CalendarMonth, GeneratedCalendarVariant, Template, UserCalendar, VariantStatus, utcnow
 from db.session import session_scope
-from workflows import activity_names as names
-from workflows.models import FinalizeInput, FinalizeResult, RenderInput
+from services.calendar_render import render_and_store
 
 
 class CalendarActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
-    @activity.defn(name=names.FINALIZE_CALENDAR)
+    @implements(contract.finalize_calendar)
     async def finalize_calendar(self, request: FinalizeInput) -> FinalizeResult:
-        selections = request.selection.selections
+        """Idempotent: a retry finds the calendar and its months and sets them again. The selection rules were
+        checked by the workflow; this only refuses ids that don't name this job's ready variants."""
+        selections = request.selections
         async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, request)
             variants = (await session.exec(select(GeneratedCalendarVariant).where(
                 GeneratedCalendarVariant.job_id == request.job_id))).all()
             ready = {v.id: v for v in variants if v.status == VariantStatus.ready}
@@ -59,10 +62,13 @@ class CalendarActivities:
             await session.flush()
             return FinalizeResult(calendar_id=calendar.id)
 
-    @activity.defn(name=names.RENDER_CALENDAR)
+    @implements(contract.render_calendar)
     async def render_calendar(self, request: RenderInput) -> None:
         async with session_scope(self._deps.sessions) as session:
             calendar = await session.get(UserCalendar, request.calendar_id)
-            if calendar is None:
+            if calendar is None or request.user_id not in (None, calendar.user_id):
                 raise invalid_input(f"calendar {request.calendar_id} does not exist")
-            await render_and_store(session, self._deps.storage, calendar)
+            try:
+                await render_and_store(session, self._deps.storage, calendar)
+            except ValueError as err:  # the renderer refused this calendar (ValidationError too): no retry helps
+                raise invalid_input(f"calendar {request.calendar_id} cannot be rendered: {err}") from err

@@ -8,15 +8,18 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_
 from sqlalchemy import update as update_
 from sqlmodel import col, select
-from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
+from activities.job_rows import owned_job
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import GenerationPlan, JobUpdate, PlanRequest, PromptConfig
 from db.models import TERMINAL_JOB_STATUSES, FileKind, Job, Template, UploadedFile, utcnow
 from db.session import session_scope
 from db.template_data import TemplateData
-from workflows import activity_names as names
-from workflows.models import GenerationInput, GenerationPlan, JobUpdate, PromptConfig
+
+STEP_TEXT_LENGTH = 200  # Job.current_step's column; the full story of a failure is in `error`, which has no limit
 
 
 def photo_set_hash(photo_sha256s: list[str]) -> str:
@@ -28,9 +31,10 @@ class JobActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
-    @activity.defn(name=names.LOAD_GENERATION_PLAN)
-    async def load_generation_plan(self, request: GenerationInput) -> GenerationPlan:
+    @implements(contract.load_generation_plan)
+    async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
         async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, request)
             template = await session.get(Template, request.template_id)
             if template is None or not template.is_active:
                 raise invalid_input(f"template {request.template_id} does not exist")
@@ -55,11 +59,13 @@ class JobActivities:
             photo_set_hash=photo_set_hash([p.sha256 for p in photos]),
         )
 
-    @activity.defn(name=names.RECORD_JOB_UPDATE)
+    @implements(contract.record_job_update)
     async def record_job_update(self, update: JobUpdate) -> None:
         now = utcnow()
+        step = update.current_step if len(update.current_step) <= STEP_TEXT_LENGTH \
+            else update.current_step[:STEP_TEXT_LENGTH - 1] + "…"
         values: dict[str, object] = {"status": update.stage.value, "progress": update.progress,
-                                     "current_step": update.current_step, "error": update.error, "updated_at": now}
+                                     "current_step": step, "error": update.error, "updated_at": now}
         for field in ("flux_model_id", "calendar_id", "expires_at"):
             if getattr(update, field) is not None:
                 values[field] = getattr(update, field)
@@ -68,10 +74,10 @@ class JobActivities:
         # Reports of concurrently finishing variants race each other: one conditional UPDATE lets progress within
         # a stage only grow, whatever order the transactions commit in.
         statement = update_(Job).where(
-            col(Job.id) == update.job_id,
+            col(Job.id) == update.job_id, col(Job.user_id) == update.user_id,
             or_(col(Job.status) != update.stage.value, col(Job.progress) <= update.progress),
         ).values(**values)
         async with session_scope(self._deps.sessions) as session:
             result = await session.exec(statement)  # type: ignore[call-overload]
-            if result.rowcount == 0 and await session.get(Job, update.job_id) is None:
-                raise invalid_input(f"job {update.job_id} does not exist")
+            if result.rowcount == 0:
+                await owned_job(session, update)  # raises when the job is missing or someone else's

@@ -6,12 +6,18 @@ import hashlib
 import json
 from functools import partial
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input, provider_failures
 from activities.heartbeat import HeartbeatDetails, provider_job
+from activities.job_rows import add_job_cost, owned_job
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import GenerateVariantInput, RegenerationMark, VariantFailure, VariantResult
+from contracts.variations import compose_prompt
 from db.files import object_keys, upsert_file
 from db.models import FileKind, FluxModel, GeneratedCalendarVariant, Job, UploadedFile, VariantStatus
 from db.session import session_scope
@@ -19,9 +25,6 @@ from imaging.providers.base import SynthesisRequest, SynthesisResult
 from imaging.thumbnails import image_size, make_thumbnail
 from storage import ObjectNotFound
 from storage.keys import thumbnail_key, variant_key
-from workflows import activity_names as names
-from workflows.models import GenerateVariantInput, VariantFailure, VariantResult
-from workflows.variations import compose_prompt
 
 PREVIEW_SIZE = 512
 FULL_SIZE = 1024
@@ -34,16 +37,19 @@ def synthesis_cache_key(photo_sha256: str, request: GenerateVariantInput, prompt
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 
-def variant_tag(job_id: int, variant_number: int, attempt: int) -> str:
-    """Stable across activity retries: lets a provider find a job whose create response was lost."""
-    return f"job{job_id}-v{variant_number}-a{attempt}"
+def variant_tag(variant_number: int, attempt: int) -> str:
+    """Stable across retries of one attempt (lets a provider find a job whose create response was lost), and unique
+    across runs and deployments (the workflow id carries the deployment's prefix, the run id is unique), so a
+    rewound job id or another deployment on the same provider account never adopts someone else's job."""
+    info = activity.info()
+    return f"{info.workflow_id}.{info.workflow_run_id}.v{variant_number}.a{attempt}"
 
 
 class SynthesisActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
-    @activity.defn(name=names.GENERATE_VARIANT)
+    @implements(contract.generate_variant)
     async def generate_variant(self, request: GenerateVariantInput) -> VariantResult:
         existing = await self._variant_row(request.job_id, request.variant_number)
         if existing is not None and existing.status == VariantStatus.ready and existing.attempt >= request.attempt:
@@ -66,15 +72,16 @@ class SynthesisActivities:
                         style_strength=request.prompt.style_strength, steps=request.prompt.steps, seed=request.seed,
                         color_scheme=request.prompt.color_scheme, preview=request.preview,
                         size=PREVIEW_SIZE if request.preview else FULL_SIZE,
-                        tag=variant_tag(request.job_id, request.variant_number, request.attempt),
+                        tag=variant_tag(request.variant_number, request.attempt),
                         resume_ref=details.provider_ref),
                     on_started=details.started,
                 )
         return await self._store(request, prompt, result, cache_key)
 
-    @activity.defn(name=names.MARK_VARIANT_FAILED)
+    @implements(contract.mark_variant_failed)
     async def mark_variant_failed(self, failure: VariantFailure) -> None:
         async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, failure)
             row = await self._variant_row(failure.job_id, failure.variant_number, session)
             if row is not None and row.attempt > failure.attempt:
                 return
@@ -84,13 +91,28 @@ class SynthesisActivities:
             row.attempt, row.status, row.error = failure.attempt, VariantStatus.failed, failure.error
             session.add(row)
 
+    @implements(contract.mark_variant_regenerating)
+    async def mark_variant_regenerating(self, mark: RegenerationMark) -> None:
+        """A ready variant shows `regenerating` while its replacement is made, and `ready` again (keeping its image,
+        with the reason) when no replacement could be made. A successful replacement stores itself as ready."""
+        wanted, current = ((VariantStatus.regenerating, VariantStatus.ready) if mark.regenerating
+                           else (VariantStatus.ready, VariantStatus.regenerating))
+        async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, mark)
+            await session.exec(update(GeneratedCalendarVariant).where(  # type: ignore[call-overload]
+                col(GeneratedCalendarVariant.job_id) == mark.job_id,
+                col(GeneratedCalendarVariant.variant_number) == mark.variant_number,
+                col(GeneratedCalendarVariant.status) == current,
+            ).values(status=wanted, error=mark.error))
+
     async def _record_started(self, request: GenerateVariantInput, provider_ref: str) -> None:
         """Keep the paid job's id on the variant's row before waiting on it, so that a retry whose heartbeat details
         were lost resumes it. A ready row (a regeneration) keeps its image and status untouched: there, the
         heartbeat and the provider's lookup by tag are what find the job again."""
         async with session_scope(self._deps.sessions) as session:
             row = await self._variant_row(request.job_id, request.variant_number, session)
-            if row is not None and (row.attempt > request.attempt or row.status == VariantStatus.ready):
+            if row is not None and (row.attempt > request.attempt
+                                    or row.status in (VariantStatus.ready, VariantStatus.regenerating)):
                 return
             row = row or GeneratedCalendarVariant(
                 user_id=request.user_id, job_id=request.job_id, template_id=request.template_id,
@@ -102,6 +124,7 @@ class SynthesisActivities:
 
     async def _source(self, request: GenerateVariantInput) -> tuple[UploadedFile, str]:
         async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, request)
             photo = await session.get(UploadedFile, request.source_photo_id)
             if photo is None or photo.user_id != request.user_id:
                 raise invalid_input(f"photo {request.source_photo_id} not found")
@@ -145,15 +168,13 @@ class SynthesisActivities:
             row = row or GeneratedCalendarVariant(
                 user_id=request.user_id, job_id=request.job_id, template_id=request.template_id,
                 source_photo_id=request.source_photo_id, variant_number=request.variant_number)
-            row.generated_file_id, row.attempt, row.status, row.error = file.id, request.attempt, "ready", None
+            row.generated_file_id, row.attempt, row.status, row.error = (
+                file.id, request.attempt, VariantStatus.ready, None)
             row.prompt, row.seed, row.provider_ref, row.cost_usd = prompt, request.seed, result.provider_ref, \
                 result.cost_usd
             row.source_photo_id, row.cache_key = request.source_photo_id, cache_key
             session.add(row)
-            job = await session.get(Job, request.job_id)
-            if job is not None:
-                job.cost_usd += result.cost_usd
-                session.add(job)
+            await add_job_cost(session, request.job_id, result.cost_usd)
             await session.flush()
             variant = VariantResult(variant_id=row.id, variant_number=row.variant_number, attempt=row.attempt)
 
@@ -162,14 +183,16 @@ class SynthesisActivities:
         return variant
 
     async def _delete_file(self, file_id: int) -> None:
-        """Drop the image a regeneration replaced: object first, then its row (a retry finishes either)."""
+        """Drop the image a regeneration replaced: its row first, then its objects, so no row ever points at a
+        missing object (objects a crash leaves behind are swept with the job's variants)."""
         async with session_scope(self._deps.sessions) as session:
             old = await session.get(UploadedFile, file_id)
             if old is None:
                 return
-            for key in object_keys(old):
-                await self._deps.storage.delete(key)
+            keys = object_keys(old)
             await session.delete(old)
+        for key in keys:
+            await self._deps.storage.delete(key)
 
     async def _variant_row(self, job_id: int, variant_number: int, session=None):  # noqa: ANN001, ANN202
         query = select(GeneratedCalendarVariant).where(GeneratedCalendarVariant.job_id == job_id,

@@ -7,25 +7,28 @@ from functools import partial
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.deps import ActivityDeps
 from activities.errors import provider_failures
 from activities.heartbeat import HeartbeatDetails, provider_job
+from activities.job_rows import add_job_cost, owned_job
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import TrainedModel, TrainModelInput
 from db.models import FluxModel, Job, ModelStatus, Training, UploadedFile, utcnow
 from db.session import session_scope
 from imaging.providers.base import TrainingRequest, TrainingResult
-from workflows import activity_names as names
-from workflows.models import TrainedModel, TrainModelInput
 
 
 class TrainingActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
-    @activity.defn(name=names.TRAIN_MODEL)
+    @implements(contract.train_model)
     async def train_model(self, request: TrainModelInput) -> TrainedModel:
+        async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, request)
         model = await self._find_or_create_model(request)
         if model.status == ModelStatus.ready and model.version_ref:
             await self._link_job(request.job_id, model.id)
@@ -38,7 +41,8 @@ class TrainingActivities:
             async with provider_job(details, self._deps.provider, "training"), provider_failures():
                 result = await self._deps.provider.train(
                     TrainingRequest(user_id=request.user_id, photo_set_hash=request.photo_set_hash, photos=photos,
-                                    trigger_word=model.trigger_word, resume_ref=details.provider_ref),
+                                    trigger_word=model.trigger_word, resume_ref=details.provider_ref,
+                                    tag=model.provider_tag),
                     on_started=details.started,
                 )
         except ApplicationError as err:
@@ -111,8 +115,8 @@ class TrainingActivities:
             job = await session.get(Job, job_id)
             if job is not None:
                 job.flux_model_id = model_id
-                job.cost_usd += result.cost_usd
                 session.add(job)
+            await add_job_cost(session, job_id, result.cost_usd)
 
     async def _record_failure(self, model_id: int, provider_ref: str | None, error: str) -> None:
         async with session_scope(self._deps.sessions) as session:

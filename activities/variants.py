@@ -2,50 +2,70 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from temporalio import activity
 
 from activities.deps import ActivityDeps
+from activities.errors import invalid_input
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import DeleteVariantsInput
 from db.files import object_keys
-from db.models import GeneratedCalendarVariant, Job, UploadedFile
+from db.models import CalendarMonth, GeneratedCalendarVariant, Job, UploadedFile
 from db.session import session_scope
 from storage.keys import job_prefix
-from workflows import activity_names as names
-from workflows.models import DeleteVariantsInput
 
 
 class VariantActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
-    @activity.defn(name=names.DELETE_VARIANTS)
+    @implements(contract.delete_variants)
     async def delete_variants(self, request: DeleteVariantsInput) -> int:
-        """Objects first, rows second: an interrupted run leaves rows that the retry finds and finishes."""
-        storage = self._deps.storage
-        async with session_scope(self._deps.sessions) as session:
-            job = await session.get(Job, request.job_id)
-            if job is None:
-                return 0
-            variants = (await session.exec(select(GeneratedCalendarVariant).where(
-                GeneratedCalendarVariant.job_id == request.job_id))).all()
-            doomed = [v for v in variants if not (request.keep_selected and v.is_selected)]
-            kept_file_ids = {v.generated_file_id for v in variants if v not in doomed}
-            kept_files = (await session.exec(select(UploadedFile).where(
-                col(UploadedFile.id).in_(kept_file_ids)))).all() if kept_file_ids else []
-            doomed_file_ids = {v.generated_file_id for v in doomed if v.generated_file_id is not None}
-            doomed_files = (await session.exec(select(UploadedFile).where(
-                col(UploadedFile.id).in_(doomed_file_ids)))).all() if doomed_file_ids else []
+        deleted = await delete_job_variants(self._deps, request)
+        activity.logger.info("job %s: deleted %s variants", request.job_id, deleted)
+        return deleted
 
-            kept_keys = {key for f in kept_files for key in object_keys(f)}
-            # Also sweep objects no row points to (written by an attempt that crashed before its row was saved).
-            stored = await storage.list_keys(f"{job_prefix(job.user_id, job.id)}/variants")
-            for key in sorted(set(stored) | {k for f in doomed_files for k in object_keys(f)}):
-                if key not in kept_keys:
-                    await storage.delete(key)
-            for variant in doomed:
-                await session.delete(variant)
-            await session.flush()
-            for file in doomed_files:
-                await session.delete(file)
-        activity.logger.info("job %s: deleted %s variants", request.job_id, len(doomed))
-        return len(doomed)
+
+async def delete_job_variants(deps: ActivityDeps, request: DeleteVariantsInput) -> int:
+    """Rows first (committed), objects second, then a sweep of the job's objects that no row points to: no row
+    ever points at a missing object, and a retry finishes an interrupted run. A variant or file a calendar's
+    month uses is never deleted, whatever `keep_selected` says."""
+    async with session_scope(deps.sessions) as session:
+        job = await session.get(Job, request.job_id)
+        if job is None:
+            return 0
+        if job.user_id != request.user_id:
+            raise invalid_input(f"job {request.job_id} of user {request.user_id} does not exist")
+        variants = (await session.exec(select(GeneratedCalendarVariant).where(
+            GeneratedCalendarVariant.job_id == request.job_id))).all()
+        in_calendar = (await session.exec(select(CalendarMonth).where(or_(
+            col(CalendarMonth.variant_id).in_([v.id for v in variants]),
+            col(CalendarMonth.file_id).in_([v.generated_file_id for v in variants]))))).all()
+        used_variants = {m.variant_id for m in in_calendar}
+        used_files = {m.file_id for m in in_calendar}
+        doomed = [v for v in variants if not (request.keep_selected and v.is_selected)
+                  and v.id not in used_variants and v.generated_file_id not in used_files]
+        doomed_file_ids = {v.generated_file_id for v in doomed if v.generated_file_id is not None}
+        doomed_files = (await session.exec(select(UploadedFile).where(
+            col(UploadedFile.id).in_(doomed_file_ids)))).all() if doomed_file_ids else []
+        for variant in doomed:
+            await session.delete(variant)
+        await session.flush()
+        for file in doomed_files:
+            await session.delete(file)
+        prefix = f"{job_prefix(job.user_id, job.id)}/variants/"
+    await _sweep(deps, prefix)
+    return len(doomed)
+
+
+async def _sweep(deps: ActivityDeps, prefix: str) -> None:
+    """Delete the objects under `prefix` that no file row points to (the rows just deleted, and objects an
+    attempt wrote before crashing ahead of its row)."""
+    async with session_scope(deps.sessions) as session:
+        files = (await session.exec(select(UploadedFile).where(
+            col(UploadedFile.storage_key).startswith(prefix)))).all()
+    kept = {key for file in files for key in object_keys(file)}
+    for key in await deps.storage.list_keys(prefix):
+        if key not in kept:
+            await deps.storage.delete(key)

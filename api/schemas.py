@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from workflows.models import MonthSelection
+from contracts.selection import MonthPick
+from contracts.vocabulary import DbId
 
 
 class Credentials(BaseModel):
@@ -49,9 +50,6 @@ class TemplateOut(BaseModel):
     currency: Literal["UAH"] = "UAH"
     color_scheme: list[str]
     preview_url: str
-
-
-DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ClientConfig(BaseModel):
@@ -113,12 +111,30 @@ class CalendarGenerationStatusDto(BaseModel):
     cost_usd: float
 
 
+class MonthSelection(BaseModel):
+    variant_id: DbId
+    month_number: int = Field(ge=1, le=12)
+
+    def pick(self) -> MonthPick:
+        return MonthPick(variant_id=self.variant_id, month_number=self.month_number)
+
+
 class SelectCalendarVariantsRequest(BaseModel):
     selections: list[MonthSelection]
 
 
 class RegenerateVariantRequest(BaseModel):
     custom_prompt: str | None = Field(default=None, min_length=3, max_length=500)
+
+
+class RegenerationStarted(BaseModel):
+    """The variant shows `regenerating` from this answer on, and `ready` with its new image when it is done."""
+
+    job_id: int
+    variant_id: int
+    variant_status: Literal["regenerating"] = "regenerating"
+    regenerations_left: int
+    status_url: str
 
 
 class CalendarMonthDto(BaseModel):

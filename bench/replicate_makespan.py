@@ -34,7 +34,7 @@ from tests.e2e.journey import start_generation, wait_for_status  # noqa: E402
 from tests.fakes.replicate_server import FakeReplicate  # noqa: E402
 from tests.replicate_e2e.conftest import replicate_stack  # noqa: E402
 from tests.temporal_env import start_dev_server  # noqa: E402
-from workflows import activity_names  # noqa: E402
+from contracts import activities as contract  # noqa: E402
 
 
 async def synthesis_span(env: WorkflowEnvironment, workflow_id: str) -> tuple[datetime, datetime]:
@@ -45,7 +45,7 @@ async def synthesis_span(env: WorkflowEnvironment, workflow_id: str) -> tuple[da
     completed: list[datetime] = []
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if event.activity_task_scheduled_event_attributes.activity_type.name == activity_names.GENERATE_VARIANT:
+            if event.activity_task_scheduled_event_attributes.activity_type.name == contract.generate_variant.__name__:
                 synthesis.add(event.event_id)
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             if event.activity_task_started_event_attributes.scheduled_event_id in synthesis:

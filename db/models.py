@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from workflows.models import Stage
+from contracts.vocabulary import TERMINAL_STAGES, Stage
+from contracts.vocabulary import ModelStatus as ModelStatus  # the statuses of rows below, re-exported
+from contracts.vocabulary import VariantStatus as VariantStatus
 
 
 def utcnow() -> datetime:
@@ -30,20 +33,7 @@ class FileKind(StrEnum):
 
 # A job's status is the workflow's stage: one vocabulary from the workflow to the database to the API.
 JobStatus = Stage
-
-TERMINAL_JOB_STATUSES = frozenset({JobStatus.completed, JobStatus.failed, JobStatus.expired, JobStatus.cancelled})
-
-
-class VariantStatus(StrEnum):
-    generating = "generating"
-    ready = "ready"
-    failed = "failed"
-
-
-class ModelStatus(StrEnum):
-    training = "training"
-    ready = "ready"
-    failed = "failed"
+TERMINAL_JOB_STATUSES = TERMINAL_STAGES
 
 
 class User(SQLModel, table=True):
@@ -70,15 +60,6 @@ class UploadedFile(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class PromptTheme(SQLModel, table=True):
-    __tablename__ = "prompt_theme"
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64, unique=True)
-    base_prompt: str
-    negative_prompt: str
-    style_strength: float
-
-
 class FluxModel(SQLModel, table=True):
     """A model trained on one user's photo set; the same set + base model is trained once and reused."""
 
@@ -90,6 +71,9 @@ class FluxModel(SQLModel, table=True):
     base_model: str = Field(max_length=255)
     photo_set_hash: str = Field(max_length=64)
     trigger_word: str = Field(default="TOK", max_length=32)
+    # Random, so that the provider's training found by it is this model's, whatever deployment or restore shares
+    # the provider account (see imaging.providers.replicate's reconciliation).
+    provider_tag: str = Field(default_factory=lambda: f"train-{uuid.uuid4().hex}", max_length=64)
     status: str = Field(default=ModelStatus.training, max_length=16)
     version_ref: str | None = Field(default=None, max_length=255)
     error: str | None = None
@@ -108,8 +92,6 @@ class Template(SQLModel, table=True):
     sort_order: int = 0
     is_active: bool = Field(default=True, index=True)
     template_data: dict = Field(sa_column=Column(JSON, nullable=False))
-    flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
-    prompt_theme_id: int | None = Field(default=None, foreign_key="prompt_theme.id")
 
 
 class Training(SQLModel, table=True):
@@ -126,6 +108,8 @@ class Training(SQLModel, table=True):
 class Job(SQLModel, table=True):
     """One calendar generation: the database mirror of a CalendarGenerationWorkflow run."""
 
+    # Ids are never reused (SQLite would otherwise hand out a deleted row's id again): a job id names one workflow.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     template_id: int = Field(foreign_key="template.id")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import PromptTheme, Template
+from db.models import Template
 from db.template_data import TemplateData
 
 
@@ -104,19 +104,10 @@ def template_data_for(theme: Theme) -> TemplateData:
 
 
 async def seed_templates(session: AsyncSession) -> list[Template]:
-    """Insert or update the ten themes (keyed by `theme`) and their prompt themes; returns them in order."""
+    """Insert or update the ten themes (keyed by `theme`); returns them in order."""
     seeded: list[Template] = []
     for order, theme in enumerate(THEMES, start=1):
         data = template_data_for(theme)
-        prompt_theme = (await session.exec(select(PromptTheme).where(PromptTheme.name == theme.theme))).first()
-        if prompt_theme is None:
-            prompt_theme = PromptTheme(name=theme.theme, base_prompt="", negative_prompt="", style_strength=0)
-        prompt_theme.base_prompt = theme.base_prompt
-        prompt_theme.negative_prompt = theme.negative_prompt
-        prompt_theme.style_strength = theme.style_strength
-        session.add(prompt_theme)
-        await session.flush()
-
         template = (await session.exec(select(Template).where(Template.theme == theme.theme))).first()
         if template is None:
             template = Template(theme=theme.theme, name="", category="", price_uah=0, template_data={})
@@ -127,7 +118,6 @@ async def seed_templates(session: AsyncSession) -> list[Template]:
         template.sort_order = order
         template.is_active = True
         template.template_data = data.to_json()
-        template.prompt_theme_id = prompt_theme.id
         session.add(template)
         seeded.append(template)
     await session.flush()

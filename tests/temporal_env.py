@@ -9,7 +9,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from workflows import search_attributes
+from contracts import search_attributes
 
 
 def _binary(name: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from settings import Settings
-from workflows import search_attributes
+from contracts import search_attributes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,74 +1,80 @@
 """CalendarGenerationWorkflow: the customer's journey from photos to a finished calendar (seed steps 3-7).
 
 1. training            — train (or reuse) a model on the customer's photos
-2. generating          — 24 styled variants, never more than `max_parallel` at once; failures replaced
-3. ready_for_selection — wait up to 7 days for the `select` signal; `regenerate` replaces single variants
-4. finalizing          — the 12 chosen variants become a calendar; the rest are deleted
+2. generating          — 24 styled variants, never more than `max_parallel` at once; rejected ones replaced
+3. ready_for_selection — wait up to 7 days for the `select` signal; the `regenerate_variant` update replaces
+                         single variants meanwhile
+4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the PDF is rendered
    (no selection in time → expired: every variant deleted; cancelled → the same clean-up)
 
-All I/O happens in activities; this file only decides what happens next.
+All I/O happens in activities; this file only decides what happens next. The failure model (docs/architecture.md):
+database and storage work is idempotent and retried through outages for hours, so an outage only delays; paid
+provider work is retried resuming the same paid job, and only a provider's refusal uses up a variant attempt; from
+the moment a selection is accepted, a cancel can no longer undo it (the calendar is finished and the cancel
+reported); every ending records a terminal status, and what can't be recorded is repaired by the job reconciler.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime, timedelta
-from collections.abc import Coroutine, Iterable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from temporalio import workflow
-from temporalio.workflow import ActivityCancellationType
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import activity_names as act
-    from workflows import search_attributes as sa
-    from workflows.models import (
-        WORKFLOW_NAME,
+    from contracts import activities as act
+    from contracts import search_attributes as sa
+    from contracts.activities import FailureType
+    from contracts.messages import (
         DeleteVariantsInput,
         FinalizeInput,
-        FinalizeResult,
         GenerateVariantInput,
-        GenerationInput,
         GenerationPlan,
-        GenerationResult,
-        GenerationStatus,
         JobUpdate,
-        RegenerateRequest,
+        PlanRequest,
+        RegenerationMark,
         RenderInput,
-        Selection,
-        Stage,
         TrainedModel,
         TrainModelInput,
         VariantFailure,
         VariantResult,
         VariantSlot,
-        VariantView,
-        selection_problem,
     )
-    from workflows.variations import variant_seed, variation_for
+    from contracts.selection import SelectionProblem, selection_problem
+    from contracts.variations import variant_seed, variation_for
+    from contracts.vocabulary import WORKFLOW_NAME, Stage
+    from workflows.models import (
+        REGENERATE_UPDATE,
+        SELECT_SIGNAL,
+        STATUS_QUERY,
+        GenerationInput,
+        GenerationResult,
+        GenerationStatus,
+        RegenerateRequest,
+        RegenerateVariant,
+        RegenerationAccepted,
+        Selection,
+        SelectionOutcome,
+    )
+    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason
 
 MIN_VARIANTS_FOR_CALENDAR = 12
+# Behaviour added while generations were running (they wait up to 7 days): runs that started before a change
+# replay the old way, new runs take the new one.
+PATCH_REGENERATION_MARKS = "regeneration-marks-variant"
+PATCH_REPORT_REFUSED_SELECTION = "report-refused-selection"
 
-DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
-                             maximum_attempts=10)
-TRAINING_RETRY = RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=5),
-                             maximum_attempts=5, non_retryable_error_types=["ContentRejected", "InvalidInput"])
-SYNTHESIS_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
-                              maximum_attempts=4, non_retryable_error_types=["ContentRejected", "InvalidInput"])
+# A provider's refusal is final for this attempt; everything else (timeouts, 5xx, 429, database, storage) is retried.
+_NOT_RETRIED = [FailureType.invalid_input, FailureType.content_rejected, FailureType.provider_job_failed,
+                FailureType.provider_account]
 
-STEP_TEXT = {
-    Stage.pending: "Waiting to start",
-    Stage.training: "Step 1 of 4: training the model on your photos",
-    Stage.generating: "Step 2 of 4: generating variants ({ready}/{total})",
-    Stage.ready_for_selection: "Step 3 of 4: choose 12 variants, one for each month",
-    Stage.finalizing: "Step 4 of 4: creating your calendar",
-    Stage.completed: "Your calendar is ready",
-    Stage.expired: "Expired: no selection was made in time, the variants were deleted",
-    Stage.cancelled: "Cancelled: the variants were deleted",
-    Stage.failed: "Failed",
-}
+Arg = TypeVar("Arg")
+Result = TypeVar("Result")
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -84,14 +90,25 @@ class CalendarGenerationWorkflow:
         self._variants: dict[int, VariantResult] = {}  # by variant number
         self._attempts: dict[int, int] = {}  # highest attempt started, by variant number
         self._pending_selection: Selection | None = None
+        self._selection_outcome: SelectionOutcome | None = None
         self._regenerations_used = 0
+        self._regenerating: set[int] = set()  # variant numbers being replaced right now
         self._calendar_id: int | None = None
         self._error: str | None = None
+        self._cancel_refused = False
+        retry = input.retry
+        # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
+        self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
+                                          maximum_attempts=0, non_retryable_error_types=[FailureType.invalid_input])
+        # Paid provider work: the same, except that a refusal is final (and then costs a replacement attempt).
+        self._provider_retry = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=retry.max_interval,
+                                           maximum_attempts=0, non_retryable_error_types=_NOT_RETRIED)
 
     @workflow.run
     async def run(self, input: GenerationInput) -> GenerationResult:
         try:
-            self._plan = await self._activity(act.LOAD_GENERATION_PLAN, input, GenerationPlan)
+            self._plan = await self._durable(act.load_generation_plan, PlanRequest(
+                job_id=input.job_id, user_id=input.user_id, template_id=input.template_id, photo_ids=input.photo_ids))
             await self._enter(Stage.training)
             self._model = await self._train_model()
 
@@ -103,77 +120,84 @@ class CalendarGenerationWorkflow:
                                  f"generated; a calendar needs {needed}")
 
             selection = await self._await_selection()
-            if selection is None:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._delete_variants(keep_selected=False)
-                await self._enter(Stage.expired)
-                return self._result()
+        except (asyncio.CancelledError, ActivityError) as err:
+            if isinstance(err, ActivityError) and not isinstance(err.cause, CancelledError):
+                await self._fail(reason(err))
+            # The customer (API DELETE) or an operator (Temporal UI) cancelled before choosing — seen as a cancelled
+            # activity when it arrived during one: clean up, then end cancelled.
+            await self._shielded(self._end_without_calendar(Stage.cancelled))
+            raise asyncio.CancelledError from err
+        if selection is None:
+            await self._shielded(self._end_without_calendar(Stage.expired))
+        else:
+            # The choice is accepted: a cancel arriving from now on is reported, never obeyed halfway.
+            await self._shielded(self._make_calendar(selection))
+        return GenerationResult(job_id=input.job_id, stage=self._stage, calendar_id=self._calendar_id,
+                                error=self._error, cancel_refused=self._cancel_refused)
 
-            await self._enter(Stage.finalizing)
-            await self._finalize(selection)
-            await self._enter(Stage.completed, progress=100)
-            return self._result()
-        except asyncio.CancelledError:
-            # The customer (API DELETE) or an operator (Temporal UI) cancelled: clean up, then end as cancelled.
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            await self._delete_variants(keep_selected=False)
-            await self._enter(Stage.cancelled)
-            raise
-        except ActivityError as err:
-            await self._fail(_reason(err))
+    # --- signal, update and query ------------------------------------------------------------------------------
 
-    # --- signals and queries -----------------------------------------------------------------------------
-
-    @workflow.signal
+    @workflow.signal(name=SELECT_SIGNAL)
     def select(self, selection: Selection) -> None:
         # Held even when it arrives early: it is checked once every variant is known.
         self._pending_selection = selection
 
-    @workflow.signal
-    async def regenerate(self, request: RegenerateRequest) -> None:
-        number = next((n for n, v in self._variants.items() if v.variant_id == request.variant_id), None)
-        if self._stage != Stage.ready_for_selection or number is None:
-            workflow.logger.warning("regenerate ignored: variant %s not ready in %s", request.variant_id, self._stage)
-            return
-        if self._regenerations_used >= self._input.max_regenerations:
-            workflow.logger.warning("regenerate ignored: all %s regenerations used", self._input.max_regenerations)
-            return
+    @workflow.update(name=REGENERATE_UPDATE)
+    async def regenerate_variant(self, request: RegenerateVariant) -> RegenerationAccepted:
+        problem = self._regeneration_problem(request.variant_id)  # again: another update may have run meanwhile
+        if problem:
+            raise ApplicationError(problem.message, type=problem.code)
+        number = self._number_of(request.variant_id)
+        assert number is not None
         self._regenerations_used += 1
-        await self._produce_variant(number, custom_prompt=request.custom_prompt, replacing=True)
+        self._regenerating.add(number)
+        # Answer only once the database shows the variant as regenerating: what the API then reads agrees.
+        await self._mark_regenerating(number, regenerating=True)
+        self._background(self._regenerate(number, request.custom_prompt))
+        return RegenerationAccepted(variant_id=request.variant_id, variant_number=number,
+                                    regenerations_left=self._input.max_regenerations - self._regenerations_used)
 
-    @workflow.query
+    @regenerate_variant.validator
+    def _validate_regeneration(self, request: RegenerateVariant) -> None:
+        problem = self._regeneration_problem(request.variant_id)
+        if problem:
+            raise ApplicationError(problem.message, type=problem.code)
+
+    @workflow.signal(name="regenerate")
+    async def regenerate(self, request: RegenerateRequest) -> None:
+        """The signal runs started before `regenerate_variant` existed may still receive (and replay)."""
+        if self._regeneration_problem(request.variant_id) is None:
+            number = self._number_of(request.variant_id)
+            assert number is not None
+            self._regenerations_used += 1
+            await self._produce_variant(number, custom_prompt=request.custom_prompt, replacing=True)
+
+    @workflow.query(name=STATUS_QUERY)
     def status(self) -> GenerationStatus:
         return GenerationStatus(
-            job_id=self._input.job_id,
-            stage=self._stage,
-            progress=self._progress,
-            current_step=self._step_text(self._stage),
-            variants_ready=len(self._variants),
+            job_id=self._input.job_id, stage=self._stage, progress=self._progress,
+            current_step=self._step_text(self._stage), variants_ready=len(self._variants),
             variant_count=self._input.variant_count,
             regenerations_left=self._input.max_regenerations - self._regenerations_used,
-            calendar_id=self._calendar_id,
-            error=self._error,
-            variants=[
-                VariantView(variant_id=v.variant_id, variant_number=n, status="ready")
-                for n, v in sorted(self._variants.items())
-            ],
-        )
+            regenerating_variant_ids=sorted(self._variants[n].variant_id for n in self._regenerating),
+            calendar_id=self._calendar_id, error=self._error, selection=self._selection_outcome,
+            cancel_refused=self._cancel_refused)
 
-    # --- the steps -------------------------------------------------------------------------------------------
+    # --- the steps -----------------------------------------------------------------------------------------------
 
     async def _train_model(self) -> TrainedModel:
         assert self._plan is not None
         request = TrainModelInput(job_id=self._input.job_id, user_id=self._input.user_id,
                                   photo_ids=self._plan.photo_ids, photo_set_hash=self._plan.photo_set_hash)
         return await workflow.execute_activity(
-            act.TRAIN_MODEL, request, result_type=TrainedModel, retry_policy=TRAINING_RETRY,
-            task_queue=self._input.provider_task_queue,
+            act.train_model, request, retry_policy=self._provider_retry, task_queue=self._input.provider_task_queue,
             start_to_close_timeout=timedelta(hours=2), heartbeat_timeout=self._input.heartbeat_timeout,
-        )
+            schedule_to_close_timeout=self._input.retry.outage_tolerance)
 
     async def _produce_variant(self, number: int, *, custom_prompt: str | None = None,
-                               replacing: bool = False) -> None:
-        """One variant, with up to `max_variant_replacements` fresh attempts after a failure that retries can't fix."""
+                               replacing: bool = False) -> bool:
+        """One variant, with up to `max_variant_replacements` fresh attempts after the provider refused one.
+        False when every attempt was refused."""
         assert self._plan is not None and self._model is not None
         photo_ids = self._plan.photo_ids
         for _ in range(self._input.max_variant_replacements + 1):
@@ -189,30 +213,46 @@ class CalendarGenerationWorkflow:
             try:
                 async with self._slots:
                     result = await workflow.execute_activity(
-                        act.GENERATE_VARIANT, request, result_type=VariantResult, retry_policy=SYNTHESIS_RETRY,
-                        task_queue=self._input.provider_task_queue,
-                        start_to_close_timeout=timedelta(minutes=15), heartbeat_timeout=self._input.heartbeat_timeout,
+                        act.generate_variant, request, retry_policy=self._provider_retry,
+                        task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(minutes=15),
+                        heartbeat_timeout=self._input.heartbeat_timeout,
+                        schedule_to_close_timeout=self._input.retry.outage_tolerance,
                         # On cancel, wait until the synthesis really stopped, so none stores a variant after clean-up.
                         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
                     )
             except ActivityError as err:
                 if isinstance(err.cause, CancelledError):
                     raise asyncio.CancelledError from err  # the workflow is being cancelled: no new attempts
-                workflow.logger.warning("variant %s attempt %s failed: %s", number, attempt, _reason(err))
+                if failure_type(err) == FailureType.provider_account:
+                    raise  # no attempt can pass until a person fixes the account: the generation fails with why
+                workflow.logger.warning("variant %s attempt %s failed: %s", number, attempt, reason(err))
                 if not replacing:
                     failure = VariantFailure(**request.model_dump(include=set(VariantSlot.model_fields)),
-                                             error=_reason(err))
-                    await self._activity(act.MARK_VARIANT_FAILED, failure)
+                                             error=reason(err))
+                    await self._durable(act.mark_variant_failed, failure)
                 continue
             self._variants[number] = result
             if self._stage == Stage.generating:
                 await self._enter(Stage.generating)
-            return
+            return True
+        return False
+
+    async def _regenerate(self, number: int, custom_prompt: str | None) -> None:
+        try:
+            try:
+                replaced = await self._produce_variant(number, custom_prompt=custom_prompt, replacing=True)
+                why = "the image provider refused every attempt"
+            except ActivityError as err:  # e.g. the provider account was refused: the old image is still good
+                replaced, why = False, reason(err)
+            if not replaced:  # the old image stays, ready to be chosen, with the reason the new one failed
+                await self._mark_regenerating(number, regenerating=False,
+                                              error=f"regeneration failed ({why}); the previous image is kept")
+        finally:
+            self._regenerating.discard(number)
 
     async def _await_selection(self) -> Selection | None:
         """Wait for a valid selection until the deadline; None when the customer did not choose in time."""
-        timeout = self._input.selection_timeout
-        deadline = workflow.now() + timeout
+        deadline = workflow.now() + self._input.selection_timeout
         await self._enter(Stage.ready_for_selection, expires_at=deadline)
         while True:
             remaining = deadline - workflow.now()
@@ -222,89 +262,127 @@ class CalendarGenerationWorkflow:
             except TimeoutError:
                 return None
             # A regeneration may be replacing a chosen variant: let it finish before the ids are checked.
-            await workflow.wait_condition(workflow.all_handlers_finished)
+            await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._regenerating)
             selection, self._pending_selection = self._pending_selection, None
             assert selection is not None
             problem = self._selection_problem(selection)
+            self._selection_outcome = SelectionOutcome(
+                selection_id=selection.selection_id, accepted=problem is None,
+                problem_code=problem.code if problem else None, problem=problem.message if problem else None)
             if problem is None:
                 return selection
-            workflow.logger.warning("selection ignored: %s", problem)
-            self._error = f"selection ignored: {problem}"
+            workflow.logger.warning("selection refused: %s", problem.message)
+            self._error = f"selection refused: {problem.message}"
+            if workflow.patched(PATCH_REPORT_REFUSED_SELECTION):
+                await self._enter(Stage.ready_for_selection, expires_at=deadline)
 
-    async def _finalize(self, selection: Selection) -> None:
-        finalized = await self._activity(act.FINALIZE_CALENDAR, FinalizeInput(
-            job_id=self._input.job_id, user_id=self._input.user_id, template_id=self._input.template_id,
-            year=self._input.year, locale=self._input.locale, selection=selection), FinalizeResult)
-        self._calendar_id = finalized.calendar_id
+    async def _make_calendar(self, selection: Selection) -> None:
+        await self._enter(Stage.finalizing)
         self._error = None
-        await self._delete_variants(keep_selected=True)
-        await workflow.execute_activity(act.RENDER_CALENDAR, RenderInput(calendar_id=finalized.calendar_id),
-                                        retry_policy=TRAINING_RETRY, start_to_close_timeout=timedelta(minutes=10))
+        finalized = await self._durable(act.finalize_calendar, FinalizeInput(
+            job_id=self._input.job_id, user_id=self._input.user_id, template_id=self._input.template_id,
+            year=self._input.year, locale=self._input.locale, selections=selection.selections))
+        self._calendar_id = finalized.calendar_id
+        await self._delete_variants()
+        try:
+            await self._durable(act.render_calendar, RenderInput(calendar_id=finalized.calendar_id,
+                                                                 user_id=self._input.user_id),
+                                start_to_close=timedelta(minutes=10))
+        except ActivityError as err:
+            # The renderer refused for good: the chosen months are kept (an edit renders again), operators see why.
+            await self._fail(f"the calendar could not be rendered: {reason(err)}")
+        await self._enter(Stage.completed, progress=100)
 
-    async def _fail(self, reason: str) -> NoReturn:
-        self._error = reason
-        await self._delete_variants(keep_selected=False)
-        await self._enter(Stage.failed)
+    async def _end_without_calendar(self, stage: Stage) -> None:
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._regenerating)
+        await self._delete_variants()
+        await self._enter(stage)
+
+    async def _fail(self, why: str) -> NoReturn:
+        self._error = why
+        await self._shielded(self._delete_variants())
+        await self._shielded(self._enter(Stage.failed))
         # Failing the run (not just returning) makes the failure visible to operators in Temporal UI.
-        raise ApplicationError(reason, type="GenerationFailed", non_retryable=True)
+        raise ApplicationError(why, type="GenerationFailed", non_retryable=True)
 
-    # --- helpers ---------------------------------------------------------------------------------------------
+    # --- helpers -------------------------------------------------------------------------------------------------
 
-    def _selection_problem(self, selection: Selection) -> str | None:
-        problem = selection_problem(selection.selections, allow_repeats=self._input.preview)
-        if problem:
-            return problem
-        known = {v.variant_id for v in self._variants.values()}
-        unknown = [s.variant_id for s in selection.selections if s.variant_id not in known]
-        return f"variants {unknown} are not ready variants of this job" if unknown else None
+    def _number_of(self, variant_id: int) -> int | None:
+        return next((n for n, v in self._variants.items() if v.variant_id == variant_id), None)
 
-    async def _delete_variants(self, *, keep_selected: bool) -> None:
-        await self._activity(act.DELETE_VARIANTS, DeleteVariantsInput(job_id=self._input.job_id,
-                                                                      keep_selected=keep_selected))
+    def _regeneration_problem(self, variant_id: int) -> SelectionProblem | None:
+        number = self._number_of(variant_id)
+        if self._stage != Stage.ready_for_selection or self._pending_selection is not None:
+            return SelectionProblem("generation_not_selectable",
+                                    f"variants can be regenerated only while choosing, not while {self._stage}")
+        if number is None:
+            return SelectionProblem("variant_not_ready", f"variant {variant_id} is not a ready variant")
+        if number in self._regenerating:
+            return SelectionProblem("variant_regenerating", f"variant {variant_id} is already being regenerated")
+        if self._regenerations_used >= self._input.max_regenerations:
+            return SelectionProblem("regeneration_budget_spent",
+                                    f"all {self._input.max_regenerations} regenerations of this generation are used")
+        return None
+
+    def _selection_problem(self, selection: Selection) -> SelectionProblem | None:
+        return selection_problem(
+            selection.selections, allow_repeats=self._input.preview,
+            ready_variant_ids={v.variant_id for v in self._variants.values()},
+            regenerating_variant_ids={self._variants[n].variant_id for n in self._regenerating})
+
+    async def _delete_variants(self) -> None:
+        # Once a calendar exists its months' images are never deleted (the activity also refuses to).
+        await self._durable(act.delete_variants, DeleteVariantsInput(
+            job_id=self._input.job_id, user_id=self._input.user_id, keep_selected=self._calendar_id is not None))
+
+    async def _mark_regenerating(self, number: int, *, regenerating: bool, error: str | None = None) -> None:
+        if workflow.patched(PATCH_REGENERATION_MARKS):
+            await self._durable(act.mark_variant_regenerating, RegenerationMark(
+                job_id=self._input.job_id, user_id=self._input.user_id, variant_number=number,
+                regenerating=regenerating, error=error))
 
     async def _enter(self, stage: Stage, *, progress: int | None = None, expires_at: datetime | None = None) -> None:
         self._stage = stage
-        self._progress = progress if progress is not None else self._progress_of(stage)
-        attributes = [sa.CALENDAR_STATUS.value_set(stage.value), sa.CALENDAR_PROGRESS.value_set(self._progress),
-                      sa.CALENDAR_USER_ID.value_set(self._input.user_id)]
-        if self._plan is not None:
-            attributes.append(sa.CALENDAR_THEME.value_set(self._plan.theme))
-        workflow.upsert_search_attributes(attributes)
-        await self._activity(act.RECORD_JOB_UPDATE, JobUpdate(
-            job_id=self._input.job_id, stage=stage, progress=self._progress, current_step=self._step_text(stage),
-            error=self._error, flux_model_id=self._model.flux_model_id if self._model else None,
-            calendar_id=self._calendar_id, expires_at=expires_at))
-
-    def _progress_of(self, stage: Stage) -> int:
-        if stage == Stage.generating:
-            return 10 + 80 * len(self._variants) // self._input.variant_count
-        fixed = {Stage.pending: 0, Stage.training: 5, Stage.ready_for_selection: 90, Stage.finalizing: 95,
-                 Stage.completed: 100}
-        return fixed.get(stage, self._progress)
+        self._progress = progress if progress is not None else progress_of(
+            stage, self._progress, ready=len(self._variants), total=self._input.variant_count)
+        attributes = sa.generation_attributes(stage=stage, progress=self._progress, user_id=self._input.user_id,
+                                              theme=self._plan.theme if self._plan else None)
+        workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in attributes])
+        await self._durable(act.record_job_update, JobUpdate(
+            job_id=self._input.job_id, user_id=self._input.user_id, stage=stage, progress=self._progress,
+            current_step=self._step_text(stage), error=self._error,
+            flux_model_id=self._model.flux_model_id if self._model else None, calendar_id=self._calendar_id,
+            expires_at=expires_at))
 
     def _step_text(self, stage: Stage) -> str:
-        text = STEP_TEXT[stage].format(ready=len(self._variants), total=self._input.variant_count)
-        return f"{text}: {self._error}" if stage == Stage.failed and self._error else text
+        return STEP_TEXT[stage].format(ready=len(self._variants), total=self._input.variant_count)
 
-    def _result(self) -> GenerationResult:
-        return GenerationResult(job_id=self._input.job_id, stage=self._stage, calendar_id=self._calendar_id,
-                                error=self._error)
+    async def _durable(self, activity: Callable[[Arg], Awaitable[Result]], arg: Arg, *,
+                       start_to_close: timedelta = timedelta(seconds=60)) -> Result:
+        return await workflow.execute_activity(
+            activity, arg, retry_policy=self._durable_retry, start_to_close_timeout=start_to_close,
+            schedule_to_close_timeout=self._input.retry.outage_tolerance)
 
-    async def _activity(self, name: str, arg: object, result_type: type | None = None):  # noqa: ANN202
-        return await workflow.execute_activity(name, arg, result_type=result_type, retry_policy=DATABASE_RETRY,
-                                               start_to_close_timeout=timedelta(seconds=60))
+    async def _shielded(self, step: Coroutine[Any, Any, Result]) -> Result:
+        """Run a step to its end even if the run is cancelled meanwhile: clean-up and a calendar being made are
+        never abandoned halfway. The cancel is remembered and reported."""
+        task = asyncio.ensure_future(step)
+        while True:
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.done():
+                    raise
+                self._cancel_refused = True
+                workflow.logger.warning("cancel requested while %s: finishing that first", self._stage)
+
+    def _background(self, step: Coroutine[Any, Any, None]) -> None:
+        asyncio.ensure_future(step)  # tracked by self._regenerating, which clean-up and selection wait for
 
 
-async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+async def _all(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
     """Run concurrently; unlike plain gather, a cancellation returns only once every coroutine has stopped, so
     clean-up never races a synthesis that is still storing its image."""
     for outcome in await asyncio.gather(*coroutines, return_exceptions=True):
         if isinstance(outcome, BaseException):
             raise outcome
-
-
-def _reason(err: BaseException) -> str:
-    """The innermost message: the provider's or the database's own words, not Temporal's wrapper text."""
-    while err.__cause__ is not None:
-        err = err.__cause__
-    return str(getattr(err, "message", None) or err)

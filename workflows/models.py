@@ -1,38 +1,31 @@
-"""The workflow's contracts: one pydantic model per input, signal, query result and activity message.
+"""CalendarGenerationWorkflow's own contracts: its input, signal, update, query and result — one model each.
 
-Only ids, storage keys and small values travel here — never image bytes (history payloads stay small).
+The names the API uses to address them live here too, so the API never imports the workflow's code.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import timedelta
 
 from pydantic import BaseModel, Field
 
-WORKFLOW_NAME = "CalendarGenerationWorkflow"
-MONTHS = range(1, 13)
+from contracts.selection import MonthPick
+from contracts.vocabulary import Stage
+
+SELECT_SIGNAL = "select"
+REGENERATE_UPDATE = "regenerate_variant"
+STATUS_QUERY = "status"
 
 
-DEFAULT_WORKFLOW_ID_PREFIX = "calendar-generation"
+class RetryTuning(BaseModel):
+    """How long database and storage work is retried through an outage (settings: CALENDARY_ACTIVITY_RETRY_*).
 
+    Such work is idempotent, so it is retried without an attempt cap, every `max_interval` at the most, for up to
+    `outage_tolerance` in all: an outage only delays a generation.
+    """
 
-def workflow_id_for(job_id: int, prefix: str = DEFAULT_WORKFLOW_ID_PREFIX) -> str:
-    return f"{prefix}-{job_id}"
-
-
-class Stage(StrEnum):
-    """The customer-visible status of a generation (the seed's CalendarGenerationStatusDto.status)."""
-
-    pending = "pending"
-    training = "training"
-    generating = "generating"
-    ready_for_selection = "ready_for_selection"
-    finalizing = "finalizing"
-    completed = "completed"
-    failed = "failed"
-    expired = "expired"
-    cancelled = "cancelled"
+    max_interval: timedelta = timedelta(minutes=1)
+    outage_tolerance: timedelta = timedelta(hours=6)
 
 
 class GenerationInput(BaseModel):
@@ -52,46 +45,44 @@ class GenerationInput(BaseModel):
     provider_task_queue: str | None = None
     # How soon a provider activity on a dead worker is retried elsewhere (it heartbeats every second or two).
     heartbeat_timeout: timedelta = timedelta(minutes=1)
-
-
-class MonthSelection(BaseModel):
-    variant_id: int = Field(ge=1, le=2**31 - 1)
-    month_number: int = Field(ge=1, le=12)
+    retry: RetryTuning = RetryTuning()
 
 
 class Selection(BaseModel):
-    """The `select` signal: one variant for each of the 12 months."""
+    """The `select` signal: one variant for each of the 12 months.
 
-    selections: list[MonthSelection]
-
-
-def selection_problem(selections: list[MonthSelection], *, allow_repeats: bool = False) -> str | None:
-    """Why a selection cannot make a calendar, in words a person can act on; None when it can.
-
-    `allow_repeats` is for preview generations: 6 variants may fill 12 months.
+    `selection_id` lets the sender find out what became of this very selection (`GenerationStatus.selection`).
     """
-    if len(selections) != 12:
-        return f"must select exactly 12 variants (one per month), got {len(selections)}"
-    months = sorted(s.month_number for s in selections)
-    if months != list(MONTHS):
-        missing = sorted(set(MONTHS) - set(months))
-        return f"every month 1-12 must be chosen exactly once; missing months: {missing}"
-    if not allow_repeats and len({s.variant_id for s in selections}) != 12:
-        return "each variant may be used for one month only"
-    return None
+
+    selections: list[MonthPick]
+    selection_id: str | None = None
 
 
-class RegenerateRequest(BaseModel):
-    """The `regenerate` signal: replace one variant, optionally with the customer's own prompt."""
+class SelectionOutcome(BaseModel):
+    selection_id: str | None
+    accepted: bool
+    problem_code: str | None = None
+    problem: str | None = None
+
+
+class RegenerateVariant(BaseModel):
+    """The `regenerate_variant` update: replace one ready variant, optionally with the customer's own prompt."""
 
     variant_id: int
     custom_prompt: str | None = Field(default=None, max_length=500)
 
 
-class VariantView(BaseModel):
+class RegenerationAccepted(BaseModel):
     variant_id: int
     variant_number: int
-    status: str
+    regenerations_left: int
+
+
+class RegenerateRequest(BaseModel):
+    """The `regenerate` signal of runs started before the update existed (kept so that they still replay)."""
+
+    variant_id: int
+    custom_prompt: str | None = Field(default=None, max_length=500)
 
 
 class GenerationStatus(BaseModel):
@@ -104,9 +95,11 @@ class GenerationStatus(BaseModel):
     variants_ready: int
     variant_count: int
     regenerations_left: int
+    regenerating_variant_ids: list[int] = []
     calendar_id: int | None = None
     error: str | None = None
-    variants: list[VariantView] = Field(default_factory=list)
+    selection: SelectionOutcome | None = None  # what became of the newest selection received
+    cancel_refused: bool = False  # a cancel arrived after the selection was accepted: the calendar was finished
 
 
 class GenerationResult(BaseModel):
@@ -114,100 +107,4 @@ class GenerationResult(BaseModel):
     stage: Stage
     calendar_id: int | None = None
     error: str | None = None
-
-
-# --- activity messages -------------------------------------------------------------------------------------
-
-
-class PromptConfig(BaseModel):
-    theme: str
-    base_prompt: str
-    negative_prompt: str
-    style_strength: float
-    steps: int
-    color_scheme: list[str]
-
-
-class GenerationPlan(BaseModel):
-    """What the workflow needs to know, loaded once from the database by `load_generation_plan`."""
-
-    theme: str
-    prompt: PromptConfig
-    photo_ids: list[int]
-    photo_set_hash: str
-
-
-class TrainModelInput(BaseModel):
-    job_id: int
-    user_id: int
-    photo_ids: list[int]
-    photo_set_hash: str
-
-
-class TrainedModel(BaseModel):
-    flux_model_id: int
-    model_ref: str
-    reused: bool
-
-
-class VariantSlot(BaseModel):
-    """Which variant of which job, and which attempt at it."""
-
-    job_id: int
-    user_id: int
-    template_id: int
-    variant_number: int
-    attempt: int
-    source_photo_id: int
-
-
-class GenerateVariantInput(VariantSlot):
-    model_ref: str
-    prompt: PromptConfig
-    variation: str
-    custom_prompt: str | None = None
-    seed: int
-    preview: bool = False
-
-
-class VariantResult(BaseModel):
-    variant_id: int
-    variant_number: int
-    attempt: int
-
-
-class VariantFailure(VariantSlot):
-    error: str
-
-
-class JobUpdate(BaseModel):
-    job_id: int
-    stage: Stage
-    progress: int
-    current_step: str
-    error: str | None = None
-    flux_model_id: int | None = None
-    calendar_id: int | None = None
-    expires_at: datetime | None = None
-
-
-class FinalizeInput(BaseModel):
-    job_id: int
-    user_id: int
-    template_id: int
-    year: int
-    locale: str
-    selection: Selection
-
-
-class FinalizeResult(BaseModel):
-    calendar_id: int
-
-
-class DeleteVariantsInput(BaseModel):
-    job_id: int
-    keep_selected: bool
-
-
-class RenderInput(BaseModel):
-    calendar_id: int
+    cancel_refused: bool = False

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlmodel import col, select
-from temporalio.client import Client, WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, TemporalDep
@@ -19,6 +19,7 @@ from api.schemas import (
     GenerateCalendarRequest,
     GenerationStarted,
     RegenerateVariantRequest,
+    RegenerationStarted,
     SelectCalendarVariantsRequest,
     UserCalendarDto,
 )
@@ -34,16 +35,19 @@ from db.models import (
     UserCalendar,
     VariantStatus,
 )
+from contracts.selection import selection_problem
+from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, workflow_id_for
+from services.generations import start_generation_workflow
 from settings import Settings
-from workflows import search_attributes as sa
 from workflows.models import (
-    WORKFLOW_NAME,
-    GenerationInput,
+    REGENERATE_UPDATE,
+    SELECT_SIGNAL,
+    STATUS_QUERY,
     GenerationStatus,
-    RegenerateRequest,
+    RegenerateVariant,
+    RegenerationAccepted,
     Selection,
-    selection_problem,
-    workflow_id_for,
+    SelectionOutcome,
 )
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
@@ -107,20 +111,8 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
     await session.commit()
-    workflow_input = GenerationInput(
-        job_id=job.id, user_id=user.id, template_id=template.id, photo_ids=body.photo_ids,
-        variant_count=job.variant_count, max_parallel=settings.max_parallel,
-        selection_timeout=settings.selection_timeout, max_regenerations=settings.max_regenerations,
-        preview=body.preview, year=job.year, locale=body.locale, provider_task_queue=settings.provider_task_queue,
-        heartbeat_timeout=settings.provider_heartbeat_timeout)
     try:
-        await temporal.start_workflow(
-            WORKFLOW_NAME, workflow_input, id=job.workflow_id, task_queue=settings.task_queue,
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.CALENDAR_STATUS, JobStatus.pending.value),
-                SearchAttributePair(sa.CALENDAR_USER_ID, user.id),
-                SearchAttributePair(sa.CALENDAR_THEME, template.theme),
-                SearchAttributePair(sa.CALENDAR_PROGRESS, 0)]))
+        await start_generation_workflow(temporal, job, settings, theme=template.theme)
     except (RPCError, WorkflowAlreadyStartedError) as err:
         # No workflow, no job: the row must not promise work that will never happen.
         await session.delete(job)
@@ -158,20 +150,27 @@ async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, r
                           settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
     job = await owned_job(session, user.id, job_id)
     _require_stage(job, JobStatus.ready_for_selection, "variants can be selected")
-    problem = selection_problem(body.selections, allow_repeats=job.preview)
+    rows = (await session.exec(select(GeneratedCalendarVariant.id, GeneratedCalendarVariant.status).where(
+        GeneratedCalendarVariant.job_id == job.id))).all()
+    picks = [s.pick() for s in body.selections]
+    problem = selection_problem(
+        picks, allow_repeats=job.preview, ready_variant_ids={i for i, s in rows if s == VariantStatus.ready},
+        regenerating_variant_ids={i for i, s in rows if s == VariantStatus.regenerating})
     if problem:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, problem)
-    ready = set((await session.exec(select(GeneratedCalendarVariant.id).where(
-        GeneratedCalendarVariant.job_id == job.id, GeneratedCalendarVariant.status == VariantStatus.ready))).all())
-    foreign = [s.variant_id for s in body.selections if s.variant_id not in ready]
-    if foreign:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"variants {foreign} are not ready variants of this job")
+        code = status.HTTP_409_CONFLICT if problem.code == "selection_variant_regenerating" \
+            else status.HTTP_400_BAD_REQUEST
+        raise HTTPException(code, problem.message)
 
     handle = _handle(temporal, job)
-    await handle.signal("select", Selection(selections=body.selections))
+    selection_id = uuid.uuid4().hex
+    await handle.signal(SELECT_SIGNAL, Selection(selections=picks, selection_id=selection_id))
     try:
-        await asyncio.wait_for(handle.result(), timeout=settings.select_wait_seconds)
-    except Exception:  # noqa: BLE001 — slow, failed or unreachable: the status URL tells the rest
+        async with asyncio.timeout(settings.select_wait_seconds):
+            outcome = await _outcome_of(handle, selection_id)
+            if not outcome.accepted:  # refused by the workflow (a regeneration began meanwhile): say so now
+                raise HTTPException(status.HTTP_409_CONFLICT, f"selection refused: {outcome.problem}")
+            await handle.result()
+    except (TimeoutError, RPCError, WorkflowFailureError):  # slow, unreachable or failed: the status URL tells
         response.status_code = status.HTTP_202_ACCEPTED
         return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=JobStatus.finalizing,
                                  status_url=_status_url(job.id))
@@ -180,23 +179,36 @@ async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, r
         return await calendar_dto(fresh, calendar, storage, settings)
 
 
-@router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED)
+async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOutcome:
+    """What the workflow decided about this selection, as soon as it has (it checks it within a workflow task)."""
+    while True:
+        current: GenerationStatus = await handle.query(STATUS_QUERY, result_type=GenerationStatus)
+        if current.selection is not None and current.selection.selection_id == selection_id:
+            return current.selection
+        await asyncio.sleep(0.05)
+
+
+@router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED,
+             responses={409: {"description": "the variant can't be regenerated now (why is in `detail`)"}})
 async def regenerate_variant(job_id: IdPath, variant_id: IdPath, body: RegenerateVariantRequest, user: CurrentUserDep,
-                             session: SessionDep, temporal: TemporalDep) -> GenerationStarted:
+                             session: SessionDep, temporal: TemporalDep) -> RegenerationStarted:
+    """Accepted only when the workflow accepts it: a spent budget, a variant already regenerating or not ready, or a
+    generation no longer choosing is refused at once."""
     job = await owned_job(session, user.id, job_id)
     variant = await session.get(GeneratedCalendarVariant, variant_id)
     if variant is None or variant.job_id != job.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job_id}")
     _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
-    if variant.status != VariantStatus.ready:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"variant {variant_id} is {variant.status}, not ready")
-    handle = _handle(temporal, job)
-    current: GenerationStatus = await handle.query("status", result_type=GenerationStatus)
-    if current.regenerations_left <= 0:
-        raise HTTPException(status.HTTP_409_CONFLICT, "no regenerations left for this generation")
-    await handle.signal("regenerate", RegenerateRequest(variant_id=variant_id, custom_prompt=body.custom_prompt))
-    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
-                             status_url=_status_url(job.id))
+    try:
+        accepted = await _handle(temporal, job).execute_update(
+            REGENERATE_UPDATE, RegenerateVariant(variant_id=variant_id, custom_prompt=body.custom_prompt),
+            result_type=RegenerationAccepted)
+    except WorkflowUpdateFailedError as err:
+        refusal = err.cause
+        message = refusal.message if isinstance(refusal, ApplicationError) else str(refusal)
+        raise HTTPException(status.HTTP_409_CONFLICT, message) from None
+    return RegenerationStarted(job_id=job.id, variant_id=variant_id, regenerations_left=accepted.regenerations_left,
+                               status_url=_status_url(job.id))
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
@@ -205,6 +217,9 @@ async def cancel_generation(job_id: IdPath, user: CurrentUserDep, session: Sessi
     job = await owned_job(session, user.id, job_id)
     if job.status in TERMINAL_JOB_STATUSES:
         raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job_id} is already {job.status}")
+    if job.status in SELECTION_ACCEPTED_STAGES:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job_id} is {job.status}: your selection was "
+                                                      "accepted and the calendar is being made; it can't be cancelled")
     await _handle(temporal, job).cancel()
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
                              status_url=_status_url(job.id))

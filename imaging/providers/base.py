@@ -24,6 +24,16 @@ class ContentRejected(Exception):
     """A failure no retry can fix: invalid input, content flagged by the provider."""
 
 
+class ProviderJobFailed(Exception):
+    """A paid job ended without a result (failed, cancelled, stuck past its deadline): retrying the same job can't
+    help, a fresh attempt (a new seed) may."""
+
+
+class ProviderAccountError(Exception):
+    """The provider refused our account (HTTP 401/402/403: a bad token, no credit, no access): no attempt can
+    succeed until a person fixes it, so nothing is retried (or billed) meanwhile."""
+
+
 @dataclass(frozen=True)
 class TrainingRequest:
     user_id: int
@@ -31,6 +41,7 @@ class TrainingRequest:
     photos: list[bytes]
     trigger_word: str = "TOK"
     resume_ref: str | None = None
+    tag: str = ""  # unique to this model: lets a provider find a training whose create response was lost
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,9 @@ class SynthesisRequest:
     color_scheme: list[str] = field(default_factory=list)
     preview: bool = False
     size: int = 1024
-    tag: str = ""  # a stable per-variant tag: lets a provider find a job whose create response was lost
+    # Stable across retries of one attempt and unique across runs and deployments: lets a provider find a job whose
+    # create response was lost, and never someone else's.
+    tag: str = ""
     resume_ref: str | None = None
 
 

@@ -9,7 +9,9 @@ been created and billed. Hence:
 - Every job carries a tag, and before creating anything — and right after a create with an unknown outcome —
   we look through recent jobs for one with our tag (reconciliation). The API has no metadata field; the tag
   travels as `?tag=...` on the webhook URL, which Replicate stores and echoes back in the job object
-  (predictions: `SynthesisRequest.tag`; trainings: "train-{user_id}-{photo_set_hash}"). When no webhook URL is
+  (predictions: `SynthesisRequest.tag`; trainings: `TrainingRequest.tag`). Tags are unique per run and
+  deployment, and a job is adopted only if its model version is ours too, so staging and production sharing a
+  token, or a database restore that rewinds ids, can never hand one customer another's job. When no webhook URL is
   configured, or a listing leaves `webhook` out, predictions are matched by the echoed input instead
   (version, prompt, seed); trainings then cannot be reconciled, so configure `webhook_url` in production.
 - Deadlines count from the job's server-side `created_at`, so a resumed attempt does not restart the clock.
@@ -40,6 +42,7 @@ from imaging.providers.base import JobKind as ProviderJobKind
 from imaging.providers.base import (
     ContentRejected,
     ProviderError,
+    ProviderJobFailed,
     StartedCallback,
     SynthesisRequest,
     SynthesisResult,
@@ -166,10 +169,14 @@ class ReplicateProvider:
     # -- training --------------------------------------------------------------------------------------------
 
     async def train(self, request: TrainingRequest, on_started: StartedCallback | None = None) -> TrainingResult:
-        tag = f"train-{request.user_id}-{request.photo_set_hash}"
-        job = await self._resume("training", request.resume_ref, lambda found: found.tag == tag)
+        tag = request.tag or f"train-{request.user_id}-{request.photo_set_hash}"
+
+        def is_this_training(found: JobSnapshot) -> bool:
+            return found.tag == tag and found.version in (None, self._config.trainer_version)
+
+        job = await self._resume("training", request.resume_ref, is_this_training)
         if job is None:
-            job = await self._start_training(request, tag)
+            job = await self._start_training(request, tag, is_this_training)
         await _notify(on_started, job.id)
         job = await self._wait_until_finished(
             "training", job,
@@ -183,7 +190,7 @@ class ReplicateProvider:
         cost = round(job.predict_seconds * self._config.usd_per_training_second, 6)
         return TrainingResult(model_ref=str(version), provider_ref=job.id, cost_usd=cost)
 
-    async def _start_training(self, request: TrainingRequest, tag: str) -> JobSnapshot:
+    async def _start_training(self, request: TrainingRequest, tag: str, is_ours: JobMatcher) -> JobSnapshot:
         if not request.photos:
             raise ContentRejected("no photos to train on")
         destination = f"{self._config.destination_prefix}-u{request.user_id}"
@@ -215,7 +222,7 @@ class ReplicateProvider:
                 )
                 return JobSnapshot.from_json(training.dict())
             except Exception as exc:
-                return await self._adopt_after_unknown_create("training", exc, lambda job: job.tag == tag)
+                return await self._adopt_after_unknown_create("training", exc, is_ours)
 
     async def _ensure_destination(self, name: str) -> None:
         owner = self._config.destination_owner
@@ -243,8 +250,8 @@ class ReplicateProvider:
         version_id = _version_id(request.model_ref)
 
         def is_this_variant(job: JobSnapshot) -> bool:
-            if job.tag is not None:  # our tag is visible: it alone identifies the variant
-                return job.tag == request.tag
+            if job.tag is not None:  # our tag is visible: it identifies the variant, if the model is ours too
+                return job.tag == request.tag and (version_id is None or job.version in (None, version_id))
             same_model = job.version == version_id if version_id else job.model == request.model_ref
             return same_model and job.input.get("prompt") == request.prompt and job.input.get("seed") == request.seed
 
@@ -368,10 +375,10 @@ class ReplicateProvider:
             age = max(job.age_seconds(), time.time() - first_seen)
             if starting_deadline is not None and job.status == "starting" and age > starting_deadline:
                 await self._jobs.cancel(kind, job.id)
-                raise ProviderError(f"{kind} {job.id} stuck in starting for {age:.1f}s; cancelled it")
+                raise ProviderJobFailed(f"{kind} {job.id} stuck in starting for {age:.1f}s; cancelled it")
             if age > deadline:
                 await self._jobs.cancel(kind, job.id)
-                raise ProviderError(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
+                raise ProviderJobFailed(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
             hinted = await self._sleep_unless_hinted(job.id, poll_interval)
             if hinted is not None:
                 log.debug("%s %s: %s, as a webhook reported", kind, job.id, hinted.status)
@@ -387,7 +394,7 @@ class ReplicateProvider:
                 log.warning("polling %s %s failed (%d in a row): %s", kind, job.id, failures, exc)
                 continue
             if refreshed is None:
-                raise ProviderError(f"{kind} {job.id} disappeared while we polled it")
+                raise ProviderJobFailed(f"{kind} {job.id} disappeared while we polled it")
             job, failures = refreshed, 0
         return job
 
@@ -421,7 +428,7 @@ def _failure(kind: JobKind, job: JobSnapshot) -> Exception:
     if job.is_content_rejection:
         return ContentRejected(f"{kind} {job.id} rejected: {job.error}")
     # failed, canceled, and statuses the client doesn't know ("aborted"): a fresh attempt may succeed.
-    return ProviderError(f"{kind} {job.id} ended {job.status}: {job.error or 'no error given'}")
+    return ProviderJobFailed(f"{kind} {job.id} ended {job.status}: {job.error or 'no error given'}")
 
 
 def _version_id(model_ref: str) -> str | None:

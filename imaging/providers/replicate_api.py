@@ -25,7 +25,7 @@ import httpx
 import replicate
 from replicate.exceptions import ReplicateError
 
-from imaging.providers.base import ContentRejected, ProviderError
+from imaging.providers.base import ContentRejected, ProviderAccountError, ProviderError
 
 try:  # the client builds its models on pydantic's v1 API, as this import shows
     from pydantic import v1 as pydantic_v1
@@ -41,6 +41,12 @@ TAG_QUERY_PARAM = "tag"
 # Failures that a retry with the same input cannot fix. Replicate reports them as prose, so match phrases.
 _REJECTION_PHRASES = ("nsfw content detected", "no images found", "not a zip file", "cannot identify image")
 _THROTTLE_DETAIL = re.compile(r"resets in ~?(\d+(?:\.\d+)?)\s*s")
+# What an operator must do when Replicate refuses the account itself; retrying would only repeat the refusal.
+_ACCOUNT_PROBLEMS = {
+    401: "the API token is missing or wrong - set a valid REPLICATE_API_TOKEN",
+    402: "the account has no credit left - add credit at https://replicate.com/account/billing",
+    403: "the token may not use this model or destination - check the account's access",
+}
 _PREDICTION_CREATE_PATH = re.compile(r"/v1/(predictions|models/[^/]+/[^/]+/predictions)$")
 
 
@@ -171,10 +177,13 @@ def translated_errors(action: str, *, rejects_input: bool = False) -> Iterator[N
     """ReplicateError/httpx/pydantic failures -> ProviderError, or ContentRejected for refused input."""
     try:
         yield
-    except (ProviderError, ContentRejected):
+    except (ProviderError, ContentRejected, ProviderAccountError):
         raise
     except ReplicateError as exc:
         message = f"{action}: HTTP {exc.status} {exc.title or ''} {exc.detail or ''}".rstrip()
+        if exc.status in _ACCOUNT_PROBLEMS:
+            raise ProviderAccountError(f"Replicate refused our account ({message}): "
+                                       f"{_ACCOUNT_PROBLEMS[exc.status]}") from exc
         if rejects_input and exc.status in (400, 422):
             raise ContentRejected(message) from exc
         raise ProviderError(message) from exc

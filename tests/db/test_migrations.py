@@ -14,7 +14,7 @@ import db.models  # noqa: F401
 from db.migrate import downgrade, upgrade
 from db.session import make_engine
 
-EXPECTED_TABLES = {"user", "uploaded_file", "prompt_theme", "flux_model", "template", "training", "job",
+EXPECTED_TABLES = {"user", "uploaded_file", "flux_model", "template", "training", "job",
                    "generated_calendar_variant", "user_calendar", "calendar_month", "webhook_event"}
 
 

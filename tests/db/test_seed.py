@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from db.migrate import upgrade
-from db.models import PromptTheme, Template
+from db.models import Template
 from db.seed import THEMES, seed_templates
 from db.session import make_engine, make_session_factory, session_scope
 from db.template_data import TemplateData
@@ -26,7 +26,7 @@ SEED_PROMPTS = {
 }
 
 
-async def _seed_twice_and_read(url: str) -> tuple[list[Template], list[PromptTheme]]:
+async def _seed_twice_and_read(url: str) -> list[Template]:
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
@@ -35,29 +35,27 @@ async def _seed_twice_and_read(url: str) -> tuple[list[Template], list[PromptThe
             await seed_templates(session)
     async with session_scope(sessions) as session:
         templates = list((await session.exec(select(Template).order_by(Template.sort_order))).all())
-        themes = list((await session.exec(select(PromptTheme))).all())
     await engine.dispose()
-    return templates, themes
+    return templates
 
 
-def _assert_seeded(templates: list[Template], themes: list[PromptTheme]) -> None:
+def _assert_seeded(templates: list[Template]) -> None:
     assert [t.theme for t in templates] == ["family", "corporate", "wedding", "sports", "kids", "minimalist",
                                             "nature", "travel", "vintage", "professional"]
-    assert len(themes) == 10
     by_theme = {t.theme: TemplateData.model_validate(t.template_data) for t in templates}
     for theme, (base, negative, strength) in SEED_PROMPTS.items():
         prompt = by_theme[theme].flux_prompt
         assert (prompt.base_prompt, prompt.negative_prompt, prompt.style_strength) == (base, negative, strength)
-    assert all(t.prompt_theme_id is not None and t.is_active for t in templates)
+    assert all(t.is_active for t in templates)
 
 
 async def test_seeding_is_idempotent_on_sqlite(settings) -> None:  # noqa: ANN001
-    _assert_seeded(*await _seed_twice_and_read(settings.database_url))
+    _assert_seeded(await _seed_twice_and_read(settings.database_url))
 
 
 @pytest.mark.postgres
 async def test_seeding_is_idempotent_on_postgres(postgres_url: str) -> None:
-    _assert_seeded(*await _seed_twice_and_read(postgres_url))
+    _assert_seeded(await _seed_twice_and_read(postgres_url))
 
 
 @pytest.mark.parametrize("broken, problem", [

@@ -82,7 +82,7 @@ async def test_regenerate_replaces_the_image_and_respects_the_limit(short_window
                 await asyncio.sleep(0.2)
         over = await api.post(f"/api/calendars/generate/{job}/variants/{target['id']}/regenerate",
                               headers=headers, json={})
-        assert over.status_code == 409 and "no regenerations left" in over.json()["detail"]
+        assert over.status_code == 409 and "regenerations of this generation are used" in over.json()["detail"]
         assert len(await _variant_objects(short_window)) == 24  # the replaced image is gone, not kept beside
         await api.post(f"/api/calendars/generate/{job}/select", headers=headers,
                        json={"selections": pick_twelve(current)})

@@ -20,7 +20,7 @@ from tests.e2e.journey import start_generation, wait_for_status
 from tests.fakes.replicate_server import FakeReplicate
 from tests.helpers import register, upload_photos
 from tests.replicate_e2e.conftest import replicate_stack
-from workflows.models import GenerateVariantInput, PromptConfig, TrainModelInput
+from contracts.messages import GenerateVariantInput, PromptConfig, TrainModelInput
 
 
 async def _trainings(stack: Stack) -> list[Training]:

@@ -10,19 +10,20 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from workflows import activity_names as names
-from workflows.models import (
+from contracts import activities as contract
+from contracts.activities import FailureType, implements
+from contracts.messages import (
     DeleteVariantsInput,
     FinalizeInput,
     FinalizeResult,
     GenerateVariantInput,
-    GenerationInput,
     GenerationPlan,
     JobUpdate,
+    PlanRequest,
     PromptConfig,
+    RegenerationMark,
     RenderInput,
     TrainedModel,
     TrainModelInput,
@@ -45,6 +46,7 @@ class FakeActivities:
     rejected: set[tuple[int, int]] = field(default_factory=set)
     reject_all: bool = False
     updates: list[JobUpdate] = field(default_factory=list)
+    marks: list[RegenerationMark] = field(default_factory=list)
     generated: list[GenerateVariantInput] = field(default_factory=list)
     failures: list[VariantFailure] = field(default_factory=list)
     deletions: list[DeleteVariantsInput] = field(default_factory=list)
@@ -52,7 +54,14 @@ class FakeActivities:
     rendered: list[int] = field(default_factory=list)
     running: int = 0
     max_running: int = 0
-    generation_gate: asyncio.Event | None = None  # when set, syntheses wait for it
+    generation_gate: asyncio.Event | None = None  # when given, syntheses wait for it ...
+    gate_from_attempt: int = 0  # ... those of this attempt on (1: only replacements and regenerations)
+    finalize_gate: asyncio.Event | None = None  # when given, finalize_calendar waits for it
+    training_gate: asyncio.Event | None = None  # when given, train_model waits for it
+    account_refused: bool = False  # every synthesis: the provider refuses our account (HTTP 402)
+    # variant number -> how many times its synthesis fails the way an outage does (retried, not replaced)
+    outages: dict[int, int] = field(default_factory=dict)
+    fail_render: bool = False
 
     @property
     def stages(self) -> list[str]:
@@ -64,55 +73,73 @@ class FakeActivities:
 
     def all(self) -> list[Callable]:
         return [self.load_generation_plan, self.train_model, self.generate_variant, self.mark_variant_failed,
-                self.record_job_update, self.finalize_calendar, self.delete_variants, self.render_calendar]
+                self.mark_variant_regenerating, self.record_job_update, self.finalize_calendar,
+                self.delete_variants, self.render_calendar]
 
-    @activity.defn(name=names.LOAD_GENERATION_PLAN)
-    async def load_generation_plan(self, request: GenerationInput) -> GenerationPlan:
+    @implements(contract.load_generation_plan)
+    async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
         prompt = PromptConfig(theme="vintage", base_prompt="vintage retro photography", negative_prompt="modern",
                               style_strength=0.8, steps=30, color_scheme=["#78350F"])
         return GenerationPlan(theme="vintage", prompt=prompt, photo_ids=request.photo_ids, photo_set_hash="abc")
 
-    @activity.defn(name=names.TRAIN_MODEL)
+    @implements(contract.train_model)
     async def train_model(self, request: TrainModelInput) -> TrainedModel:
+        if self.training_gate is not None:
+            await self.training_gate.wait()
         if self.fail_training:
-            raise ApplicationError("the photos could not be used for training: no faces", type="ContentRejected",
-                                   non_retryable=True)
+            raise ApplicationError("the photos could not be used for training: no faces",
+                                   type=FailureType.content_rejected, non_retryable=True)
         return TrainedModel(flux_model_id=1, model_ref="local:abc", reused=False)
 
-    @activity.defn(name=names.GENERATE_VARIANT)
+    @implements(contract.generate_variant)
     async def generate_variant(self, request: GenerateVariantInput) -> VariantResult:
         self.generated.append(request)
         self.running += 1
         self.max_running = max(self.max_running, self.running)
         try:
-            if self.generation_gate is not None:
+            if self.generation_gate is not None and request.attempt >= self.gate_from_attempt:
                 await self.generation_gate.wait()
             await asyncio.sleep(self.synthesis_seconds)
         finally:
             self.running -= 1
+        if self.account_refused:
+            raise ApplicationError("Replicate refused our account (HTTP 402): add credit",
+                                   type=FailureType.provider_account, non_retryable=True)
+        if self.outages.get(request.variant_number, 0) > 0:
+            self.outages[request.variant_number] -= 1
+            raise ApplicationError("connection refused: the database is down", type="OperationalError")
         if self.reject_all or (request.variant_number, request.attempt) in self.rejected:
-            raise ApplicationError("NSFW content detected", type="ContentRejected", non_retryable=True)
+            raise ApplicationError("NSFW content detected", type=FailureType.content_rejected, non_retryable=True)
         return VariantResult(variant_id=variant_id(request.variant_number), variant_number=request.variant_number,
                              attempt=request.attempt)
 
-    @activity.defn(name=names.MARK_VARIANT_FAILED)
+    @implements(contract.mark_variant_failed)
     async def mark_variant_failed(self, failure: VariantFailure) -> None:
         self.failures.append(failure)
 
-    @activity.defn(name=names.RECORD_JOB_UPDATE)
+    @implements(contract.mark_variant_regenerating)
+    async def mark_variant_regenerating(self, mark: RegenerationMark) -> None:
+        self.marks.append(mark)
+
+    @implements(contract.record_job_update)
     async def record_job_update(self, update: JobUpdate) -> None:
         self.updates.append(update)
 
-    @activity.defn(name=names.FINALIZE_CALENDAR)
+    @implements(contract.finalize_calendar)
     async def finalize_calendar(self, request: FinalizeInput) -> FinalizeResult:
         self.finalized.append(request)
+        if self.finalize_gate is not None:
+            await self.finalize_gate.wait()
         return FinalizeResult(calendar_id=77)
 
-    @activity.defn(name=names.DELETE_VARIANTS)
+    @implements(contract.delete_variants)
     async def delete_variants(self, request: DeleteVariantsInput) -> int:
         self.deletions.append(request)
         return 0
 
-    @activity.defn(name=names.RENDER_CALENDAR)
+    @implements(contract.render_calendar)
     async def render_calendar(self, request: RenderInput) -> None:
+        if self.fail_render:
+            raise ApplicationError("month images are missing for month(s) 4", type=FailureType.invalid_input,
+                                   non_retryable=True)
         self.rendered.append(request.calendar_id)

@@ -9,33 +9,35 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from contracts.selection import MonthPick
+from contracts.vocabulary import Stage
 from workflows.calendar_generation import CalendarGenerationWorkflow
 from workflows.models import (
     GenerationInput,
     GenerationResult,
     GenerationStatus,
-    MonthSelection,
-    RegenerateRequest,
+    RegenerateVariant,
+    RetryTuning,
     Selection,
-    Stage,
 )
 from tests.workflows.fake_activities import FakeActivities, variant_id
 
 
 def generation_input(**overrides: object) -> GenerationInput:
     values: dict[str, object] = {"job_id": 1, "user_id": 5, "template_id": 9, "photo_ids": [11, 12, 13],
-                                 "year": 2027, "max_parallel": 4, "variant_count": 24}
+                                 "year": 2027, "max_parallel": 4, "variant_count": 24,
+                                 "retry": RetryTuning(max_interval=timedelta(seconds=2))}
     values.update(overrides)
     return GenerationInput(**values)
 
 
 def twelve(first_number: int = 1) -> Selection:
-    return Selection(selections=[MonthSelection(variant_id=variant_id(first_number + m), month_number=m + 1)
+    return Selection(selections=[MonthPick(variant_id=variant_id(first_number + m), month_number=m + 1)
                                  for m in range(12)])
 
 
@@ -68,7 +70,7 @@ async def test_selection_finalizes_and_deletes_the_unselected(time_skipping_env:
     assert result.stage == Stage.completed and result.calendar_id == 77
     assert fakes.stages == ["training", "generating", "ready_for_selection", "finalizing", "completed"]
     assert [d.keep_selected for d in fakes.deletions] == [True]
-    assert fakes.finalized[0].selection == twelve() and fakes.rendered == [77]
+    assert fakes.finalized[0].selections == twelve().selections and fakes.rendered == [77]
     assert sorted(r.variant_number for r in fakes.generated) == list(range(1, 25))
     # photos are cycled and every variant gets its own seed
     assert [r.source_photo_id for r in sorted(fakes.generated, key=lambda r: r.variant_number)][:4] == [11, 12, 13, 11]
@@ -100,7 +102,7 @@ async def test_early_selection_is_held_until_generation_ends(time_skipping_env: 
         fakes.generation_gate.set()
         result = await handle.result()
     assert result.stage == Stage.completed
-    assert {s.variant_id for s in fakes.finalized[0].selection.selections} == {variant_id(n) for n in range(5, 17)}
+    assert {s.variant_id for s in fakes.finalized[0].selections} == {variant_id(n) for n in range(5, 17)}
 
 
 async def test_an_invalid_selection_is_ignored_and_a_valid_one_still_counts(
@@ -108,12 +110,19 @@ async def test_an_invalid_selection_is_ignored_and_a_valid_one_still_counts(
     fakes = FakeActivities()
     async with started(time_skipping_env, fakes, generation_input()) as handle:
         await reach(handle, Stage.ready_for_selection)
-        bogus = Selection(selections=[MonthSelection(variant_id=9000 + m, month_number=m) for m in range(1, 13)])
+        bogus = Selection(selections=[MonthPick(variant_id=9000 + m, month_number=m) for m in range(1, 13)],
+                          selection_id="bogus")
         await handle.signal(CalendarGenerationWorkflow.select, bogus)
         async with asyncio.timeout(10):
             while not (status := await handle.query(CalendarGenerationWorkflow.status)).error:
                 await asyncio.sleep(0.05)
         assert "not ready variants" in status.error and status.stage == Stage.ready_for_selection
+        assert status.selection is not None and status.selection.selection_id == "bogus"
+        assert (status.selection.accepted, status.selection.problem_code) == (False, "selection_variant_unknown")
+        # the refusal is recorded where the API reads the status from
+        async with asyncio.timeout(10):
+            while not any(u.error and "selection refused" in u.error for u in fakes.updates):
+                await asyncio.sleep(0.05)
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         assert (await handle.result()).stage == Stage.completed
 
@@ -122,12 +131,19 @@ async def test_regenerate_replaces_one_variant_within_the_limit(time_skipping_en
     fakes = FakeActivities()
     async with started(time_skipping_env, fakes, generation_input(max_regenerations=1)) as handle:
         await reach(handle, Stage.ready_for_selection)
-        for _ in range(2):  # the second one is over the limit
-            await handle.signal(CalendarGenerationWorkflow.regenerate,
-                                RegenerateRequest(variant_id=variant_id(5), custom_prompt="in a sunflower field"))
+        accepted = await handle.execute_update(
+            CalendarGenerationWorkflow.regenerate_variant,
+            RegenerateVariant(variant_id=variant_id(5), custom_prompt="in a sunflower field"))
+        assert (accepted.variant_number, accepted.regenerations_left) == (5, 0)
+        assert [(m.variant_number, m.regenerating) for m in fakes.marks] == [(5, True)]  # marked before answering
+        with pytest.raises(WorkflowUpdateFailedError) as refused:  # over the limit: refused, not dropped
+            await handle.execute_update(CalendarGenerationWorkflow.regenerate_variant,
+                                        RegenerateVariant(variant_id=variant_id(6)))
+        assert isinstance(refused.value.cause, ApplicationError)
+        assert refused.value.cause.type == "regeneration_budget_spent"
         async with asyncio.timeout(10):
-            while (await handle.query(CalendarGenerationWorkflow.status)).regenerations_left > 0 or \
-                    len(fakes.generated) < 25:
+            while len(fakes.generated) < 25 or (await handle.query(CalendarGenerationWorkflow.status)
+                                                ).regenerating_variant_ids:
                 await asyncio.sleep(0.05)
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         assert (await handle.result()).stage == Stage.completed
@@ -180,17 +196,23 @@ async def test_training_failure_ends_the_job_failed(time_skipping_env: WorkflowE
     assert "could not be used for training" in failure.value.cause.message
     assert fakes.generated == []
     assert fakes.stages == ["training", "failed"]
-    assert "could not be used for training" in fakes.updates[-1].current_step
+    assert "could not be used for training" in fakes.updates[-1].error
 
 
 @pytest.mark.parametrize("max_parallel", [1, 4, 24])
 async def test_never_more_than_max_parallel_syntheses(time_skipping_env: WorkflowEnvironment,
                                                       max_parallel: int) -> None:
-    fakes = FakeActivities(synthesis_seconds=0.05)
+    fakes = FakeActivities(generation_gate=asyncio.Event())
     async with started(time_skipping_env, fakes, generation_input(max_parallel=max_parallel)) as handle:
+        async with asyncio.timeout(20):  # held at the gate, the syntheses pile up to the bound ...
+            while fakes.running < max_parallel:
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # ... and not beyond it, however long they wait
+        assert fakes.running == max_parallel
+        fakes.generation_gate.set()
         await reach(handle, Stage.ready_for_selection)
         await handle.cancel()
-    assert fakes.max_running == max_parallel
+    assert fakes.max_running <= max_parallel
     assert len(fakes.generated) == 24
 
 

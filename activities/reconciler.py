@@ -1,0 +1,114 @@
+"""The job reconciler's one activity: make every stale job row agree with its workflow again.
+
+A job row is written before its workflow starts and mirrors the run from then on. Two gaps can open between them:
+- the workflow never started (the API crashed between committing the row and starting it, or the start's answer
+  was lost): the run is started now, under the same id, which Temporal refuses to reuse for anything else;
+- the run ended without recording how (an operator terminated it, or it failed in its own clean-up after an
+  outage outlasted every retry): the row gets the run's outcome, and the variants no calendar uses are deleted as
+  any other ending would.
+
+Only rows that look stuck are checked against Temporal — not updated for `reconcile_grace`, and, while waiting
+for the customer's choice, past their deadline — so one pass costs a few calls, however many customers are waiting.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, or_, select
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.deps import ActivityDeps
+from activities.variants import delete_job_variants
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import DeleteVariantsInput, ReconcileReport
+from contracts.vocabulary import TERMINAL_STAGES, Stage
+from db.models import Job, Template, UserCalendar, utcnow
+from db.session import session_scope
+from services.generations import start_generation_workflow
+from workflows.models import GenerationResult
+
+BATCH = 200  # rows per pass; the next pass (minutes later) takes the rest
+
+_ENDED_HOW = {
+    WorkflowExecutionStatus.TERMINATED: "the generation was stopped by an operator",
+    WorkflowExecutionStatus.TIMED_OUT: "the generation ran out of time",
+    WorkflowExecutionStatus.FAILED: "the generation stopped after an error it could not record",
+    WorkflowExecutionStatus.CANCELED: "the generation was cancelled",
+}
+
+
+class ReconcilerActivities:
+    def __init__(self, deps: ActivityDeps, temporal: Client) -> None:
+        self._deps = deps
+        self._temporal = temporal
+
+    @implements(contract.reconcile_jobs)
+    async def reconcile_jobs(self) -> ReconcileReport:
+        report = ReconcileReport()
+        for job in await self._stale_jobs():
+            report.checked += 1
+            assert job.id is not None and job.workflow_id is not None
+            try:
+                description = await self._temporal.get_workflow_handle(job.workflow_id).describe()
+            except RPCError as err:
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                if job.status == Stage.pending and await self._start(job):
+                    report.started.append(job.id)
+                continue
+            if description.status not in (None, WorkflowExecutionStatus.RUNNING,
+                                           WorkflowExecutionStatus.CONTINUED_AS_NEW):
+                await self._close(job, description)
+                report.closed.append(job.id)
+        if report.started or report.closed:
+            activity.logger.warning("reconciler: started %s, closed %s", report.started, report.closed)
+        return report
+
+    async def _stale_jobs(self) -> list[Job]:
+        now = utcnow()
+        quiet_since = now - self._deps.settings.reconcile_grace
+        waiting = (col(Job.status) == Stage.ready_for_selection) & (col(Job.expires_at) < quiet_since)
+        busy = col(Job.status).not_in([*TERMINAL_STAGES, Stage.ready_for_selection])
+        async with session_scope(self._deps.sessions) as session:
+            return list((await session.exec(
+                select(Job).where(col(Job.updated_at) < quiet_since, col(Job.workflow_id).is_not(None),
+                                  or_(busy, waiting))
+                .order_by(col(Job.updated_at)).limit(BATCH))).all())
+
+    async def _start(self, job: Job) -> bool:
+        async with session_scope(self._deps.sessions) as session:
+            template = await session.get(Template, job.template_id)
+        try:
+            await start_generation_workflow(self._temporal, job, self._deps.settings,
+                                            theme=template.theme if template else None)
+        except WorkflowAlreadyStartedError:  # started meanwhile (the API's start was only slow)
+            return False
+        return True
+
+    async def _close(self, job: Job, description: WorkflowExecutionDescription) -> None:
+        assert job.id is not None
+        stage, error = Stage.failed, _ENDED_HOW.get(description.status or WorkflowExecutionStatus.FAILED)
+        if description.status == WorkflowExecutionStatus.COMPLETED:
+            result = await self._temporal.get_workflow_handle(job.workflow_id or "").result(
+                result_type=GenerationResult)
+            stage, error = result.stage, result.error
+        elif description.status == WorkflowExecutionStatus.CANCELED:
+            stage = Stage.cancelled
+        async with session_scope(self._deps.sessions) as session:
+            calendar = (await session.exec(select(UserCalendar).where(UserCalendar.job_id == job.id))).first()
+        if stage == Stage.failed and calendar is not None and calendar.pdf_key:
+            stage, error = Stage.completed, None  # the calendar was finished; only its last record was lost
+        await delete_job_variants(self._deps, DeleteVariantsInput(job_id=job.id, user_id=job.user_id,
+                                                                  keep_selected=calendar is not None))
+        async with session_scope(self._deps.sessions) as session:
+            row = await session.get(Job, job.id)
+            if row is None or row.status in TERMINAL_STAGES:
+                return
+            row.status, row.error, row.updated_at = stage, error or row.error, utcnow()
+            row.calendar_id = calendar.id if calendar is not None else row.calendar_id
+            row.completed_at = row.completed_at or utcnow()
+            row.current_step = f"Ended {stage.value} (recorded by the reconciler)"
+            session.add(row)

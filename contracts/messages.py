@@ -1,0 +1,128 @@
+"""What travels between the workflow and its activities: one pydantic model per message.
+
+Only ids, storage keys and small values travel here — never image bytes (history payloads stay small). Every
+message about a job carries the job's `user_id` as well, and the activities check that they agree, so a wrong or
+replayed id can never touch another customer's data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from contracts.selection import MonthPick
+from contracts.vocabulary import Stage
+
+
+class JobRef(BaseModel):
+    job_id: int
+    user_id: int
+
+
+class PlanRequest(JobRef):
+    template_id: int
+    photo_ids: list[int]
+
+
+class PromptConfig(BaseModel):
+    theme: str
+    base_prompt: str
+    negative_prompt: str
+    style_strength: float
+    steps: int
+    color_scheme: list[str]
+
+
+class GenerationPlan(BaseModel):
+    """What the workflow needs to know, loaded once from the database by `load_generation_plan`."""
+
+    theme: str
+    prompt: PromptConfig
+    photo_ids: list[int]
+    photo_set_hash: str
+
+
+class TrainModelInput(JobRef):
+    photo_ids: list[int]
+    photo_set_hash: str
+
+
+class TrainedModel(BaseModel):
+    flux_model_id: int
+    model_ref: str
+    reused: bool
+
+
+class VariantSlot(JobRef):
+    """Which variant of which job, and which attempt at it."""
+
+    template_id: int
+    variant_number: int
+    attempt: int
+    source_photo_id: int
+
+
+class GenerateVariantInput(VariantSlot):
+    model_ref: str
+    prompt: PromptConfig
+    variation: str
+    custom_prompt: str | None = None
+    seed: int
+    preview: bool = False
+
+
+class VariantResult(BaseModel):
+    variant_id: int
+    variant_number: int
+    attempt: int
+
+
+class VariantFailure(VariantSlot):
+    error: str
+
+
+class RegenerationMark(JobRef):
+    """A ready variant enters (`regenerating=True`) or leaves regeneration; `error` says why one failed."""
+
+    variant_number: int
+    regenerating: bool
+    error: str | None = None
+
+
+class JobUpdate(JobRef):
+    stage: Stage
+    progress: int
+    current_step: str
+    error: str | None = None
+    flux_model_id: int | None = None
+    calendar_id: int | None = None
+    expires_at: datetime | None = None
+
+
+class FinalizeInput(JobRef):
+    template_id: int
+    year: int
+    locale: str
+    selections: list[MonthPick]
+
+
+class FinalizeResult(BaseModel):
+    calendar_id: int
+
+
+class DeleteVariantsInput(JobRef):
+    keep_selected: bool
+
+
+class RenderInput(BaseModel):
+    calendar_id: int
+    user_id: int | None = None  # checked against the calendar's owner when given
+
+
+class ReconcileReport(BaseModel):
+    """What one pass of the job reconciler found and repaired."""
+
+    checked: int = 0
+    started: list[int] = []  # job rows whose workflow never started: started now
+    closed: list[int] = []  # job rows left non-terminal by a workflow that had ended: given its outcome

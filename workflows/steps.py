@@ -1,0 +1,42 @@
+"""How the workflow describes where it is (step text, progress) and reads the failures its activities report."""
+
+from __future__ import annotations
+
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from contracts.vocabulary import Stage
+
+STEP_TEXT = {
+    Stage.pending: "Waiting to start",
+    Stage.training: "Step 1 of 4: training the model on your photos",
+    Stage.generating: "Step 2 of 4: generating variants ({ready}/{total})",
+    Stage.ready_for_selection: "Step 3 of 4: choose 12 variants, one for each month",
+    Stage.finalizing: "Step 4 of 4: creating your calendar",
+    Stage.completed: "Your calendar is ready",
+    Stage.expired: "Expired: no selection was made in time, the variants were deleted",
+    Stage.cancelled: "Cancelled: the variants were deleted",
+    Stage.failed: "Failed",  # why is in the job's `error`, which has no length limit
+}
+
+_FIXED_PROGRESS = {Stage.pending: 0, Stage.training: 5, Stage.ready_for_selection: 90, Stage.finalizing: 95,
+                   Stage.completed: 100}
+
+
+def progress_of(stage: Stage, current: int, *, ready: int, total: int) -> int:
+    """0-100: training 5, generating 10-90 by the variants ready, then 90, 95, 100; endings keep the last value."""
+    if stage == Stage.generating:
+        return 10 + 80 * ready // total
+    return _FIXED_PROGRESS.get(stage, current)
+
+
+def failure_type(err: ActivityError) -> str | None:
+    """The `ApplicationError.type` an activity failed with (FailureType), if it failed that way."""
+    cause = err.cause
+    return cause.type if isinstance(cause, ApplicationError) else None
+
+
+def reason(err: BaseException) -> str:
+    """The innermost message: the provider's or the database's own words, not Temporal's wrapper text."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return str(getattr(err, "message", None) or err)
