@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, SecretStr, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent
+
+_DURATION_FORMS = "plain seconds (e.g. 20 or 1.5) or an ISO-8601 duration (e.g. PT20S, P7D)"
+_TIMEDELTA = TypeAdapter(timedelta)
+
+
+def _parse_duration(value: object) -> object:
+    """Environment variables arrive as text: "20" means seconds, anything else must be ISO-8601 ("PT20S")."""
+    if not isinstance(value, str):
+        return value  # a timedelta or a number of seconds given in code: pydantic takes those as they are
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            return _TIMEDELTA.validate_python(text)
+        except ValidationError:
+            raise ValueError(f"{value!r} is not a duration: use {_DURATION_FORMS}") from None
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a duration: use {_DURATION_FORMS}")
+    return timedelta(seconds=seconds)
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError(f"must be a positive duration, got {value}: use {_DURATION_FORMS}")
+    return value
+
+
+# Every duration setting: `CALENDARY_X=20`, `=1.5` or `=PT20S`, always more than zero.
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_positive)]
 
 
 class Settings(BaseSettings):
@@ -39,7 +70,7 @@ class Settings(BaseSettings):
     minio_bucket: str = "calendary"
     minio_secure: bool = False
     minio_region: str = "us-east-1"
-    presigned_url_ttl: timedelta = timedelta(minutes=15)
+    presigned_url_ttl: Duration = timedelta(minutes=15)
 
     # Image provider
     provider: Literal["local", "replicate"] = "local"
@@ -86,7 +117,7 @@ class Settings(BaseSettings):
 
     # Auth
     jwt_secret: str = "change-me-in-production-this-is-only-for-local-dev"
-    jwt_ttl: timedelta = timedelta(days=7)
+    jwt_ttl: Duration = timedelta(days=7)
 
     # Uploads
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
@@ -98,21 +129,14 @@ class Settings(BaseSettings):
     variant_count: int = Field(default=24, ge=12)
     preview_variant_count: int = Field(default=6, ge=1)
     max_parallel: int = Field(default=4, ge=1)
-    selection_timeout: timedelta = timedelta(days=7)
-    provider_heartbeat_timeout: timedelta = timedelta(minutes=1)
+    selection_timeout: Duration = timedelta(days=7)
+    provider_heartbeat_timeout: Duration = timedelta(minutes=1)
     max_regenerations: int = Field(default=6, ge=0)
     select_wait_seconds: float = Field(default=5.0, ge=0)
 
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-
-    @field_validator("selection_timeout", "presigned_url_ttl", "jwt_ttl", "provider_heartbeat_timeout")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        if value.total_seconds() <= 0:
-            raise ValueError("must be a positive duration")
-        return value
 
 
 @lru_cache
