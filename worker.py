@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 
 from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
-from imaging.providers.replicate import ReplicateNotConfigured
+from imaging.providers.replicate_settings import ReplicateNotConfigured
 from settings import Settings, get_settings
 from temporal_client import connect
 from workflows.calendar_generation import CalendarGenerationWorkflow

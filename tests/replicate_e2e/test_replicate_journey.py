@@ -36,7 +36,7 @@ async def test_24_variants_paid_once_each_under_faults_then_a_calendar(
     fake.script_predictions("succeed", "succeed", "succeed", "nsfw")
     fake.set_training_timing(starting_seconds=0.05, processing_seconds=0.3)
     # A training is polled once a minute here: only the webhook can end its wait within seconds.
-    async with replicate_stack(tmp_path, dev_server, fake, replicate_training_poll_interval_seconds=60) as stack:
+    async with replicate_stack(tmp_path, dev_server, fake, replicate={"training_poll_interval_seconds": 60}) as stack:
         api = stack.api
         async with stack.worker():
             headers, started = await start_generation(api)

@@ -53,7 +53,8 @@ def signed(job: dict[str, Any], *, webhook_id: str | None = None, key: bytes = S
 
 @pytest.fixture
 async def configured(database: Settings) -> Settings:
-    return database.model_copy(update={"replicate_webhook_secret": SecretStr(SENDER.secret)})
+    replicate = database.replicate.model_copy(update={"webhook_secret": SecretStr(SENDER.secret)})
+    return database.model_copy(update={"replicate": replicate})
 
 
 @pytest.fixture
