@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
+    # `manage.py run` (the embedded stack): the Temporal dev server's state file and UI, and the supervisor's pid
+    # files ({run_dir}/temporal.pid, api.pid, worker.pid, supervisor.pid).
+    temporal_ui_port: int = 8233
+    temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
+    run_dir: Path = PROJECT_ROOT / "var" / "run"
+
     @classmethod
     def settings_customise_sources(
         cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
