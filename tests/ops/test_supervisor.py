@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ops.supervisor import GAVE_UP, Policy, Service, Supervisor, port_open
+from tests.ops.embedded import alive
 
 FAST = Policy(first_delay=0.05, max_delay=0.2, stable_after=60, max_failed_starts=3, ready_timeout=30,
               stop_timeout=10, tick=0.02)
@@ -70,14 +71,6 @@ def watch() -> Iterator[Watch]:
     logger.setLevel(previous)
 
 
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_a_service_that_never_becomes_ready_is_given_up_after_a_few_starts_with_doubling_delays(
         watch: Watch) -> None:
     supervisor = Supervisor([Service("flaky", python("import sys; sys.exit(3)"), ready_after=60)], policy=FAST)
@@ -87,7 +80,7 @@ def test_a_service_that_never_becomes_ready_is_given_up_after_a_few_starts_with_
     assert watch.count(r"^flaky \(pid \d+\) exited with code 3 after") == 3
     assert watch.delays("flaky") == [0.05, 0.1]
     assert watch.count("flaky failed 3 starts in a row without becoming ready: stopping everything") == 1
-    assert all(gone(pid) for pid in watch.pids("flaky"))
+    assert all(not alive(pid) for pid in watch.pids("flaky"))
 
 
 def test_a_configuration_error_stops_everything_at_once_without_a_restart(watch: Watch) -> None:
@@ -99,7 +92,7 @@ def test_a_configuration_error_stops_everything_at_once_without_a_restart(watch:
     assert watch.count(r"misconfigured reported a configuration error \(exit 78\)") == 1
     assert watch.delays("misconfigured") == [] and len(watch.pids("misconfigured")) == 1
     (steady_pid,) = watch.pids("steady")
-    assert gone(steady_pid) and watch.count(rf"stopping steady \(pid {steady_pid}\)") == 1
+    assert not alive(steady_pid) and watch.count(rf"stopping steady \(pid {steady_pid}\)") == 1
 
 
 def test_a_service_that_crashes_after_becoming_ready_is_restarted_for_good_with_a_capped_backoff(
@@ -135,7 +128,7 @@ def test_a_service_not_ready_in_time_is_killed_and_counts_as_a_failed_start(watc
 
     assert watch.count(r"^deaf not ready after") == 2
     assert watch.count(r"^deaf \(pid \d+\) was killed by SIGKILL") == 2
-    assert all(gone(pid) for pid in watch.pids("deaf"))
+    assert all(not alive(pid) for pid in watch.pids("deaf"))
 
 
 def test_sigterm_stops_every_service_newest_first_killing_one_that_ignores_it(watch: Watch, tmp_path: Path) -> None:
@@ -151,7 +144,7 @@ def test_sigterm_stops_every_service_newest_first_killing_one_that_ignores_it(wa
     stops = [message.split()[1] for message in watch.messages if message.startswith("stopping ")]
     assert stops == ["last", "stubborn", "first"]
     assert watch.count(r"^stubborn did not stop within 0.5 s: killing it") == 1
-    assert all(gone(pid) for name in ("first", "stubborn", "last") for pid in watch.pids(name))
+    assert all(not alive(pid) for name in ("first", "stubborn", "last") for pid in watch.pids(name))
     assert list(tmp_path.glob("*.pid")) == []  # nothing left behind
     assert signal.getsignal(signal.SIGTERM) is before  # the caller's handler is back
 
