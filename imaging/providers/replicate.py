@@ -167,7 +167,7 @@ class ReplicateProvider:
             try:
                 await self._client.models.async_create(
                     owner, name,
-                    visibility=self._settings.destination_visibility,  # type: ignore[arg-type]
+                    visibility=self._settings.destination_visibility,
                     hardware=self._settings.destination_hardware,
                     description="Calendary: a customer's LoRA",
                 )
