@@ -2,7 +2,7 @@
 
     python manage.py migrate   # Alembic upgrade head on CALENDARY_DATABASE_URL
     python manage.py seed      # the ten themes and their preview images (idempotent)
-    python manage.py run       # Temporal dev server + UI, worker, API; Ctrl-C stops all of them
+    python manage.py run       # Temporal dev server + UI, API, worker, supervised; Ctrl-C stops all of them
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import asyncio
 import logging
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from settings import PROJECT_ROOT, Settings, get_settings
 
@@ -64,19 +62,6 @@ async def seed(settings: Settings) -> None:
     log.info("seeded 10 templates")
 
 
-def _wait_for_port(host: str, port: int, timeout: float, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{process.args[0]} exited with code {process.returncode}")
-        try:
-            with socket.create_connection((host, port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f} s")
-
-
 def temporal_binary() -> str:
     candidate = Path(sys.executable).parent / "temporal"
     found = str(candidate) if candidate.exists() else shutil.which("temporal")
@@ -85,54 +70,39 @@ def temporal_binary() -> str:
     return found
 
 
-def temporal_dev_server_command(settings: Settings, ui_port: int = 8233) -> list[str]:
+def temporal_dev_server_command(settings: Settings) -> list[str]:
     from contracts.search_attributes import dev_server_flags
 
     host, _, port = settings.temporal_address.rpartition(":")
-    return [temporal_binary(), "server", "start-dev", "--ip", host, "--port", port, "--ui-port", str(ui_port),
-            "--db-filename", str(PROJECT_ROOT / "var" / "temporal.db"), "--log-level", "warn",
-            "--namespace", settings.temporal_namespace, *dev_server_flags()]
+    return [temporal_binary(), "server", "start-dev", "--ip", host, "--port", port,
+            "--ui-port", str(settings.temporal_ui_port), "--db-filename", str(settings.temporal_db_file),
+            "--log-level", "warn", "--namespace", settings.temporal_namespace, *dev_server_flags()]
 
 
-def run(settings: Settings) -> None:
-    """Start every service of the embedded stack; stop them all, newest first, on Ctrl-C or when one dies."""
-    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+def run(settings: Settings) -> int:
+    """The embedded stack under a supervisor (ops/supervisor.py): the Temporal dev server, the API, the worker.
+    A crashed process is restarted with backoff; Ctrl-C stops everything; the exit code says whether it could run."""
+    from ops.supervisor import GAVE_UP, Service, Supervisor, port_open
+
     host, _, port = settings.temporal_address.rpartition(":")
-    processes: list[subprocess.Popen] = []
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        temporal = subprocess.Popen(temporal_dev_server_command(settings), start_new_session=True)
-        processes.append(temporal)
-        _wait_for_port(host, int(port), 60, temporal)
-        log.info("Temporal UI: http://%s:8233", host)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        processes.append(subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")], env=env,
-                                          start_new_session=True))
-        api = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-                                "--host", settings.api_host, "--port", str(settings.api_port),
-                                "--timeout-graceful-shutdown", "5"], env=env,
-                               cwd=PROJECT_ROOT, start_new_session=True)
-        processes.append(api)
-        _wait_for_port(settings.api_host, settings.api_port, 60, api)
-        log.info("API: http://%s:%s  (docs: /api/docs)  — Ctrl-C stops everything", settings.api_host, settings.api_port)
-        while not stopping and all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-    finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=25)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-        log.info("stopped")
+    ports = {(host, int(port)), (host, settings.temporal_ui_port), (settings.api_host, settings.api_port)}
+    if busy := sorted(f"{h}:{p}" for h, p in ports if port_open(h, p)()):
+        log.error("already in use: %s (another `make run`?); nothing started", ", ".join(busy))
+        return GAVE_UP
+    settings.temporal_db_file.parent.mkdir(parents=True, exist_ok=True)
+    python = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    services = [
+        Service("temporal", temporal_dev_server_command(settings), ready=port_open(host, int(port))),
+        Service("api", [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+                        "--app-dir", str(PROJECT_ROOT), "--host", settings.api_host, "--port", str(settings.api_port),
+                        "--timeout-graceful-shutdown", "5"],
+                env=python, ready=port_open(settings.api_host, settings.api_port)),
+        # No port to probe: a worker that has run this long got past its settings, provider and Temporal connection.
+        Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python, ready_after=10.0),
+    ]
+    log.info("Temporal UI: http://%s:%d  API: http://%s:%d (docs: /docs)  — Ctrl-C stops everything",
+             host, settings.temporal_ui_port, settings.api_host, settings.api_port)
+    return Supervisor(services, pid_dir=settings.run_dir).run()
 
 
 def main() -> None:
@@ -140,13 +110,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["migrate", "seed", "run"])
     command = parser.parse_args().command
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as err:
+        log.error("invalid settings: %s", err)
+        raise SystemExit(os.EX_CONFIG) from None
     if command == "migrate":
         migrate(settings)
     elif command == "seed":
         asyncio.run(seed(settings))
     else:
-        run(settings)
+        raise SystemExit(run(settings))
 
 
 if __name__ == "__main__":

@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from imaging.providers.replicate_settings import ReplicateSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
+_DURATION_FORMS = "plain seconds (e.g. 20 or 1.5) or an ISO-8601 duration (e.g. PT20S, P7D)"
+_TIMEDELTA = TypeAdapter(timedelta)
+
+
+def _parse_duration(value: object) -> object:
+    """Environment variables arrive as text: "20" means seconds, anything else must be ISO-8601 ("PT20S")."""
+    if not isinstance(value, str):
+        return value  # a timedelta or a number of seconds given in code: pydantic takes those as they are
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            return _TIMEDELTA.validate_python(text)
+        except ValidationError:
+            raise ValueError(f"{value!r} is not a duration: use {_DURATION_FORMS}") from None
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a duration: use {_DURATION_FORMS}")
+    return timedelta(seconds=seconds)
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError(f"must be a positive duration, got {value}: use {_DURATION_FORMS}")
+    return value
+
+
+# Every duration setting: `CALENDARY_X=20`, `=1.5` or `=PT20S`, always more than zero.
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_positive)]
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CALENDARY_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CALENDARY_", env_file=".env", extra="ignore",
+                                      env_nested_delimiter="_", env_nested_max_split=1)
 
     # Database: SQLite for the embedded default, `postgresql+asyncpg://...` in production.
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'calendary.db'}"
@@ -39,54 +79,18 @@ class Settings(BaseSettings):
     minio_bucket: str = "calendary"
     minio_secure: bool = False
     minio_region: str = "us-east-1"
-    presigned_url_ttl: timedelta = timedelta(minutes=15)
+    presigned_url_ttl: Duration = timedelta(minutes=15)
 
     # Image provider
     provider: Literal["local", "replicate"] = "local"
 
-    # Replicate (CALENDARY_PROVIDER=replicate; docs/replicate.md). The worker refuses to start without a token and
-    # a destination owner; the API verifies webhooks with the secret. Names mirror imaging.providers.replicate's
-    # ReplicateConfig, whose defaults these repeat.
-    replicate_api_token: SecretStr | None = Field(  # CALENDARY_REPLICATE_API_TOKEN, else REPLICATE_API_TOKEN
-        default=None, validation_alias=AliasChoices("calendary_replicate_api_token", "replicate_api_token"))
-    replicate_base_url: str = "https://api.replicate.com"
-    replicate_destination_owner: str | None = None  # the account or organisation that owns the trained models
-    replicate_destination_prefix: str = Field(default="calendary-lora", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
-    replicate_destination_visibility: Literal["private", "public"] = "private"
-    replicate_destination_hardware: str = "gpu-t4"
-    replicate_trainer_model: str = "ostris/flux-dev-lora-trainer"
-    replicate_trainer_version: str = "e440909d3512c31646ee2e0c7d6f6f4923224863a6a10c494606e79fb5844497"
-    replicate_training_steps: int = Field(default=1000, ge=1)
-    replicate_lora_rank: int = Field(default=16, ge=1)
-    replicate_learning_rate: float = Field(default=4e-4, gt=0)
-    replicate_resolution: str = "512,768,1024"
-    replicate_autocaption: bool = True
-    replicate_output_format: Literal["jpg", "png", "webp"] = "jpg"
-    replicate_aspect_ratio: str = "1:1"
-    replicate_preview_max_steps: int = Field(default=12, ge=1)
-    replicate_cancel_after: str = "5m"  # Cancel-After on prediction creates; "" sends none
-    # Public URL of POST /api/webhooks/replicate. Also how a lost create is found again (see the provider).
-    replicate_webhook_url: str | None = None
-    replicate_webhook_secret: SecretStr | None = None  # "whsec_...": GET /v1/webhooks/default/secret
-    replicate_webhook_tolerance_seconds: float = Field(default=300.0, gt=0)
-    replicate_request_timeout_seconds: float = Field(default=30.0, gt=0)
-    replicate_poll_interval_seconds: float = Field(default=1.0, gt=0)
-    replicate_training_poll_interval_seconds: float = Field(default=10.0, gt=0)
-    replicate_status_hint_interval_seconds: float = Field(default=0.5, gt=0)  # webhook statuses, read from the db
-    replicate_starting_deadline_seconds: float = Field(default=180.0, gt=0)
-    replicate_prediction_deadline_seconds: float = Field(default=360.0, gt=0)
-    replicate_training_deadline_seconds: float = Field(default=3600.0, gt=0)
-    replicate_upload_timeout_seconds: float = Field(default=120.0, gt=0)
-    replicate_download_timeout_seconds: float = Field(default=60.0, gt=0)
-    replicate_reconcile_max_pages: int = Field(default=3, ge=1)
-    replicate_usd_per_training_second: float = Field(default=0.001525, ge=0)  # H100
-    replicate_usd_per_predict_second: float = Field(default=0.001525, ge=0)  # a trained LoRA version
-    replicate_usd_per_image_by_model: dict[str, float] = Field(default_factory=lambda: {
-        "black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003})
+    # Replicate (CALENDARY_PROVIDER=replicate; docs/replicate.md): field `x` of ReplicateSettings is read from
+    # CALENDARY_REPLICATE_X (the nested delimiter is "_", split once), the token also from REPLICATE_API_TOKEN.
+    replicate: ReplicateSettings = Field(default_factory=ReplicateSettings)
 
     # Auth
     jwt_secret: str = "change-me-in-production-this-is-only-for-local-dev"
-    jwt_ttl: timedelta = timedelta(days=7)
+    jwt_ttl: Duration = timedelta(days=7)
 
     # Uploads
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
@@ -98,31 +102,57 @@ class Settings(BaseSettings):
     variant_count: int = Field(default=24, ge=12)
     preview_variant_count: int = Field(default=6, ge=1)
     max_parallel: int = Field(default=4, ge=1)
-    selection_timeout: timedelta = timedelta(days=7)
-    provider_heartbeat_timeout: timedelta = timedelta(minutes=1)
+    selection_timeout: Duration = timedelta(days=7)
+    provider_heartbeat_timeout: Duration = timedelta(minutes=1)
     max_regenerations: int = Field(default=6, ge=0)
     select_wait_seconds: float = Field(default=5.0, ge=0)
 
     # Durability: database and storage work is retried without an attempt cap, at most this far apart, for up to
     # the outage tolerance in all (an outage only delays a generation). The job reconciler checks rows quiet for
     # `reconcile_grace` every `reconcile_interval`.
-    activity_retry_max_interval: timedelta = timedelta(minutes=1)
-    activity_retry_outage_tolerance: timedelta = timedelta(hours=6)
-    reconcile_interval: timedelta = timedelta(minutes=5)
-    reconcile_grace: timedelta = timedelta(minutes=10)
+    activity_retry_max_interval: Duration = timedelta(minutes=1)
+    activity_retry_outage_tolerance: Duration = timedelta(hours=6)
+    reconcile_interval: Duration = timedelta(minutes=5)
+    reconcile_grace: Duration = timedelta(minutes=10)
 
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
-    @field_validator("selection_timeout", "presigned_url_ttl", "jwt_ttl", "provider_heartbeat_timeout",
-                     "activity_retry_max_interval", "activity_retry_outage_tolerance", "reconcile_interval",
-                     "reconcile_grace")
+    # `manage.py run` (the embedded stack): the Temporal dev server's state file and UI, and the supervisor's pid
+    # files ({run_dir}/temporal.pid, api.pid, worker.pid, supervisor.pid).
+    temporal_ui_port: int = 8233
+    temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
+    run_dir: Path = PROJECT_ROOT / "var" / "run"
+
     @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        if value.total_seconds() <= 0:
-            raise ValueError("must be a positive duration")
-        return value
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        plain_token = _ReplicateClientToken(settings_cls, env_settings, dotenv_settings)
+        return init_settings, env_settings, dotenv_settings, plain_token, file_secret_settings
+
+
+class _ReplicateClientToken(PydanticBaseSettingsSource):
+    """`REPLICATE_API_TOKEN`, the Replicate client's own variable, as `replicate.api_token`: from the environment or
+    `.env`, below every CALENDARY_ variable (merged field by field into the nested model)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], *sources: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        # DotEnvSettingsSource is an EnvSettingsSource too; both hold their variables, case-normalised, in env_vars.
+        self._sources = [source for source in sources if isinstance(source, EnvSettingsSource)]
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[object, str, bool]:
+        return None, field_name, False  # unused: __call__ answers for the whole model
+
+    def __call__(self) -> dict[str, object]:
+        for source in self._sources:
+            token = source.env_vars.get("replicate_api_token" if not source.case_sensitive else "REPLICATE_API_TOKEN")
+            if token:
+                return {"replicate": {"api_token": token}}
+        return {}
 
 
 @lru_cache

@@ -1,4 +1,5 @@
 """The worker: runs CalendarGenerationWorkflow and its activities; stops gracefully on SIGINT/SIGTERM.
+Exits with 78 (EX_CONFIG) when its settings cannot work (e.g. CALENDARY_PROVIDER=replicate without a token).
 
 Two pollers share one process: the main task queue (workflow, database and storage activities) and the provider
 queue (training, synthesis), whose server-side rate limit caps paid provider calls across all workers.
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
-from imaging.providers.replicate import ReplicateNotConfigured
+from imaging.providers.replicate_settings import ReplicateNotConfigured
 from settings import Settings, get_settings
 from temporal_client import connect
 from services.reconciler_schedule import ensure_reconciler_schedule
@@ -53,11 +56,13 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = get_settings()
     try:
+        settings = get_settings()
         deps = await ActivityDeps.from_settings(settings)  # before connecting: a misconfiguration fails at once
-    except ReplicateNotConfigured as err:
-        raise SystemExit(f"worker not started: {err}") from None
+    except (ValidationError, ReplicateNotConfigured) as err:
+        # A distinct exit code: a supervisor (manage.py run) stops instead of restarting what cannot work.
+        logging.error("worker not started: %s", err)
+        raise SystemExit(os.EX_CONFIG) from None
     client = await connect(settings)
     await ensure_reconciler_schedule(client, settings)
     stop = asyncio.Event()

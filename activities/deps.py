@@ -55,9 +55,7 @@ def provider_options(
 ) -> dict[str, object]:
     """Constructor options for the configured provider (the local one needs none)."""
     if settings.provider == "replicate":
-        from imaging.providers.replicate import ReplicateConfig  # only production installs need its settings
-
-        options: dict[str, object] = {"config": ReplicateConfig.from_settings(settings)}
+        options: dict[str, object] = {"settings": settings.replicate}
         if sessions is not None:
             options["status_hint"] = webhook_status_reader(sessions)
         return options

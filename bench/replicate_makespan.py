@@ -64,8 +64,8 @@ async def measure(env: WorkflowEnvironment, parallel: int, args: argparse.Namesp
         async with replicate_stack(
             Path(folder), env, fake, webhooks=args.webhooks, max_parallel=parallel,
             provider_activities_per_second=args.rate, worker_max_concurrent_activities=32,
-            replicate_poll_interval_seconds=args.poll, replicate_status_hint_interval_seconds=args.hint,
-            replicate_request_timeout_seconds=30.0,
+            replicate={"poll_interval_seconds": args.poll, "status_hint_interval_seconds": args.hint,
+                       "request_timeout_seconds": 30.0},
         ) as stack:
             async with stack.worker():
                 headers, started = await start_generation(stack.api)

@@ -64,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import STEP_TEXT, failure_type, progress_of, reason
 
 MIN_VARIANTS_FOR_CALENDAR = 12
+TRAINING_ATTEMPTS = 2  # paid trainings per generation when the first ends without a model
 # Behaviour added while generations were running (they wait up to 7 days): runs that started before a change
 # replay the old way, new runs take the new one.
 PATCH_REGENERATION_MARKS = "regeneration-marks-variant"
@@ -189,10 +190,19 @@ class CalendarGenerationWorkflow:
         assert self._plan is not None
         request = TrainModelInput(job_id=self._input.job_id, user_id=self._input.user_id,
                                   photo_ids=self._plan.photo_ids, photo_set_hash=self._plan.photo_set_hash)
-        return await workflow.execute_activity(
-            act.train_model, request, retry_policy=self._provider_retry, task_queue=self._input.provider_task_queue,
-            start_to_close_timeout=timedelta(hours=2), heartbeat_timeout=self._input.heartbeat_timeout,
-            schedule_to_close_timeout=self._input.retry.outage_tolerance)
+        for fresh_trainings_left in reversed(range(TRAINING_ATTEMPTS)):
+            try:
+                return await workflow.execute_activity(
+                    act.train_model, request, retry_policy=self._provider_retry,
+                    task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(hours=2),
+                    heartbeat_timeout=self._input.heartbeat_timeout,
+                    schedule_to_close_timeout=self._input.retry.outage_tolerance)
+            except ActivityError as err:
+                # A paid training that ended without a model (a GPU fault, say) gets one fresh try; refusals don't.
+                if failure_type(err) != FailureType.provider_job_failed or not fresh_trainings_left:
+                    raise
+                workflow.logger.warning("training failed, starting a fresh one: %s", reason(err))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _produce_variant(self, number: int, *, custom_prompt: str | None = None,
                                replacing: bool = False) -> bool:

@@ -33,14 +33,14 @@ _MAX_ID_LENGTH = 128
     503: {"description": "no (valid) webhook secret is configured"},
 })
 async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
-    secret = settings.replicate_webhook_secret
+    secret = settings.replicate.webhook_secret
     if secret is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             "Replicate webhooks are not configured: set CALENDARY_REPLICATE_WEBHOOK_SECRET")
     body = await request.body()  # raw bytes: the signature covers them exactly
     try:
         verify_webhook(request.headers, body, secret.get_secret_value(),
-                       tolerance_seconds=settings.replicate_webhook_tolerance_seconds)
+                       tolerance_seconds=settings.replicate.webhook_tolerance_seconds)
     except WebhookVerificationError as err:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"webhook rejected: {err}") from err
     except ValueError as err:  # our secret is malformed: the sender is not at fault, and it will retry

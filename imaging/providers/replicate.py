@@ -32,8 +32,7 @@ import logging
 import time
 import zipfile
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from replicate.exceptions import ReplicateError
@@ -59,13 +58,11 @@ from imaging.providers.replicate_api import (
     with_tag,
     within,
 )
+from imaging.providers.replicate_settings import ReplicateNotConfigured, ReplicateSettings
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
-if TYPE_CHECKING:
-    from settings import Settings
-
-__all__ = ["ReplicateConfig", "ReplicateNotConfigured", "ReplicateProvider", "StatusHint", "WebhookVerificationError",
-           "verify_webhook"]
+__all__ = ["ReplicateNotConfigured", "ReplicateProvider", "ReplicateSettings", "StatusHint",
+           "WebhookVerificationError", "verify_webhook"]
 
 log = logging.getLogger(__name__)
 
@@ -76,88 +73,29 @@ _MAX_CONSECUTIVE_POLL_FAILURES = 5
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-class ReplicateNotConfigured(ValueError):
-    """Settings that cannot work with Replicate: the worker must not start with them."""
-
-
-@dataclass(frozen=True)
-class ReplicateConfig:
-    api_token: str
-    destination_owner: str  # the Replicate account or organisation that owns the trained models
-    base_url: str = "https://api.replicate.com"
-    # Trainer: pin a version (check https://replicate.com/ostris/flux-dev-lora-trainer/versions).
-    trainer_model: str = "ostris/flux-dev-lora-trainer"
-    trainer_version: str = "e440909d3512c31646ee2e0c7d6f6f4923224863a6a10c494606e79fb5844497"
-    destination_prefix: str = "calendary-lora"  # one destination model per user: "{prefix}-u{user_id}"
-    destination_visibility: str = "private"
-    destination_hardware: str = "gpu-t4"  # required by POST /v1/models; Replicate overrides it for flux LoRAs
-    training_steps: int = 1000
-    lora_rank: int = 16
-    learning_rate: float = 4e-4
-    resolution: str = "512,768,1024"
-    autocaption: bool = True
-    # Generation
-    output_format: str = "jpg"
-    aspect_ratio: str = "1:1"
-    preview_max_steps: int = 12  # previews also get go_fast and megapixels "0.25"
-    cancel_after: str = "5m"  # Cancel-After on prediction creates: Replicate stops billing a runaway job
-    webhook_url: str | None = None  # our webhook route; also carries the tag, see the module docstring
-    # Timing
-    request_timeout_seconds: float = 30.0
-    poll_interval_seconds: float = 1.0
-    training_poll_interval_seconds: float = 10.0
-    status_hint_interval_seconds: float = 0.5  # how often a wait looks for a webhook-delivered final status
-    starting_deadline_seconds: float = 180.0  # predictions have sat in "starting" for 30+ minutes
-    prediction_deadline_seconds: float = 360.0  # a backstop behind cancel_after
-    training_deadline_seconds: float = 3600.0
-    upload_timeout_seconds: float = 120.0
-    download_timeout_seconds: float = 60.0
-    reconcile_max_pages: int = 3  # pages of the newest-first job list searched for our tag (100 a page)
-    # Prices, USD
-    usd_per_training_second: float = 0.001525  # H100
-    usd_per_predict_second: float = 0.001525  # a trained LoRA version runs (and bills) by the second
-    usd_per_image_by_model: Mapping[str, float] = field(
-        default_factory=lambda: {"black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003}
-    )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReplicateConfig:
-        """Every field but the token comes from the `replicate_<field>` setting (CALENDARY_REPLICATE_<FIELD>)."""
-        token = settings.replicate_api_token.get_secret_value().strip() if settings.replicate_api_token else ""
-        if not token:
-            raise ReplicateNotConfigured(
-                "CALENDARY_PROVIDER=replicate needs an API token: set REPLICATE_API_TOKEN (or "
-                "CALENDARY_REPLICATE_API_TOKEN) to a token from https://replicate.com/account/api-tokens")
-        if not settings.replicate_destination_owner:
-            raise ReplicateNotConfigured(
-                "CALENDARY_PROVIDER=replicate needs CALENDARY_REPLICATE_DESTINATION_OWNER: the Replicate account "
-                "or organisation that will own the customers' trained models")
-        values = {f.name: getattr(settings, f"replicate_{f.name}") for f in fields(cls) if f.name != "api_token"}
-        return cls(api_token=token, **values)
-
-
 class ReplicateProvider:
     name = "replicate"
 
-    def __init__(self, config: ReplicateConfig, *, status_hint: StatusHint | None = None) -> None:
-        self._config = config
+    def __init__(self, settings: ReplicateSettings, *, status_hint: StatusHint | None = None) -> None:
+        api_token = settings.worker_token()  # first: a misconfigured worker opens nothing
+        self._settings = settings
         self._status_hint = status_hint
         self._transport = httpx.AsyncHTTPTransport()
         self._client = build_client(
-            api_token=config.api_token,
-            base_url=config.base_url,
-            request_timeout_seconds=config.request_timeout_seconds,
-            cancel_after=config.cancel_after,
+            api_token=api_token,
+            base_url=settings.base_url,
+            request_timeout_seconds=settings.request_timeout_seconds,
+            cancel_after=settings.cancel_after,
             transport=self._transport,
         )
         self._jobs = JobReader(self._client)
         # Output URLs are public delivery links: fetch them without our API token.
-        self._downloads = httpx.AsyncClient(timeout=config.download_timeout_seconds, follow_redirects=True)
+        self._downloads = httpx.AsyncClient(timeout=settings.download_timeout_seconds, follow_redirects=True)
 
     @property
     def base_model(self) -> str:
         """Models trained by another trainer version are not reused (ImageProvider.base_model)."""
-        return f"{self._config.trainer_model}:{self._config.trainer_version}"
+        return f"{self._settings.trainer_model}:{self._settings.trainer_version}"
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -172,7 +110,7 @@ class ReplicateProvider:
         tag = request.tag or f"train-{request.user_id}-{request.photo_set_hash}"
 
         def is_this_training(found: JobSnapshot) -> bool:
-            return found.tag == tag and found.version in (None, self._config.trainer_version)
+            return found.tag == tag and found.version in (None, self._settings.trainer_version)
 
         job = await self._resume("training", request.resume_ref, is_this_training)
         if job is None:
@@ -180,44 +118,44 @@ class ReplicateProvider:
         await _notify(on_started, job.id)
         job = await self._wait_until_finished(
             "training", job,
-            poll_interval=self._config.training_poll_interval_seconds,
+            poll_interval=self._settings.training_poll_interval_seconds,
             starting_deadline=None,  # trainings queue for H100s; only the overall deadline applies
-            deadline=self._config.training_deadline_seconds,
+            deadline=self._settings.training_deadline_seconds,
         )
         version = job.output.get("version") if job.status == "succeeded" and isinstance(job.output, dict) else None
         if not version:
             raise _failure("training", job)
-        cost = round(job.predict_seconds * self._config.usd_per_training_second, 6)
+        cost = round(job.predict_seconds * self._settings.usd_per_training_second, 6)
         return TrainingResult(model_ref=str(version), provider_ref=job.id, cost_usd=cost)
 
     async def _start_training(self, request: TrainingRequest, tag: str, is_ours: JobMatcher) -> JobSnapshot:
         if not request.photos:
             raise ContentRejected("no photos to train on")
-        destination = f"{self._config.destination_prefix}-u{request.user_id}"
+        destination = f"{self._settings.destination_prefix}-u{request.user_id}"
         with translated_errors("upload training photos"):
-            archive = await within(self._config.upload_timeout_seconds, self._client.files.async_create(
+            archive = await within(self._settings.upload_timeout_seconds, self._client.files.async_create(
                 io.BytesIO(_zip_photos(request.photos)),
                 filename=f"{destination}-{request.photo_set_hash[:12]}.zip",
                 content_type="application/zip",
             ))
         await self._ensure_destination(destination)
-        config = self._config
+        settings = self._settings
         training_input = {
             "input_images": archive.urls["get"],
             "trigger_word": request.trigger_word,
-            "steps": config.training_steps,
-            "lora_rank": config.lora_rank,
-            "learning_rate": config.learning_rate,
-            "resolution": config.resolution,
-            "autocaption": config.autocaption,
+            "steps": settings.training_steps,
+            "lora_rank": settings.lora_rank,
+            "learning_rate": settings.learning_rate,
+            "resolution": settings.resolution,
+            "autocaption": settings.autocaption,
         }
         with translated_errors("create training", rejects_input=True):
             try:
                 training = await self._client.trainings.async_create(
-                    model=config.trainer_model,
-                    version=config.trainer_version,
+                    model=settings.trainer_model,
+                    version=settings.trainer_version,
                     input=training_input,
-                    destination=f"{config.destination_owner}/{destination}",
+                    destination=f"{settings.destination_owner}/{destination}",
                     **self._webhook_params(tag),
                 )
                 return JobSnapshot.from_json(training.dict())
@@ -225,7 +163,7 @@ class ReplicateProvider:
                 return await self._adopt_after_unknown_create("training", exc, is_ours)
 
     async def _ensure_destination(self, name: str) -> None:
-        owner = self._config.destination_owner
+        owner = self._settings.destination_owner
         with translated_errors(f"create destination model {owner}/{name}"):
             try:
                 await self._client.models.async_get(owner, name)
@@ -236,8 +174,8 @@ class ReplicateProvider:
             try:
                 await self._client.models.async_create(
                     owner, name,
-                    visibility=self._config.destination_visibility,  # type: ignore[arg-type]
-                    hardware=self._config.destination_hardware,
+                    visibility=self._settings.destination_visibility,
+                    hardware=self._settings.destination_hardware,
                     description="Calendary: a customer's LoRA",
                 )
             except ReplicateError as exc:
@@ -261,9 +199,9 @@ class ReplicateProvider:
         await _notify(on_started, job.id)
         job = await self._wait_until_finished(
             "prediction", job,
-            poll_interval=self._config.poll_interval_seconds,
-            starting_deadline=self._config.starting_deadline_seconds,
-            deadline=self._config.prediction_deadline_seconds,
+            poll_interval=self._settings.poll_interval_seconds,
+            starting_deadline=self._settings.starting_deadline_seconds,
+            deadline=self._settings.prediction_deadline_seconds,
         )
         if job.status != "succeeded":
             raise _failure("prediction", job)
@@ -274,15 +212,15 @@ class ReplicateProvider:
     async def _start_prediction(
         self, request: SynthesisRequest, version_id: str | None, is_this_variant: JobMatcher
     ) -> JobSnapshot:
-        config = self._config
+        settings = self._settings
         prediction_input = {
             "prompt": request.prompt,  # flux has no negative prompt; the caller's prompt is complete
             "image": await self._uploaded_photo_url(request.photo),
             "prompt_strength": request.style_strength,
-            "num_inference_steps": min(request.steps, config.preview_max_steps) if request.preview else request.steps,
+            "num_inference_steps": min(request.steps, settings.preview_max_steps) if request.preview else request.steps,
             "seed": request.seed,
-            "output_format": config.output_format,
-            "aspect_ratio": config.aspect_ratio,
+            "output_format": settings.output_format,
+            "aspect_ratio": settings.aspect_ratio,
             "num_outputs": 1,
         }
         if request.preview:  # final renders keep the model's full-quality defaults
@@ -290,7 +228,7 @@ class ReplicateProvider:
         target = {"version": version_id} if version_id else {"model": request.model_ref}
         with translated_errors("create prediction", rejects_input=True):
             try:
-                prediction = await within(config.request_timeout_seconds, self._client.predictions.async_create(
+                prediction = await within(settings.request_timeout_seconds, self._client.predictions.async_create(
                     input=prediction_input, **target, **self._webhook_params(request.tag)  # type: ignore[arg-type]
                 ))
                 return JobSnapshot.from_json(prediction.dict())
@@ -302,7 +240,7 @@ class ReplicateProvider:
         create, not cached: uploaded files expire, and a regeneration can come days later."""
         digest = hashlib.sha256(photo).hexdigest()
         with translated_errors("upload photo"):
-            uploaded = await within(self._config.upload_timeout_seconds, self._client.files.async_create(
+            uploaded = await within(self._settings.upload_timeout_seconds, self._client.files.async_create(
                 io.BytesIO(photo), filename=f"photo-{digest[:16]}.jpg", content_type="image/jpeg"
             ))
         return uploaded.urls["get"]
@@ -320,21 +258,21 @@ class ReplicateProvider:
             raise ProviderError(f"download of prediction {job.id} output: HTTP {response.status_code}")
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
         if not content_type.startswith("image/"):
-            content_type = _CONTENT_TYPES.get(self._config.output_format, "application/octet-stream")
+            content_type = _CONTENT_TYPES.get(self._settings.output_format, "application/octet-stream")
         return response.content, content_type
 
     def _prediction_cost(self, job: JobSnapshot) -> float:
-        per_image = self._config.usd_per_image_by_model.get(job.model or "")
+        per_image = self._settings.usd_per_image_by_model.get(job.model or "")
         if per_image is not None:
             return per_image
-        return round(job.predict_seconds * self._config.usd_per_predict_second, 6)
+        return round(job.predict_seconds * self._settings.usd_per_predict_second, 6)
 
     # -- shared by both kinds of job -------------------------------------------------------------------------
 
     def _webhook_params(self, tag: str) -> dict[str, object]:
-        if not self._config.webhook_url:
+        if not self._settings.webhook_url:
             return {}
-        url = with_tag(self._config.webhook_url, tag) if tag else self._config.webhook_url
+        url = with_tag(self._settings.webhook_url, tag) if tag else self._settings.webhook_url
         return {"webhook": url, "webhook_events_filter": ["completed"]}
 
     async def _resume(self, kind: JobKind, resume_ref: str | None, is_ours: JobMatcher) -> JobSnapshot | None:
@@ -348,7 +286,7 @@ class ReplicateProvider:
                 return job
             log.info("%s %s cannot be resumed (%s); looking for another", kind, resume_ref,
                      job.status if job else "not found")
-        found = await self._jobs.find_recent(kind, is_ours, max_pages=self._config.reconcile_max_pages)
+        found = await self._jobs.find_recent(kind, is_ours, max_pages=self._settings.reconcile_max_pages)
         if found is not None:
             log.info("reconciled: adopting %s %s (%s)", kind, found.id, found.status)
         return found
@@ -357,7 +295,7 @@ class ReplicateProvider:
         """The create may have happened: look once before giving up, so the job is not paid for twice."""
         if not create_outcome_unknown(exc):
             raise exc
-        found = await self._jobs.find_recent(kind, is_ours, max_pages=self._config.reconcile_max_pages)
+        found = await self._jobs.find_recent(kind, is_ours, max_pages=self._settings.reconcile_max_pages)
         if found is None:
             # Not listed (yet): the caller's retry will reconcile again before creating.
             raise ProviderError(f"create {kind}: outcome unknown ({type(exc).__name__}: {exc})") from exc
@@ -409,7 +347,7 @@ class ReplicateProvider:
             remaining = wake_at - time.monotonic()
             if hinted is not None or remaining <= 0:
                 return hinted
-            await asyncio.sleep(min(remaining, self._config.status_hint_interval_seconds))
+            await asyncio.sleep(min(remaining, self._settings.status_hint_interval_seconds))
 
     async def _final_state_hinted(self, job_id: str) -> JobSnapshot | None:
         assert self._status_hint is not None

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
 from PIL import Image
 
 from imaging.providers.base import ProviderError, SynthesisRequest
-from imaging.providers.replicate import ReplicateConfig, ReplicateProvider, StatusHint
+from imaging.providers.replicate import ReplicateProvider, ReplicateSettings, StatusHint
 from tests.fakes.replicate_server import FakeReplicate
 
 T = TypeVar("T")
@@ -47,23 +46,23 @@ def fake() -> Iterator[FakeReplicate]:
 
 @pytest.fixture
 async def make_provider(fake: FakeReplicate) -> AsyncIterator[Callable[..., ReplicateProvider]]:
-    """`make_provider(status_hint=None, **config_overrides)`; the defaults suit jobs of tens of milliseconds."""
+    """`make_provider(status_hint=None, **settings_overrides)`; the defaults suit jobs of tens of milliseconds."""
     created: list[ReplicateProvider] = []
 
     def build(status_hint: StatusHint | None = None, **overrides: Any) -> ReplicateProvider:
-        config = ReplicateConfig(
-            api_token=fake.api_token,
-            base_url=fake.base_url,
-            destination_owner="calendary",
-            webhook_url=fake.webhook_sink_url,
-            request_timeout_seconds=1.0,
-            poll_interval_seconds=0.02,
-            training_poll_interval_seconds=0.02,
-            starting_deadline_seconds=2.0,
-            prediction_deadline_seconds=5.0,
-            training_deadline_seconds=5.0,
-        )
-        provider = ReplicateProvider(replace(config, **overrides), status_hint=status_hint)
+        settings = ReplicateSettings(**{
+            "api_token": fake.api_token,
+            "base_url": fake.base_url,
+            "destination_owner": "calendary",
+            "webhook_url": fake.webhook_sink_url,
+            "request_timeout_seconds": 1.0,
+            "poll_interval_seconds": 0.02,
+            "training_poll_interval_seconds": 0.02,
+            "starting_deadline_seconds": 2.0,
+            "prediction_deadline_seconds": 5.0,
+            "training_deadline_seconds": 5.0,
+        } | overrides)
+        provider = ReplicateProvider(settings, status_hint=status_hint)
         created.append(provider)
         return provider
 

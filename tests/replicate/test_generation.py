@@ -9,7 +9,7 @@ import pytest
 import replicate
 from pydantic import v1 as pydantic_v1
 
-from imaging.providers.base import ContentRejected, ProviderError
+from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
 from tests.fakes.replicate_server import Fault, FakeReplicate
 from tests.replicate.conftest import retry_like_an_activity, synthesis_request
 
@@ -150,7 +150,7 @@ async def test_prediction_stuck_in_starting_is_cancelled_and_retried_fresh(fake:
     request = synthesis_request(fake.add_trained_version())
     started: list[str] = []
 
-    with pytest.raises(ProviderError, match="stuck in starting"):
+    with pytest.raises(ProviderJobFailed, match="stuck in starting"):
         await provider.generate(request, on_started=started.append)
     assert fake.state.get_job("prediction", started[0]).status == "canceled"
 
@@ -158,13 +158,13 @@ async def test_prediction_stuck_in_starting_is_cancelled_and_retried_fresh(fake:
     assert result.provider_ref != started[0] and fake.billed_predictions() == 2
 
 
-async def test_aborted_status_is_retryable_not_a_crash(fake: FakeReplicate, make_provider) -> None:
+async def test_an_aborted_prediction_is_a_failed_job_not_a_crash(fake: FakeReplicate, make_provider) -> None:
     fake.script_predictions("abort")
     provider = make_provider()
     request = synthesis_request(fake.add_trained_version())
     started: list[str] = []
 
-    with pytest.raises(ProviderError, match="aborted"):
+    with pytest.raises(ProviderJobFailed, match="aborted"):
         await provider.generate(request, on_started=started.append)
     client = replicate.Client(api_token=fake.api_token, base_url=fake.base_url)
     with pytest.raises(pydantic_v1.ValidationError):  # why the provider reads jobs as raw JSON
@@ -174,17 +174,17 @@ async def test_aborted_status_is_retryable_not_a_crash(fake: FakeReplicate, make
     assert result.image and fake.billed_predictions() == 2
 
 
-async def test_model_failure_is_retryable(fake: FakeReplicate, make_provider) -> None:
+async def test_a_model_failure_is_a_failed_job_a_fresh_attempt_may_fix(fake: FakeReplicate, make_provider) -> None:
     fake.script_predictions("fail")
 
-    with pytest.raises(ProviderError, match="ended failed: CUDA"):
+    with pytest.raises(ProviderJobFailed, match="ended failed: CUDA"):
         await make_provider().generate(synthesis_request(fake.add_trained_version()))
 
 
 async def test_prediction_past_its_deadline_is_cancelled(fake: FakeReplicate, make_provider) -> None:
     fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=30)
 
-    with pytest.raises(ProviderError, match="still processing"):
+    with pytest.raises(ProviderJobFailed, match="still processing"):
         await make_provider(prediction_deadline_seconds=0.3).generate(synthesis_request(fake.add_trained_version()))
 
     assert fake.predictions()[0].status == "canceled"
@@ -228,5 +228,5 @@ async def test_cancel_stops_a_running_prediction(fake: FakeReplicate, make_provi
             await asyncio.sleep(0.01)
     await provider.cancel(started[0], "synthesis")
     assert fake.state.get_job("prediction", started[0]).status == "canceled"
-    with pytest.raises(ProviderError, match="canceled"):  # the waiting call sees it end, and may be retried
+    with pytest.raises(ProviderJobFailed, match="canceled"):  # the waiting call sees it end
         await waiting

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from imaging.providers.base import ContentRejected, ProviderError
+from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
 from tests.fakes.replicate_server import FakeReplicate
 from tests.replicate.conftest import synthesis_request
 from tests.replicate.test_training import training_request
@@ -85,7 +85,7 @@ async def test_the_deadline_still_applies_while_hints_say_nothing(fake: FakeRepl
     provider = make_provider(hints_from_the_sink(fake), prediction_deadline_seconds=0.3,
                              status_hint_interval_seconds=0.01)
 
-    with pytest.raises(ProviderError, match="still processing"):
+    with pytest.raises(ProviderJobFailed, match="still processing"):
         await provider.generate(synthesis_request(fake.add_trained_version()))
 
     assert fake.predictions()[0].status == "canceled"

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from imaging.providers.base import ContentRejected, ProviderError, TrainingRequest
+from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed, TrainingRequest
 from tests.fakes.replicate_server import TRAINER_MODEL, TRAINER_VERSION, FakeReplicate
 from tests.replicate.conftest import jpeg, synthesis_request
 
@@ -99,12 +99,12 @@ async def test_no_photos_is_rejected_before_paying(fake: FakeReplicate, make_pro
     assert fake.billed_trainings() == 0
 
 
-async def test_failed_training_is_retryable_and_the_retry_starts_afresh(fake: FakeReplicate, make_provider) -> None:
+async def test_a_failed_training_is_final_and_a_fresh_one_starts_afresh(fake: FakeReplicate, make_provider) -> None:
     fake.script_trainings("fail")
     provider = make_provider()
     started: list[str] = []
 
-    with pytest.raises(ProviderError, match="ended failed"):
+    with pytest.raises(ProviderJobFailed, match="ended failed"):
         await provider.train(training_request(), on_started=started.append)
     result = await provider.train(training_request(resume_ref=started[0]))
 
@@ -114,7 +114,7 @@ async def test_failed_training_is_retryable_and_the_retry_starts_afresh(fake: Fa
 async def test_training_past_its_deadline_is_cancelled(fake: FakeReplicate, make_provider) -> None:
     fake.script_trainings("stuck")
 
-    with pytest.raises(ProviderError, match="still starting"):
+    with pytest.raises(ProviderJobFailed, match="still starting"):
         await make_provider(training_deadline_seconds=0.3).train(training_request())
 
     assert fake.trainings()[0].status == "canceled"

@@ -29,22 +29,27 @@ from tests.fakes.replicate_server import FakeReplicate
 WEBHOOK_PATH = "/api/webhooks/replicate"
 
 
-def replicate_overrides(fake: FakeReplicate, webhook_url: str | None, **overrides: Any) -> dict[str, Any]:
-    """Settings for the replicate provider against `fake`, timed for jobs of tens of milliseconds."""
+def replicate_overrides(fake: FakeReplicate, webhook_url: str | None, replicate: dict[str, Any] | None = None,
+                        **overrides: Any) -> dict[str, Any]:
+    """Settings for the replicate provider against `fake`, timed for jobs of tens of milliseconds; `replicate`
+    overrides fields of the nested ReplicateSettings."""
     return {
         "provider": "replicate",
-        "replicate_api_token": fake.api_token,
-        "replicate_base_url": fake.base_url,
-        "replicate_destination_owner": "calendary",
-        "replicate_webhook_url": webhook_url,
-        "replicate_webhook_secret": fake.signing_secret,
-        "replicate_request_timeout_seconds": 1.0,
-        "replicate_poll_interval_seconds": 0.05,
-        "replicate_training_poll_interval_seconds": 0.05,
-        "replicate_status_hint_interval_seconds": 0.02,
-        "replicate_starting_deadline_seconds": 10.0,
-        "replicate_prediction_deadline_seconds": 20.0,
-        "replicate_training_deadline_seconds": 30.0,
+        "replicate": {
+            "api_token": fake.api_token,
+            "base_url": fake.base_url,
+            "destination_owner": "calendary",
+            "webhook_url": webhook_url,
+            "webhook_secret": fake.signing_secret,
+            "request_timeout_seconds": 1.0,
+            "poll_interval_seconds": 0.05,
+            "training_poll_interval_seconds": 0.05,
+            "status_hint_interval_seconds": 0.02,
+            "starting_deadline_seconds": 10.0,
+            "prediction_deadline_seconds": 20.0,
+            "training_deadline_seconds": 30.0,
+            **(replicate or {}),
+        },
         "provider_activities_per_second": 500.0,
         **overrides,
     }

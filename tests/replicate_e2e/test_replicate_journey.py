@@ -36,7 +36,7 @@ async def test_24_variants_paid_once_each_under_faults_then_a_calendar(
     fake.script_predictions("succeed", "succeed", "succeed", "nsfw")
     fake.set_training_timing(starting_seconds=0.05, processing_seconds=0.3)
     # A training is polled once a minute here: only the webhook can end its wait within seconds.
-    async with replicate_stack(tmp_path, dev_server, fake, replicate_training_poll_interval_seconds=60) as stack:
+    async with replicate_stack(tmp_path, dev_server, fake, replicate={"training_poll_interval_seconds": 60}) as stack:
         api = stack.api
         async with stack.worker():
             headers, started = await start_generation(api)
@@ -74,9 +74,12 @@ async def test_24_variants_paid_once_each_under_faults_then_a_calendar(
 
         # The 12 chosen variants remain; each knows its prediction and what it cost.
         assert len(rows) == 12 and all(r.status == VariantStatus.ready for r in rows)
+        by_id = {prediction.id: prediction for prediction in predictions.values()}
         for row in rows:
-            prediction = predictions[f"job{job_id}-v{row.variant_number}-a{row.attempt}"]
-            assert row.provider_ref == prediction.id
+            prediction = by_id[row.provider_ref]
+            # tags name the run, the variant and the attempt: unique across runs and deployments
+            assert prediction.tag.startswith(f"{job.workflow_id}.") and \
+                prediction.tag.endswith(f".v{row.variant_number}.a{row.attempt}")
             run_seconds = prediction.completed_at - prediction.started_at
             assert row.cost_usd == pytest.approx(run_seconds * 0.001525, abs=1e-6)
         paid_for_variants = sum(

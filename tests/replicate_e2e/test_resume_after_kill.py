@@ -14,11 +14,10 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 import worker
 from activities.synthesis import SynthesisActivities
 from activities.training import TrainingActivities
-from db.models import FluxModel, GeneratedCalendarVariant, Job, ModelStatus, Training, UploadedFile, VariantStatus
+from db.models import FluxModel, GeneratedCalendarVariant, Job, ModelStatus, Training, VariantStatus
 from tests.e2e.conftest import Stack
 from tests.e2e.journey import start_generation, wait_for_status
 from tests.fakes.replicate_server import FakeReplicate
-from tests.helpers import register, upload_photos
 from tests.replicate_e2e.conftest import replicate_stack
 from contracts.messages import GenerateVariantInput, PromptConfig, TrainModelInput
 
@@ -114,11 +113,10 @@ async def test_a_variant_whose_heartbeat_was_lost_resumes_from_the_database(
 
 
 async def _training_input(stack: Stack) -> TrainModelInput:
-    headers = await register(stack.api)
-    photos = await upload_photos(stack.api, headers, count=2)
+    _, started = await start_generation(stack.api)  # no worker runs: only the job's rows are wanted
     async with stack.deps.sessions() as session:
-        user_id = (await session.get(UploadedFile, photos[0]["id"])).user_id
-    return TrainModelInput(job_id=0, user_id=user_id, photo_ids=[p["id"] for p in photos], photo_set_hash="a1b2c3")
+        job = await session.get(Job, started["job_id"])
+    return TrainModelInput(job_id=job.id, user_id=job.user_id, photo_ids=job.photo_ids, photo_set_hash="a1b2c3")
 
 
 async def _variant_input(stack: Stack, model_ref: str) -> GenerateVariantInput:

@@ -1,0 +1,80 @@
+"""Replicate's settings: one model, nested in the app's `Settings` as `replicate` (so every field `x` is read from
+`CALENDARY_REPLICATE_X`) and handed as it is to `ReplicateProvider`. Defaults and limits live here only.
+
+It imports nothing but pydantic, so `settings.py` can nest it without importing the provider (httpx, replicate).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class ReplicateNotConfigured(ValueError):
+    """Settings that cannot work with Replicate: the worker must not start with them."""
+
+
+class ReplicateSettings(BaseModel):
+    # A misspelt CALENDARY_REPLICATE_* variable is refused rather than silently left at its default.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Worker only: CALENDARY_REPLICATE_API_TOKEN, or the client's own REPLICATE_API_TOKEN (see settings.py).
+    api_token: SecretStr | None = None
+    # API only: "whsec_..." from GET /v1/webhooks/default/secret; verifies POST /api/webhooks/replicate.
+    webhook_secret: SecretStr | None = None
+    webhook_tolerance_seconds: float = Field(default=300.0, gt=0)
+    # Public URL of POST /api/webhooks/replicate. Also carries each job's tag (see the provider's docstring).
+    webhook_url: str | None = None
+    base_url: str = "https://api.replicate.com"
+
+    # Trained models: one destination model per user, "{owner}/{prefix}-u{user_id}".
+    destination_owner: str | None = None  # the Replicate account or organisation; required by the worker
+    destination_prefix: str = Field(default="calendary-lora", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
+    destination_visibility: Literal["private", "public"] = "private"
+    destination_hardware: str = "gpu-t4"  # required by POST /v1/models; Replicate overrides it for flux LoRAs
+    # Trainer: pin a version (check https://replicate.com/ostris/flux-dev-lora-trainer/versions).
+    trainer_model: str = "ostris/flux-dev-lora-trainer"
+    trainer_version: str = "e440909d3512c31646ee2e0c7d6f6f4923224863a6a10c494606e79fb5844497"
+    training_steps: int = Field(default=1000, ge=1)
+    lora_rank: int = Field(default=16, ge=1)
+    learning_rate: float = Field(default=4e-4, gt=0)
+    resolution: str = "512,768,1024"
+    autocaption: bool = True
+
+    # Generation
+    output_format: Literal["jpg", "png", "webp"] = "jpg"
+    aspect_ratio: str = "1:1"
+    preview_max_steps: int = Field(default=12, ge=1)  # previews also get go_fast and megapixels "0.25"
+    cancel_after: str = "5m"  # Cancel-After on prediction creates: Replicate stops billing a runaway job; "": none
+
+    # Timing
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    training_poll_interval_seconds: float = Field(default=10.0, gt=0)
+    status_hint_interval_seconds: float = Field(default=0.5, gt=0)  # how often a wait reads webhook statuses
+    starting_deadline_seconds: float = Field(default=180.0, gt=0)  # predictions have sat in "starting" for 30+ min
+    prediction_deadline_seconds: float = Field(default=360.0, gt=0)  # a backstop behind cancel_after
+    training_deadline_seconds: float = Field(default=3600.0, gt=0)
+    upload_timeout_seconds: float = Field(default=120.0, gt=0)
+    download_timeout_seconds: float = Field(default=60.0, gt=0)
+    reconcile_max_pages: int = Field(default=3, ge=1)  # pages of the newest-first job list searched for our tag
+
+    # Prices, USD
+    usd_per_training_second: float = Field(default=0.001525, ge=0)  # H100
+    usd_per_predict_second: float = Field(default=0.001525, ge=0)  # a trained LoRA version bills by the second
+    usd_per_image_by_model: dict[str, float] = Field(default_factory=lambda: {
+        "black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003})
+
+    def worker_token(self) -> str:
+        """The API token, once everything a worker cannot run without is known to be there."""
+        token = self.api_token.get_secret_value().strip() if self.api_token else ""
+        if not token:
+            raise ReplicateNotConfigured(
+                "CALENDARY_PROVIDER=replicate needs an API token: set REPLICATE_API_TOKEN (or "
+                "CALENDARY_REPLICATE_API_TOKEN) to a token from https://replicate.com/account/api-tokens")
+        if not self.destination_owner:
+            raise ReplicateNotConfigured(
+                "CALENDARY_PROVIDER=replicate needs CALENDARY_REPLICATE_DESTINATION_OWNER: the Replicate account "
+                "or organisation that will own the customers' trained models")
+        return token

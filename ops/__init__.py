@@ -1,0 +1,1 @@
+"""Running the service: the process supervisor behind `manage.py run`."""

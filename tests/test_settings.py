@@ -1,0 +1,65 @@
+"""Settings read from real environment variables mean what README.md says they mean."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from settings import Settings
+
+# Every timedelta setting, found by type so that a new one cannot miss these tests.
+DURATIONS = sorted(name for name, field in Settings.model_fields.items() if field.annotation is timedelta)
+
+
+def test_the_known_durations_are_all_found() -> None:
+    assert {"selection_timeout", "presigned_url_ttl", "jwt_ttl", "provider_heartbeat_timeout"} <= set(DURATIONS)
+
+
+@pytest.mark.parametrize("name", DURATIONS)
+@pytest.mark.parametrize(("text", "expected"), [
+    ("20", timedelta(seconds=20)),
+    ("1.5", timedelta(seconds=1.5)),
+    (" 90 ", timedelta(seconds=90)),
+    ("PT20S", timedelta(seconds=20)),
+    ("PT1M30S", timedelta(seconds=90)),
+    ("P7D", timedelta(days=7)),
+])
+def test_a_duration_is_plain_seconds_or_iso_8601(monkeypatch: pytest.MonkeyPatch, name: str, text: str,
+                                                 expected: timedelta) -> None:
+    monkeypatch.setenv(f"CALENDARY_{name.upper()}", text)
+
+    assert getattr(Settings(_env_file=None), name) == expected
+
+
+@pytest.mark.parametrize("name", DURATIONS)
+@pytest.mark.parametrize(("text", "complaint"), [
+    ("0", "must be a positive duration"),
+    ("PT0S", "must be a positive duration"),
+    ("-5", "must be a positive duration"),
+    ("ten", "is not a duration: use plain seconds (e.g. 20 or 1.5) or an ISO-8601 duration"),
+    ("20s", "is not a duration"),
+    ("inf", "is not a duration"),
+    ("nan", "is not a duration"),
+    ("", "is not a duration"),
+])
+def test_a_duration_that_is_not_one_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, name: str, text: str,
+                                                      complaint: str) -> None:
+    monkeypatch.setenv(f"CALENDARY_{name.upper()}", text)
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None)
+
+    (error,) = refused.value.errors()
+    assert error["loc"] == (name,) and complaint in error["msg"]
+
+
+def test_durations_default_to_the_documented_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in DURATIONS:
+        monkeypatch.delenv(f"CALENDARY_{name.upper()}", raising=False)
+    settings = Settings(_env_file=None)
+
+    assert (settings.selection_timeout, settings.presigned_url_ttl, settings.jwt_ttl,
+            settings.provider_heartbeat_timeout) == (timedelta(days=7), timedelta(minutes=15), timedelta(days=7),
+                                                     timedelta(minutes=1))
