@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from temporalio.client import Client
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
 from api.security import user_id_from_token
+from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
 from db.models import User
-from db.session import session_scope
 from settings import Settings
 from storage import Storage
 
@@ -29,20 +30,43 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: committed when the route returns, rolled back if it raises."""
-    async with session_scope(request.app.state.sessions) as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
 def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+    """For work outside the request's unit of work: a stream's polls, a read after waiting for the worker."""
+    return request.app.state.sessions
+
+
+SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+
+
+async def get_unit_of_work(sessions: SessionFactoryDep, storage: StorageDep) -> AsyncIterator[UnitOfWork]:
+    async with unit_of_work(sessions, storage) as work:
+        yield work
+
+
+# scope="function": the exit (the COMMIT, then the objects' clean-up) runs when the route returns and before the
+# response is sent, so a 2xx always follows a commit, and a failed commit answers an error (api.errors) instead.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+def get_session(work: UnitOfWorkDep) -> AsyncSession:
+    return work.session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_stored_objects(work: UnitOfWorkDep) -> StoredObjects:
+    return work.objects
+
+
+StoredObjectsDep = Annotated[StoredObjects, Depends(get_stored_objects)]
 
 
 async def get_temporal(request: Request) -> Client:

@@ -94,6 +94,9 @@ async def update_calendar(calendar_id: IdPath, body: CalendarUpdate, user: Curre
         await _swap_months(session, calendar.id, *body.swap_months)
     calendar.updated_at = utcnow()
     session.add(calendar)
+    # Commits the edit once the new render is stored under fresh keys, and deletes the old render only after: a
+    # failure before the commit leaves unreferenced new objects, one after it unreferenced old ones (both harmless,
+    # for the sweep) — never a calendar pointing at a missing PDF or page.
     await render_and_store(session, storage, calendar)
     return await calendar_dto(session, calendar, storage, settings)
 

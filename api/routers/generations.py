@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, TemporalDep
 from api.schemas import (
@@ -33,6 +35,7 @@ from db.models import (
     UploadedFile,
     UserCalendar,
     VariantStatus,
+    utcnow,
 )
 from settings import Settings
 from workflows import search_attributes as sa
@@ -47,6 +50,15 @@ from workflows.models import (
 )
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
+log = logging.getLogger(__name__)
+
+# Temporal's answers that mean "refused: nothing was started". Anything else — a deadline, a connection lost
+# mid-call, an internal or unknown error — leaves open whether the workflow started.
+_START_REFUSED = frozenset({
+    RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.NOT_FOUND, RPCStatusCode.ALREADY_EXISTS,
+    RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNAUTHENTICATED, RPCStatusCode.FAILED_PRECONDITION,
+    RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.OUT_OF_RANGE, RPCStatusCode.UNIMPLEMENTED,
+})
 
 
 async def owned_job(session: SessionDep, user_id: int, job_id: int) -> Job:
@@ -106,6 +118,9 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
+    # The row is committed before the workflow starts (a failed commit answers 503/409 and starts nothing): the
+    # workflow's activities always find their row, and a start that never happened leaves a `pending` row behind,
+    # never a workflow without its row.
     await session.commit()
     workflow_input = GenerationInput(
         job_id=job.id, user_id=user.id, template_id=template.id, photo_ids=body.photo_ids,
@@ -121,14 +136,26 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
                 SearchAttributePair(sa.CALENDAR_USER_ID, user.id),
                 SearchAttributePair(sa.CALENDAR_THEME, template.theme),
                 SearchAttributePair(sa.CALENDAR_PROGRESS, 0)]))
-    except (RPCError, WorkflowAlreadyStartedError) as err:
-        # No workflow, no job: the row must not promise work that will never happen.
-        await session.delete(job)
-        await session.commit()
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"could not start the generation, please try again: {err}") from None
+    except RPCError as err:
+        if err.status in _START_REFUSED:
+            await _start_refused(session, job, err)
+        # Unknown whether Temporal started the run. The committed row stays `pending` for the reconciler, which
+        # looks up workflow {job.workflow_id} and starts it if it does not exist; the client follows the job as
+        # after any start (202) rather than retrying into a second, paid generation.
+        log.warning("start of %s unconfirmed, left pending for the reconciler: %s", job.workflow_id, err)
+    except WorkflowAlreadyStartedError as err:  # a run of another job holds the id (e.g. a database reset)
+        await _start_refused(session, job, err)
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
                              status_url=_status_url(job.id))
+
+
+async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoReturn:
+    """Temporal refused the start: the row says so (committed before the answer), and the client is told 503."""
+    job.status, job.error = JobStatus.failed, f"the workflow service refused to start it: {err}"
+    job.updated_at = job.completed_at = utcnow()
+    await session.commit()
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                        f"could not start the generation, please try again: {err}") from None
 
 
 @router.get("")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
@@ -75,33 +75,24 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
-                        user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                        user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
                         settings: SettingsDep) -> list[PhotoOut]:
     if len(files) > settings.max_photos_per_generation:
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
                             f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}")
     # Every file is checked before anything is stored: one bad file rejects the upload and stores nothing.
     prepared = [(upload.filename, *await _prepare(upload, settings)) for upload in files]
-    written: list[str] = []
-    try:
-        rows = []
-        for name, photo, checks in prepared:
-            key = photo_key(user.id, uuid.uuid4().hex)
-            thumb = thumbnail_key(key)
-            await storage.put(key, photo.image, photo.content_type)
-            written.append(key)
-            await storage.put(thumb, photo.thumbnail, "image/jpeg")
-            written.append(thumb)
-            rows.append(await upsert_file(session, user_id=user.id, kind=FileKind.photo, storage_key=key,
-                                          thumbnail_key=thumb, content_type=photo.content_type, data=photo.image,
-                                          width=photo.width, height=photo.height, original_name=name,
-                                          checks=checks, sha256=photo.sha256))
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        for key in written:
-            await storage.delete(key)
-        raise
+    rows = []
+    for name, photo, checks in prepared:
+        # Objects first, rows second: the unit of work deletes these objects again if the rows never commit.
+        key = photo_key(user.id, uuid.uuid4().hex)
+        thumb = thumbnail_key(key)
+        await objects.put(key, photo.image, photo.content_type)
+        await objects.put(thumb, photo.thumbnail, "image/jpeg")
+        rows.append(await upsert_file(session, user_id=user.id, kind=FileKind.photo, storage_key=key,
+                                      thumbnail_key=thumb, content_type=photo.content_type, data=photo.image,
+                                      width=photo.width, height=photo.height, original_name=name,
+                                      checks=checks, sha256=photo.sha256))
     return [await photo_out(row, storage, settings) for row in rows]
 
 
@@ -129,7 +120,7 @@ async def get_photo_image(photo_id: IdPath, user: CurrentUserDep, session: Sessi
 
 
 @router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> None:
+async def delete_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep) -> None:
     photo = await owned_photo(session, user.id, photo_id)
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
         GeneratedCalendarVariant.source_photo_id == photo_id))).first()
@@ -140,8 +131,7 @@ async def delete_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionD
     if used_by is not None:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"photo {photo_id} is used by generation {used_by}; delete or finish that first")
-    keys = object_keys(photo)
+    # The row goes first (committed by the unit of work), the objects after the commit: a crash in between leaves
+    # unreferenced objects for the sweep, never a photo row without its image.
+    objects.delete_after_commit(object_keys(photo))
     await session.delete(photo)
-    await session.commit()
-    for key in keys:
-        await storage.delete(key)
