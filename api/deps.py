@@ -1,9 +1,14 @@
-"""FastAPI dependencies as `Annotated` aliases: the routers declare what they need, the lifespan provides it."""
+"""FastAPI dependencies as `Annotated` aliases: the routers declare what they need, the lifespan provides it.
+
+Routers never reach into `request.app.state`: the request's unit of work (`SessionDep`, `StoredObjectsDep`), a
+session factory for work that outlives it (`SessionFactoryDep`), and the caller's own rows (`OwnedJob`,
+`OwnedPhoto`, `OwnedCalendar`: 404 for a missing id and for another user's alike) all come from here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,9 +18,11 @@ from temporalio.client import Client
 
 from api.security import user_id_from_token
 from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
-from db.models import User
+from db.models import FileKind, Job, UploadedFile, User, UserCalendar
 from settings import Settings
 from storage import Storage
+
+Row = TypeVar("Row", Job, UploadedFile, UserCalendar)
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
 
@@ -99,3 +106,32 @@ async def user_for_token(session: AsyncSession, settings: Settings, token: str |
 
 
 CurrentUserDep = Annotated[User, Depends(get_current_user)]
+
+
+async def _owned(session: AsyncSession, model: type[Row], row_id: int, user: User, noun: str,
+                 **must_match: Any) -> Row:
+    row = await session.get(model, row_id)
+    if row is None or row.user_id != user.id or any(getattr(row, k) != v for k, v in must_match.items()):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{noun} {row_id} not found")
+    return row
+
+
+async def owned_job(session: AsyncSession, job_id: int, user: User) -> Job:
+    return await _owned(session, Job, job_id, user, "generation")
+
+
+async def get_owned_job(job_id: IdPath, user: CurrentUserDep, session: SessionDep) -> Job:
+    return await owned_job(session, job_id, user)
+
+
+async def get_owned_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UploadedFile:
+    return await _owned(session, UploadedFile, photo_id, user, "photo", kind=FileKind.photo)
+
+
+async def get_owned_calendar(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UserCalendar:
+    return await _owned(session, UserCalendar, calendar_id, user, "calendar")
+
+
+OwnedJob = Annotated[Job, Depends(get_owned_job)]
+OwnedPhoto = Annotated[UploadedFile, Depends(get_owned_photo)]
+OwnedCalendar = Annotated[UserCalendar, Depends(get_owned_calendar)]

@@ -7,14 +7,23 @@ import logging
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, TemporalDep
+from api.deps import (
+    CurrentUserDep,
+    IdPath,
+    OwnedJob,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+    StorageDep,
+    TemporalDep,
+)
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
@@ -59,13 +68,6 @@ _START_REFUSED = frozenset({
     RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNAUTHENTICATED, RPCStatusCode.FAILED_PRECONDITION,
     RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.OUT_OF_RANGE, RPCStatusCode.UNIMPLEMENTED,
 })
-
-
-async def owned_job(session: SessionDep, user_id: int, job_id: int) -> Job:
-    job = await session.get(Job, job_id)
-    if job is None or job.user_id != user_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"generation {job_id} not found")
-    return job
 
 
 def _handle(temporal: Client, job: Job) -> WorkflowHandle:
@@ -166,24 +168,22 @@ async def list_generations(user: CurrentUserDep, session: SessionDep, storage: S
 
 
 @router.get("/{job_id}/status")
-async def generation_status(job_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def generation_status(job: OwnedJob, session: SessionDep, storage: StorageDep,
                             settings: SettingsDep) -> CalendarGenerationStatusDto:
     """Answers from the database, so it works while the worker (or Temporal) is down."""
-    return await status_dto(session, await owned_job(session, user.id, job_id), storage, settings)
+    return await status_dto(session, job, storage, settings)
 
 
 @router.get("/{job_id}/variants")
-async def generation_variants(job_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def generation_variants(job: OwnedJob, session: SessionDep, storage: StorageDep,
                               settings: SettingsDep) -> list[CalendarVariantDto]:
-    job = await owned_job(session, user.id, job_id)
     return await variant_dtos(session, job.id, storage, settings)
 
 
 @router.post("/{job_id}/select", responses={202: {"model": GenerationStarted}})
-async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, request: Request, response: Response,
-                          user: CurrentUserDep, session: SessionDep, temporal: TemporalDep, storage: StorageDep,
-                          settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
-    job = await owned_job(session, user.id, job_id)
+async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, response: Response,
+                          session: SessionDep, sessions: SessionFactoryDep, temporal: TemporalDep,
+                          storage: StorageDep, settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
     _require_stage(job, JobStatus.ready_for_selection, "variants can be selected")
     problem = selection_problem(body.selections, allow_repeats=job.preview)
     if problem:
@@ -202,18 +202,17 @@ async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, r
         response.status_code = status.HTTP_202_ACCEPTED
         return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=JobStatus.finalizing,
                                  status_url=_status_url(job.id))
-    async with request.app.state.sessions() as fresh:
+    async with sessions() as fresh:
         calendar = (await fresh.exec(select(UserCalendar).where(UserCalendar.job_id == job.id))).one()
         return await calendar_dto(fresh, calendar, storage, settings)
 
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED)
-async def regenerate_variant(job_id: IdPath, variant_id: IdPath, body: RegenerateVariantRequest, user: CurrentUserDep,
-                             session: SessionDep, temporal: TemporalDep) -> GenerationStarted:
-    job = await owned_job(session, user.id, job_id)
+async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
+                             temporal: TemporalDep) -> GenerationStarted:
     variant = await session.get(GeneratedCalendarVariant, variant_id)
     if variant is None or variant.job_id != job.id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job_id}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job.id}")
     _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
     if variant.status != VariantStatus.ready:
         raise HTTPException(status.HTTP_409_CONFLICT, f"variant {variant_id} is {variant.status}, not ready")
@@ -227,11 +226,9 @@ async def regenerate_variant(job_id: IdPath, variant_id: IdPath, body: Regenerat
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
-async def cancel_generation(job_id: IdPath, user: CurrentUserDep, session: SessionDep,
-                            temporal: TemporalDep) -> GenerationStarted:
-    job = await owned_job(session, user.id, job_id)
+async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationStarted:
     if job.status in TERMINAL_JOB_STATUSES:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job_id} is already {job.status}")
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is already {job.status}")
     await _handle(temporal, job).cancel()
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
                              status_url=_status_url(job.id))

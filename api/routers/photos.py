@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
+from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
@@ -39,13 +39,6 @@ async def photo_out(photo: UploadedFile, storage: Storage, settings: Settings) -
                     thumbnail_url=await media_url(storage, settings, photo.thumbnail_key or photo.storage_key),
                     width=photo.width, height=photo.height, size=photo.size, original_name=photo.original_name,
                     checks=photo.checks, created_at=photo.created_at)
-
-
-async def owned_photo(session: SessionDep, user_id: int, photo_id: int) -> UploadedFile:
-    photo = await session.get(UploadedFile, photo_id)
-    if photo is None or photo.user_id != user_id or photo.kind != FileKind.photo:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"photo {photo_id} not found")
-    return photo
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -105,32 +98,30 @@ async def list_photos(user: CurrentUserDep, session: SessionDep, storage: Storag
 
 
 @router.get("/{photo_id}")
-async def get_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                    settings: SettingsDep) -> PhotoOut:
-    return await photo_out(await owned_photo(session, user.id, photo_id), storage, settings)
+async def get_photo(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep) -> PhotoOut:
+    return await photo_out(photo, storage, settings)
 
 
 @router.get("/{photo_id}/image", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
-async def get_photo_image(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                          settings: SettingsDep, thumbnail: bool = False) -> RedirectResponse:
+async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep,
+                          thumbnail: bool = False) -> RedirectResponse:
     """Redirects to a short-lived signed URL of the image (or its thumbnail)."""
-    photo = await owned_photo(session, user.id, photo_id)
     key = photo.thumbnail_key if thumbnail and photo.thumbnail_key else photo.storage_key
     return RedirectResponse(await media_url(storage, settings, key), status.HTTP_307_TEMPORARY_REDIRECT)
 
 
 @router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep) -> None:
-    photo = await owned_photo(session, user.id, photo_id)
+async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: SessionDep,
+                       objects: StoredObjectsDep) -> None:
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
-        GeneratedCalendarVariant.source_photo_id == photo_id))).first()
+        GeneratedCalendarVariant.source_photo_id == photo.id))).first()
     if used_by is None:
         running = (await session.exec(select(Job).where(
             Job.user_id == user.id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).all()
-        used_by = next((job.id for job in running if photo_id in job.photo_ids), None)
+        used_by = next((job.id for job in running if photo.id in job.photo_ids), None)
     if used_by is not None:
         raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"photo {photo_id} is used by generation {used_by}; delete or finish that first")
+                            f"photo {photo.id} is used by generation {used_by}; delete or finish that first")
     # The row goes first (committed by the unit of work), the objects after the commit: a crash in between leaves
     # unreferenced objects for the sweep, never a photo row without its image.
     objects.delete_after_commit(object_keys(photo))
