@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
 from api.schemas import CalendarUpdate, UserCalendarDto
-from api.views import calendar_dto
+from api.views import calendar_dto, calendar_dtos
 from db.models import CalendarMonth, Template, UserCalendar, utcnow
 from services.calendar_render import calendar_spec, render_and_store
 from storage import ObjectNotFound, Storage
@@ -35,7 +35,7 @@ async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: Sto
                          settings: SettingsDep) -> list[UserCalendarDto]:
     calendars = (await session.exec(select(UserCalendar).where(UserCalendar.user_id == user.id)
                                     .order_by(col(UserCalendar.id).desc()))).all()
-    return [await calendar_dto(session, c, storage, settings) for c in calendars]
+    return await calendar_dtos(session, calendars, storage, settings)
 
 
 @router.get("/{calendar_id}")

@@ -50,7 +50,7 @@ from api.deps import (
     user_for_token,
 )
 from api.schemas import CalendarGenerationStatusDto
-from api.views import status_dto, variant_dtos
+from api.views import status_dto, status_dtos, variant_dtos
 from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job
 from settings import Settings
 from storage import Storage
@@ -110,7 +110,7 @@ class _JobWatcher:
             else:
                 variants = await variant_dtos(session, self._job_id, self._storage, self._settings) \
                     if changed else None
-                dto = await status_dto(session, job, self._storage, self._settings, with_variants=False)
+                [dto] = await status_dtos(session, [job])
                 for variant in variants or []:
                     if variant.id in changed:
                         frames.append(_frame("variant", variant))

@@ -33,7 +33,7 @@ from api.schemas import (
     SelectCalendarVariantsRequest,
     UserCalendarDto,
 )
-from api.views import calendar_dto, status_dto, variant_dtos
+from api.views import calendar_dto, status_dto, status_dtos, variant_dtos
 from db.models import (
     TERMINAL_JOB_STATUSES,
     FileKind,
@@ -161,10 +161,9 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
 
 
 @router.get("")
-async def list_generations(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                           settings: SettingsDep) -> list[CalendarGenerationStatusDto]:
+async def list_generations(user: CurrentUserDep, session: SessionDep) -> list[CalendarGenerationStatusDto]:
     jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
-    return [await status_dto(session, job, storage, settings, with_variants=False) for job in jobs]
+    return await status_dtos(session, jobs)
 
 
 @router.get("/{job_id}/status")
