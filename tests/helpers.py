@@ -29,15 +29,18 @@ async def running_api(settings: Settings, temporal: Client | None = None) -> Asy
 
 
 @asynccontextmanager
-async def served_over_http(app: Any) -> AsyncIterator[str]:
+async def served_over_http(app: Any, **options: Any) -> AsyncIterator[str]:
     """`app` (already started) served by uvicorn on a free 127.0.0.1 port, on this event loop; yields its URL.
 
     Unlike httpx's ASGITransport, which hands over a response only when the whole ASGI call has returned, a real
     server delivers the response the moment it is sent — what a client can observe before work after the send.
+    `options` go to `uvicorn.Config`.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, **{"lifespan": "off", "log_level": "warning", "access_log": False,
+                                                   **options}))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         async with asyncio.timeout(10):
