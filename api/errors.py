@@ -30,12 +30,17 @@ def error_response(status_code: int, detail: str, headers: dict[str, str] | None
     return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
 
 
+def _reason(err: Exception) -> str:
+    # The driver's message only: SQLAlchemy's own text adds the statement's parameters (emails, password hashes).
+    return str(getattr(err, "orig", None) or err)
+
+
 async def _database_error(_: Request, err: Exception) -> JSONResponse:
     if isinstance(err, IntegrityError):
-        log.warning("write refused by a constraint: %s", err)
+        log.warning("write refused by a constraint: %s", _reason(err))
         return error_response(status.HTTP_409_CONFLICT, CONFLICT)
     if database_unavailable(err):
-        log.warning("database unavailable: %s", err)
+        log.warning("database unavailable: %s", _reason(err))
         return error_response(status.HTTP_503_SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE,
                               {"Retry-After": str(RETRY_AFTER_SECONDS)})
     raise err  # a bug (bad SQL, a value the schema should have refused): the server error it is
