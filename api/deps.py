@@ -1,20 +1,28 @@
-"""FastAPI dependencies as `Annotated` aliases: the routers declare what they need, the lifespan provides it."""
+"""FastAPI dependencies as `Annotated` aliases: the routers declare what they need, the lifespan provides it.
+
+Routers never reach into `request.app.state`: the request's unit of work (`SessionDep`, `StoredObjectsDep`), a
+session factory for work that outlives it (`SessionFactoryDep`), and the caller's own rows (`OwnedJob`,
+`OwnedPhoto`, `OwnedCalendar`: 404 for a missing id and for another user's alike) all come from here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from temporalio.client import Client
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
 from api.security import user_id_from_token
-from db.models import User
-from db.session import session_scope
+from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
+from db.models import FileKind, Job, UploadedFile, User, UserCalendar
 from settings import Settings
 from storage import Storage
+
+Row = TypeVar("Row", Job, UploadedFile, UserCalendar)
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
 
@@ -29,20 +37,43 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: committed when the route returns, rolled back if it raises."""
-    async with session_scope(request.app.state.sessions) as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
 def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+    """For work outside the request's unit of work: a stream's polls, a read after waiting for the worker."""
+    return request.app.state.sessions
+
+
+SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+
+
+async def get_unit_of_work(sessions: SessionFactoryDep, storage: StorageDep) -> AsyncIterator[UnitOfWork]:
+    async with unit_of_work(sessions, storage) as work:
+        yield work
+
+
+# scope="function": the exit (the COMMIT, then the objects' clean-up) runs when the route returns and before the
+# response is sent, so a 2xx always follows a commit, and a failed commit answers an error (api.errors) instead.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+def get_session(work: UnitOfWorkDep) -> AsyncSession:
+    return work.session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_stored_objects(work: UnitOfWorkDep) -> StoredObjects:
+    return work.objects
+
+
+StoredObjectsDep = Annotated[StoredObjects, Depends(get_stored_objects)]
 
 
 async def get_temporal(request: Request) -> Client:
@@ -75,3 +106,32 @@ async def user_for_token(session: AsyncSession, settings: Settings, token: str |
 
 
 CurrentUserDep = Annotated[User, Depends(get_current_user)]
+
+
+async def _owned(session: AsyncSession, model: type[Row], row_id: int, user: User, noun: str,
+                 **must_match: Any) -> Row:
+    row = await session.get(model, row_id)
+    if row is None or row.user_id != user.id or any(getattr(row, k) != v for k, v in must_match.items()):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{noun} {row_id} not found")
+    return row
+
+
+async def owned_job(session: AsyncSession, job_id: int, user: User) -> Job:
+    return await _owned(session, Job, job_id, user, "generation")
+
+
+async def get_owned_job(job_id: IdPath, user: CurrentUserDep, session: SessionDep) -> Job:
+    return await owned_job(session, job_id, user)
+
+
+async def get_owned_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UploadedFile:
+    return await _owned(session, UploadedFile, photo_id, user, "photo", kind=FileKind.photo)
+
+
+async def get_owned_calendar(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UserCalendar:
+    return await _owned(session, UserCalendar, calendar_id, user, "calendar")
+
+
+OwnedJob = Annotated[Job, Depends(get_owned_job)]
+OwnedPhoto = Annotated[UploadedFile, Depends(get_owned_photo)]
+OwnedCalendar = Annotated[UserCalendar, Depends(get_owned_calendar)]

@@ -6,13 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from temporalio.client import Client
-from temporalio.service import RPCError
 
-from api.routers import auth, calendars, config, events, generations, media, photos, templates, web, webhooks
+from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
+from api.routers import auth, calendars, config, events, generations, media, photos, templates, web, webhooks
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         redact_tokens_in_access_log()
         engine = make_engine(settings.database_url)
         app.state.settings = settings
+        app.state.engine = engine
         app.state.sessions = make_session_factory(engine)
         app.state.storage = storage or make_storage(settings)
         await app.state.storage.start()
@@ -41,10 +42,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     app = FastAPI(title="Calendary", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.")
 
-    @app.exception_handler(RPCError)
-    async def temporal_unavailable(_: Request, err: RPCError) -> JSONResponse:
-        return JSONResponse({"detail": f"the workflow service did not answer: {err.message}"},
-                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+    install_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> RedirectResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,16 +44,18 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
     return dtos
 
 
-async def status_dto(session: AsyncSession, job: Job, storage: Storage, settings: Settings,
-                     *, with_variants: bool = True) -> CalendarGenerationStatusDto:
+async def _ready_counts(session: AsyncSession, job_ids: list[int | None]) -> dict[int | None, int]:
+    """Ready variants per job, for any number of jobs in one query."""
+    if not job_ids:
+        return {}
+    rows = (await session.exec(select(GeneratedCalendarVariant.job_id, func.count()).where(
+        col(GeneratedCalendarVariant.job_id).in_(job_ids), GeneratedCalendarVariant.status == VariantStatus.ready)
+        .group_by(GeneratedCalendarVariant.job_id))).all()
+    return dict(rows)
+
+
+def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> CalendarGenerationStatusDto:
     assert job.id is not None
-    if with_variants:
-        variants = await variant_dtos(session, job.id, storage, settings)
-        ready = sum(1 for v in variants if v.status == VariantStatus.ready)
-    else:
-        variants = []
-        ready = (await session.exec(select(func.count()).select_from(GeneratedCalendarVariant).where(
-            GeneratedCalendarVariant.job_id == job.id, GeneratedCalendarVariant.status == VariantStatus.ready))).one()
     return CalendarGenerationStatusDto(
         job_id=job.id, status=job.status, progress=job.progress, current_step=job.current_step,
         generated_variants_count=ready, variant_count=job.variant_count, variants=variants,
@@ -60,23 +64,48 @@ async def status_dto(session: AsyncSession, job: Job, storage: Storage, settings
         cost_usd=round(job.cost_usd, 4))
 
 
-async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: Storage,
-                       settings: Settings) -> UserCalendarDto:
-    assert calendar.id is not None
-    months = (await session.exec(select(CalendarMonth).where(CalendarMonth.calendar_id == calendar.id)
-                                 .order_by(CalendarMonth.month))).all()
+async def status_dtos(session: AsyncSession, jobs: Sequence[Job]) -> list[CalendarGenerationStatusDto]:
+    """Jobs without their variant lists (`variants: []`), in a constant number of queries."""
+    ready = await _ready_counts(session, [job.id for job in jobs])
+    return [_status(job, ready.get(job.id, 0), []) for job in jobs]
+
+
+async def status_dto(session: AsyncSession, job: Job, storage: Storage,
+                     settings: Settings) -> CalendarGenerationStatusDto:
+    """One job with all its variants."""
+    assert job.id is not None
+    variants = await variant_dtos(session, job.id, storage, settings)
+    return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants)
+
+
+async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar], storage: Storage,
+                        settings: Settings) -> list[UserCalendarDto]:
+    """Calendars with their months, in a constant number of queries however many there are."""
+    ids = [c.id for c in calendars]
+    months = (await session.exec(select(CalendarMonth).where(col(CalendarMonth.calendar_id).in_(ids))
+                                 .order_by(CalendarMonth.calendar_id, CalendarMonth.month))).all() if ids else []
     files = await _files_by_id(session, {m.file_id for m in months})
-    month_dtos = []
+    months_of: dict[int | None, list[CalendarMonthDto]] = {}
     for m in months:
         image, thumbnail = await _urls(files.get(m.file_id), storage, settings)
-        month_dtos.append(CalendarMonthDto(month=m.month, variant_id=m.variant_id, image_url=image,
-                                           thumbnail_url=thumbnail))
+        months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
+            month=m.month, variant_id=m.variant_id, image_url=image, thumbnail_url=thumbnail))
+    return [_calendar(calendar, months_of.get(calendar.id, [])) for calendar in calendars]
+
+
+async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: Storage,
+                       settings: Settings) -> UserCalendarDto:
+    return (await calendar_dtos(session, [calendar], storage, settings))[0]
+
+
+def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto]) -> UserCalendarDto:
+    assert calendar.id is not None
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
     page_urls = [f"/api/calendars/{calendar.id}/pages/{n}{revision}" for n in range(len(calendar.page_keys or []))]
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
-                           template_id=calendar.template_id, job_id=calendar.job_id, months=month_dtos,
+                           template_id=calendar.template_id, job_id=calendar.job_id, months=months,
                            options=calendar.options or {}, pdf_url=pdf_url, page_urls=page_urls,
                            render_report=calendar.render_report, created_at=calendar.created_at,
                            updated_at=calendar.updated_at)

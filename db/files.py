@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlmodel import select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import UploadedFile
@@ -31,3 +31,11 @@ async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage
 
 def object_keys(file: UploadedFile) -> list[str]:
     return [key for key in (file.storage_key, file.thumbnail_key) if key]
+
+
+async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    """Which of `keys` a file row points at (as its object or its thumbnail)."""
+    wanted = set(keys)
+    rows = (await session.exec(select(UploadedFile.storage_key, UploadedFile.thumbnail_key).where(
+        or_(col(UploadedFile.storage_key).in_(wanted), col(UploadedFile.thumbnail_key).in_(wanted))))).all()
+    return {key for row in rows for key in row if key in wanted}

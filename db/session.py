@@ -1,4 +1,5 @@
-"""Engine and session factory. SQLite (embedded default) and PostgreSQL (production) behave the same here."""
+"""Engine, session factory, the unit of work, and what a database error means. SQLite (embedded default) and
+PostgreSQL (production) behave the same here."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,3 +45,27 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+# SQLSTATE classes (PostgreSQL) of failures that say nothing about the request and pass with time: connection
+# exceptions, insufficient resources, operator intervention (shutdown, "cannot connect now"), system errors, a
+# transaction to retry (serialization failure, deadlock), an object in use or a database closed to connections.
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "40", "53", "55", "57", "58", "25006")
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """The database could not do the work right now (unreachable, restarting, locked, lost the connection)."""
+    if isinstance(err, (ConnectionError, TimeoutError, SATimeoutError)):  # asyncpg's connect raises these bare
+        return True
+    if not isinstance(err, DBAPIError) or isinstance(err, IntegrityError):
+        return False
+    if err.connection_invalidated or isinstance(err, (OperationalError, InterfaceError)):
+        return True  # SQLite's "database is locked" / "unable to open database file" are OperationalErrors
+    sqlstate = getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None)
+    return bool(sqlstate) and str(sqlstate).startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+
+
+def connection_lost(err: BaseException) -> bool:
+    """The connection died under the statement: a COMMIT sent on it may or may not have been applied."""
+    return isinstance(err, (ConnectionError, InterfaceError)) or (
+        isinstance(err, DBAPIError) and err.connection_invalidated)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+import uvicorn
 from PIL import Image, ImageDraw
 from temporalio.client import Client
 
@@ -22,6 +26,34 @@ async def running_api(settings: Settings, temporal: Client | None = None) -> Asy
         async with httpx.AsyncClient(transport=transport, base_url="http://calendary.test") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+@asynccontextmanager
+async def served_over_http(app: Any, **options: Any) -> AsyncIterator[str]:
+    """`app` (already started) served by uvicorn on a free 127.0.0.1 port, on this event loop; yields its URL.
+
+    Unlike httpx's ASGITransport, which hands over a response only when the whole ASGI call has returned, a real
+    server delivers the response the moment it is sent — what a client can observe before work after the send.
+    `options` go to `uvicorn.Config`.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, **{"lifespan": "off", "log_level": "warning", "access_log": False,
+                                                   **options}))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.01)
+        host, port = sock.getsockname()
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
 
 
 def photo_bytes(width: int, height: int, *, fmt: str = "JPEG", seed: int = 0) -> bytes:

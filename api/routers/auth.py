@@ -1,4 +1,9 @@
+"""Accounts: register and log in. Argon2 runs in a worker thread: it is slow on purpose, and must not stall the
+event loop (and every other request) while it works."""
+
 from __future__ import annotations
+
+import asyncio
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +27,7 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
     email = body.email.lower()
     if (await session.exec(select(User).where(func.lower(User.email) == email))).first():
         raise HTTPException(status.HTTP_409_CONFLICT, f"an account for {email} already exists")
-    user = User(email=email, password_hash=hash_password(body.password))
+    user = User(email=email, password_hash=await asyncio.to_thread(hash_password, body.password))
     session.add(user)
     try:
         await session.flush()
@@ -34,6 +39,6 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
 @router.post("/login")
 async def login(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     user = (await session.exec(select(User).where(User.email == body.email.lower()))).first()
-    if user is None or not verify_password(user.password_hash, body.password):
+    if user is None or not await asyncio.to_thread(verify_password, user.password_hash, body.password):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     return _token_for(user, settings)

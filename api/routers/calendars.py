@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
 from api.schemas import CalendarUpdate, UserCalendarDto
-from api.views import calendar_dto
+from api.views import calendar_dto, calendar_dtos
 from db.models import CalendarMonth, Template, UserCalendar, utcnow
 from services.calendar_render import calendar_spec, render_and_store
 from storage import ObjectNotFound, Storage
@@ -19,13 +19,6 @@ from storage import ObjectNotFound, Storage
 router = APIRouter(prefix="/api/calendars", tags=["calendars"])
 
 _OPTION_FIELDS = ("page_size", "orientation", "bleed", "week_start", "week_numbers", "personal_dates")
-
-
-async def owned_calendar(session: SessionDep, user_id: int, calendar_id: int) -> UserCalendar:
-    calendar = await session.get(UserCalendar, calendar_id)
-    if calendar is None or calendar.user_id != user_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"calendar {calendar_id} not found")
-    return calendar
 
 
 async def _stored(storage: Storage, key: str | None, what: str) -> bytes:
@@ -42,19 +35,18 @@ async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: Sto
                          settings: SettingsDep) -> list[UserCalendarDto]:
     calendars = (await session.exec(select(UserCalendar).where(UserCalendar.user_id == user.id)
                                     .order_by(col(UserCalendar.id).desc()))).all()
-    return [await calendar_dto(session, c, storage, settings) for c in calendars]
+    return await calendar_dtos(session, calendars, storage, settings)
 
 
 @router.get("/{calendar_id}")
-async def get_calendar(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> UserCalendarDto:
-    return await calendar_dto(session, await owned_calendar(session, user.id, calendar_id), storage, settings)
+    return await calendar_dto(session, calendar, storage, settings)
 
 
 @router.get("/{calendar_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-async def calendar_pdf(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> Response:
-    calendar = await owned_calendar(session, user.id, calendar_id)
+async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response:
     pdf = await _stored(storage, calendar.pdf_key, "PDF")
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", readable).strip("-") or "calendar"
@@ -64,9 +56,7 @@ async def calendar_pdf(calendar_id: IdPath, user: CurrentUserDep, session: Sessi
 
 @router.get("/{calendar_id}/pages/{page}", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
-async def calendar_page(calendar_id: IdPath, page: int, user: CurrentUserDep, session: SessionDep,
-                        storage: StorageDep) -> Response:
-    calendar = await owned_calendar(session, user.id, calendar_id)
+async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep) -> Response:
     keys = calendar.page_keys or []
     if keys and not 0 <= page < len(keys):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"page {page} not found; pages are 0 (cover) to 12")
@@ -75,9 +65,8 @@ async def calendar_page(calendar_id: IdPath, page: int, user: CurrentUserDep, se
 
 
 @router.patch("/{calendar_id}")
-async def update_calendar(calendar_id: IdPath, body: CalendarUpdate, user: CurrentUserDep, session: SessionDep,
-                          storage: StorageDep, settings: SettingsDep) -> UserCalendarDto:
-    calendar = await owned_calendar(session, user.id, calendar_id)
+async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session: SessionDep, storage: StorageDep,
+                          settings: SettingsDep) -> UserCalendarDto:
     changes = body.model_dump(exclude_unset=True, mode="json")
     for field in ("title", "year", "locale"):
         if changes.get(field) is not None:
@@ -94,6 +83,9 @@ async def update_calendar(calendar_id: IdPath, body: CalendarUpdate, user: Curre
         await _swap_months(session, calendar.id, *body.swap_months)
     calendar.updated_at = utcnow()
     session.add(calendar)
+    # Commits the edit once the new render is stored under fresh keys, and deletes the old render only after: a
+    # failure before the commit leaves unreferenced new objects, one after it unreferenced old ones (both harmless,
+    # for the sweep) — never a calendar pointing at a missing PDF or page.
     await render_and_store(session, storage, calendar)
     return await calendar_dto(session, calendar, storage, settings)
 

@@ -32,15 +32,28 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import BearerDep, IdPath, SettingsDep, StorageDep, user_for_token
+from api.deps import (
+    BearerDep,
+    IdPath,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+    StorageDep,
+    owned_job,
+    user_for_token,
+)
 from api.schemas import CalendarGenerationStatusDto
-from api.views import status_dto, variant_dtos
+from api.views import status_dto, status_dtos, variant_dtos
 from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job
+from settings import Settings
+from storage import Storage
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
 log = logging.getLogger(__name__)
@@ -70,15 +83,17 @@ def _variant_key(row: GeneratedCalendarVariant) -> tuple:
 class _JobWatcher:
     """Remembers what this connection has sent and turns the database's current state into the next frames."""
 
-    def __init__(self, request: Request, job_id: int, storage, settings) -> None:  # noqa: ANN001
-        self._request, self._job_id = request, job_id
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], job_id: int, storage: Storage,
+                 settings: Settings) -> None:
+        self._sessions, self._job_id = sessions, job_id
         self._storage, self._settings = storage, settings
         self._status: tuple | None = None
         self._variants: dict[int, tuple] = {}
         self.finished = False
 
     async def frames(self) -> list[str]:
-        async with self._request.app.state.sessions() as session:
+        # A fresh session per poll: each sees what the worker has committed since, and none is held between polls.
+        async with self._sessions() as session:
             job = await session.get(Job, self._job_id)
             if job is None:  # deleted while watched
                 self.finished = True
@@ -95,7 +110,7 @@ class _JobWatcher:
             else:
                 variants = await variant_dtos(session, self._job_id, self._storage, self._settings) \
                     if changed else None
-                dto = await status_dto(session, job, self._storage, self._settings, with_variants=False)
+                [dto] = await status_dtos(session, [job])
                 for variant in variants or []:
                     if variant.id in changed:
                         frames.append(_frame("variant", variant))
@@ -106,6 +121,22 @@ class _JobWatcher:
             return frames
 
 
+async def get_watched_job(
+    job_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: BearerDep,
+    token: Annotated[str | None, Query(description="the bearer token, for clients (EventSource) "
+                                                   "that cannot send an Authorization header")] = None,
+) -> Job:
+    """The caller's job, the caller known by the Authorization header or, for EventSource, the `token` query."""
+    return await owned_job(session, job_id, await user_for_token(
+        session, settings, credentials.credentials if credentials else token))
+
+
+WatchedJob = Annotated[Job, Depends(get_watched_job)]
+
+
 @router.get(
     "/{job_id}/events",
     response_class=StreamingResponse,
@@ -113,21 +144,16 @@ class _JobWatcher:
                      "description": "Server-sent events: snapshot, status, variant (see the module docs)."}},
 )
 async def generation_events(
-    job_id: IdPath,
+    job: WatchedJob,
     request: Request,
+    sessions: SessionFactoryDep,
     storage: StorageDep,
     settings: SettingsDep,
-    credentials: BearerDep,
-    token: Annotated[str | None, Query(description="the bearer token, for clients (EventSource) "
-                                                   "that cannot send an Authorization header")] = None,
 ) -> StreamingResponse:
     """Live status and variants of one generation as server-sent events (a full snapshot on every connect)."""
-    async with request.app.state.sessions() as session:
-        user = await user_for_token(session, settings, credentials.credentials if credentials else token)
-        job = await session.get(Job, job_id)
-        if job is None or job.user_id != user.id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"generation {job_id} not found")
-    watcher = _JobWatcher(request, job_id, storage, settings)
+    job_id = job.id
+    assert job_id is not None
+    watcher = _JobWatcher(sessions, job_id, storage, settings)
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"

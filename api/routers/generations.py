@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import UTC, datetime
+from typing import NoReturn
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, TemporalDep
+from api.deps import (
+    CurrentUserDep,
+    IdPath,
+    OwnedJob,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+    StorageDep,
+    TemporalDep,
+)
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
@@ -23,7 +34,7 @@ from api.schemas import (
     SelectCalendarVariantsRequest,
     UserCalendarDto,
 )
-from api.views import calendar_dto, status_dto, variant_dtos
+from api.views import calendar_dto, status_dto, status_dtos, variant_dtos
 from db.models import (
     TERMINAL_JOB_STATUSES,
     FileKind,
@@ -34,6 +45,7 @@ from db.models import (
     UploadedFile,
     UserCalendar,
     VariantStatus,
+    utcnow,
 )
 from contracts.selection import selection_problem
 from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, workflow_id_for
@@ -51,13 +63,15 @@ from workflows.models import (
 )
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
+log = logging.getLogger(__name__)
 
-
-async def owned_job(session: SessionDep, user_id: int, job_id: int) -> Job:
-    job = await session.get(Job, job_id)
-    if job is None or job.user_id != user_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"generation {job_id} not found")
-    return job
+# Temporal's answers that mean "refused: nothing was started". Anything else — a deadline, a connection lost
+# mid-call, an internal or unknown error — leaves open whether the workflow started.
+_START_REFUSED = frozenset({
+    RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.NOT_FOUND, RPCStatusCode.ALREADY_EXISTS,
+    RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNAUTHENTICATED, RPCStatusCode.FAILED_PRECONDITION,
+    RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.OUT_OF_RANGE, RPCStatusCode.UNIMPLEMENTED,
+})
 
 
 def _handle(temporal: Client, job: Job) -> WorkflowHandle:
@@ -110,45 +124,57 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
+    # The row is committed before the workflow starts (a failed commit answers 503/409 and starts nothing): the
+    # workflow's activities always find their row, and a start that never happened leaves a `pending` row behind,
+    # never a workflow without its row.
     await session.commit()
     try:
         await start_generation_workflow(temporal, job, settings, theme=template.theme)
-    except (RPCError, WorkflowAlreadyStartedError) as err:
-        # No workflow, no job: the row must not promise work that will never happen.
-        await session.delete(job)
-        await session.commit()
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"could not start the generation, please try again: {err}") from None
+    except RPCError as err:
+        if err.status in _START_REFUSED:
+            await _start_refused(session, job, err)
+        # Unknown whether Temporal started the run. The committed row stays `pending` for the job reconciler, which
+        # looks up workflow {job.workflow_id} and starts it if it does not exist; the client follows the job as
+        # after any start (202) rather than retrying into a second, paid generation.
+        log.warning("start of %s unconfirmed, left pending for the reconciler: %s", job.workflow_id, err)
+    except WorkflowAlreadyStartedError as err:  # a run of another job holds the id (e.g. a database reset)
+        await _start_refused(session, job, err)
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
                              status_url=_status_url(job.id))
 
 
+async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoReturn:
+    """Temporal refused the start: the row says so (committed before the answer), and the client is told 503."""
+    job.status, job.error = JobStatus.failed, f"the workflow service refused to start it: {err}"
+    job.updated_at = job.completed_at = utcnow()
+    await session.commit()
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                        f"could not start the generation, please try again: {err}") from None
+
+
 @router.get("")
-async def list_generations(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                           settings: SettingsDep) -> list[CalendarGenerationStatusDto]:
+async def list_generations(user: CurrentUserDep, session: SessionDep) -> list[CalendarGenerationStatusDto]:
     jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
-    return [await status_dto(session, job, storage, settings, with_variants=False) for job in jobs]
+    return await status_dtos(session, jobs)
 
 
 @router.get("/{job_id}/status")
-async def generation_status(job_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def generation_status(job: OwnedJob, session: SessionDep, storage: StorageDep,
                             settings: SettingsDep) -> CalendarGenerationStatusDto:
     """Answers from the database, so it works while the worker (or Temporal) is down."""
-    return await status_dto(session, await owned_job(session, user.id, job_id), storage, settings)
+    return await status_dto(session, job, storage, settings)
 
 
 @router.get("/{job_id}/variants")
-async def generation_variants(job_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def generation_variants(job: OwnedJob, session: SessionDep, storage: StorageDep,
                               settings: SettingsDep) -> list[CalendarVariantDto]:
-    job = await owned_job(session, user.id, job_id)
     return await variant_dtos(session, job.id, storage, settings)
 
 
 @router.post("/{job_id}/select", responses={202: {"model": GenerationStarted}})
-async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, request: Request, response: Response,
-                          user: CurrentUserDep, session: SessionDep, temporal: TemporalDep, storage: StorageDep,
-                          settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
-    job = await owned_job(session, user.id, job_id)
+async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, response: Response,
+                          session: SessionDep, sessions: SessionFactoryDep, temporal: TemporalDep,
+                          storage: StorageDep, settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
     _require_stage(job, JobStatus.ready_for_selection, "variants can be selected")
     rows = (await session.exec(select(GeneratedCalendarVariant.id, GeneratedCalendarVariant.status).where(
         GeneratedCalendarVariant.job_id == job.id))).all()
@@ -174,7 +200,7 @@ async def select_variants(job_id: IdPath, body: SelectCalendarVariantsRequest, r
         response.status_code = status.HTTP_202_ACCEPTED
         return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=JobStatus.finalizing,
                                  status_url=_status_url(job.id))
-    async with request.app.state.sessions() as fresh:
+    async with sessions() as fresh:
         calendar = (await fresh.exec(select(UserCalendar).where(UserCalendar.job_id == job.id))).one()
         return await calendar_dto(fresh, calendar, storage, settings)
 
@@ -190,14 +216,13 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED,
              responses={409: {"description": "the variant can't be regenerated now (why is in `detail`)"}})
-async def regenerate_variant(job_id: IdPath, variant_id: IdPath, body: RegenerateVariantRequest, user: CurrentUserDep,
-                             session: SessionDep, temporal: TemporalDep) -> RegenerationStarted:
+async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
+                             temporal: TemporalDep) -> RegenerationStarted:
     """Accepted only when the workflow accepts it: a spent budget, a variant already regenerating or not ready, or a
     generation no longer choosing is refused at once."""
-    job = await owned_job(session, user.id, job_id)
     variant = await session.get(GeneratedCalendarVariant, variant_id)
     if variant is None or variant.job_id != job.id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job_id}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job.id}")
     _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
     try:
         accepted = await _handle(temporal, job).execute_update(
@@ -212,13 +237,11 @@ async def regenerate_variant(job_id: IdPath, variant_id: IdPath, body: Regenerat
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
-async def cancel_generation(job_id: IdPath, user: CurrentUserDep, session: SessionDep,
-                            temporal: TemporalDep) -> GenerationStarted:
-    job = await owned_job(session, user.id, job_id)
+async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationStarted:
     if job.status in TERMINAL_JOB_STATUSES:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job_id} is already {job.status}")
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is already {job.status}")
     if job.status in SELECTION_ACCEPTED_STAGES:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job_id} is {job.status}: your selection was "
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is {job.status}: your selection was "
                                                       "accepted and the calendar is being made; it can't be cancelled")
     await _handle(temporal, job).cancel()
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
@@ -41,13 +41,6 @@ async def photo_out(photo: UploadedFile, storage: Storage, settings: Settings) -
                     checks=photo.checks, created_at=photo.created_at)
 
 
-async def owned_photo(session: SessionDep, user_id: int, photo_id: int) -> UploadedFile:
-    photo = await session.get(UploadedFile, photo_id)
-    if photo is None or photo.user_id != user_id or photo.kind != FileKind.photo:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"photo {photo_id} not found")
-    return photo
-
-
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     """Read in chunks and stop one byte past the limit: an oversized file never lands in memory whole."""
     data = bytearray()
@@ -75,33 +68,24 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
-                        user: CurrentUserDep, session: SessionDep, storage: StorageDep,
+                        user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
                         settings: SettingsDep) -> list[PhotoOut]:
     if len(files) > settings.max_photos_per_generation:
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
                             f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}")
     # Every file is checked before anything is stored: one bad file rejects the upload and stores nothing.
     prepared = [(upload.filename, *await _prepare(upload, settings)) for upload in files]
-    written: list[str] = []
-    try:
-        rows = []
-        for name, photo, checks in prepared:
-            key = photo_key(user.id, uuid.uuid4().hex)
-            thumb = thumbnail_key(key)
-            await storage.put(key, photo.image, photo.content_type)
-            written.append(key)
-            await storage.put(thumb, photo.thumbnail, "image/jpeg")
-            written.append(thumb)
-            rows.append(await upsert_file(session, user_id=user.id, kind=FileKind.photo, storage_key=key,
-                                          thumbnail_key=thumb, content_type=photo.content_type, data=photo.image,
-                                          width=photo.width, height=photo.height, original_name=name,
-                                          checks=checks, sha256=photo.sha256))
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        for key in written:
-            await storage.delete(key)
-        raise
+    rows = []
+    for name, photo, checks in prepared:
+        # Objects first, rows second: the unit of work deletes these objects again if the rows never commit.
+        key = photo_key(user.id, uuid.uuid4().hex)
+        thumb = thumbnail_key(key)
+        await objects.put(key, photo.image, photo.content_type)
+        await objects.put(thumb, photo.thumbnail, "image/jpeg")
+        rows.append(await upsert_file(session, user_id=user.id, kind=FileKind.photo, storage_key=key,
+                                      thumbnail_key=thumb, content_type=photo.content_type, data=photo.image,
+                                      width=photo.width, height=photo.height, original_name=name,
+                                      checks=checks, sha256=photo.sha256))
     return [await photo_out(row, storage, settings) for row in rows]
 
 
@@ -114,34 +98,31 @@ async def list_photos(user: CurrentUserDep, session: SessionDep, storage: Storag
 
 
 @router.get("/{photo_id}")
-async def get_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                    settings: SettingsDep) -> PhotoOut:
-    return await photo_out(await owned_photo(session, user.id, photo_id), storage, settings)
+async def get_photo(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep) -> PhotoOut:
+    return await photo_out(photo, storage, settings)
 
 
 @router.get("/{photo_id}/image", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
-async def get_photo_image(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                          settings: SettingsDep, thumbnail: bool = False) -> RedirectResponse:
+async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep,
+                          thumbnail: bool = False) -> RedirectResponse:
     """Redirects to a short-lived signed URL of the image (or its thumbnail)."""
-    photo = await owned_photo(session, user.id, photo_id)
     key = photo.thumbnail_key if thumbnail and photo.thumbnail_key else photo.storage_key
     return RedirectResponse(await media_url(storage, settings, key), status.HTTP_307_TEMPORARY_REDIRECT)
 
 
 @router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep, storage: StorageDep) -> None:
-    photo = await owned_photo(session, user.id, photo_id)
+async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: SessionDep,
+                       objects: StoredObjectsDep) -> None:
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
-        GeneratedCalendarVariant.source_photo_id == photo_id))).first()
+        GeneratedCalendarVariant.source_photo_id == photo.id))).first()
     if used_by is None:
         running = (await session.exec(select(Job).where(
             Job.user_id == user.id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).all()
-        used_by = next((job.id for job in running if photo_id in job.photo_ids), None)
+        used_by = next((job.id for job in running if photo.id in job.photo_ids), None)
     if used_by is not None:
         raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"photo {photo_id} is used by generation {used_by}; delete or finish that first")
-    keys = object_keys(photo)
+                            f"photo {photo.id} is used by generation {used_by}; delete or finish that first")
+    # The row goes first (committed by the unit of work), the objects after the commit: a crash in between leaves
+    # unreferenced objects for the sweep, never a photo row without its image.
+    objects.delete_after_commit(object_keys(photo))
     await session.delete(photo)
-    await session.commit()
-    for key in keys:
-        await storage.delete(key)

@@ -30,7 +30,7 @@ _MAX_ID_LENGTH = 128
 @router.post("/replicate", summary="Replicate job status (signed webhook)", responses={
     400: {"description": "signed, but the body is not a prediction or training"},
     401: {"description": "missing, forged or stale signature: nothing was stored"},
-    503: {"description": "no (valid) webhook secret is configured"},
+    503: {"description": "no (valid) webhook secret is configured, or the event could not be stored: retry"},
 })
 async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
     secret = settings.replicate.webhook_secret
@@ -54,15 +54,24 @@ async def replicate_webhook(request: Request, settings: SettingsDep, session: Se
 
     event = WebhookEvent(webhook_id=webhook_id, provider_ref=job["id"], kind=_kind(job),
                          status=job["status"][:32], payload={k: job[k] for k in _KEPT_FIELDS if k in job})
-    if (await session.exec(select(WebhookEvent.id).where(WebhookEvent.webhook_id == webhook_id))).first():
+    if await _stored(session, webhook_id):
         return {"status": "duplicate"}
     session.add(event)
     try:
         await session.flush()
-    except IntegrityError:  # the same delivery, stored concurrently by another request
+    except IntegrityError:
         await session.rollback()
-        return {"status": "duplicate"}
+        if await _stored(session, webhook_id):  # the same delivery, stored concurrently by another request
+            return {"status": "duplicate"}
+        raise
+    # Committed by the unit of work before this 200 leaves; if the event can't be stored, the answer is a 5xx
+    # (api.errors) and Replicate delivers it again.
     return {"status": "recorded"}
+
+
+async def _stored(session: SessionDep, webhook_id: str) -> bool:
+    found = (await session.exec(select(WebhookEvent.id).where(WebhookEvent.webhook_id == webhook_id))).first()
+    return found is not None
 
 
 def _job(body: bytes) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from imaging.providers.base import ImageProvider
 from settings import PROJECT_ROOT
 from tests.conftest import IN_CI
 from tests.e2e.conftest import Stack, build_stack
+from tests.helpers import served_over_http
 
 try:  # the browser tests import `expect` from here: a missing package is reported by the `browser` fixture
     from playwright.async_api import async_playwright, expect
@@ -152,35 +151,14 @@ class WebStack:
     provider: PacedProvider
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @asynccontextmanager
 async def web_stack(tmp_path: Path, env: WorkflowEnvironment, **overrides: object) -> AsyncIterator[WebStack]:
     async for stack in build_stack(tmp_path, env, **overrides):
         provider = PacedProvider(stack.deps.provider, train_seconds=1.0, variant_seconds=0.6)
         stack.deps.provider = provider  # the activities read it at call time
         faults = StreamFaults(stack.api.app)  # type: ignore[attr-defined]
-        sock = _free_socket()
-        config = uvicorn.Config(faults, lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            async with asyncio.timeout(10):
-                while not server.started:
-                    if task.done():
-                        task.result()
-                    await asyncio.sleep(0.02)
-            host, port = sock.getsockname()
-            yield WebStack(stack=stack, url=f"http://{host}:{port}", faults=faults, provider=provider)
-        finally:
-            server.should_exit = True
-            await task
-            sock.close()
+        async with served_over_http(faults, timeout_graceful_shutdown=2) as url:
+            yield WebStack(stack=stack, url=url, faults=faults, provider=provider)
 
 
 @dataclass

@@ -1,0 +1,146 @@
+"""List routes run a constant number of SQL statements, however many items they list."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import event, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import (
+    CalendarMonth,
+    GeneratedCalendarVariant,
+    Job,
+    Template,
+    UserCalendar,
+    VariantStatus,
+)
+from db.session import make_engine, make_session_factory, session_scope
+from settings import Settings
+from tests.helpers import upload_photos
+
+MANY = 4
+
+
+@dataclass
+class Customer:
+    api: httpx.AsyncClient
+    settings: Settings
+    headers: dict[str, str]
+    user_id: int
+    photo_id: int
+    template_ids: list[int]
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        engine = make_engine(self.settings.database_url)
+        try:
+            async with session_scope(make_session_factory(engine)) as session:
+                yield session
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture
+async def customer(app_client: httpx.AsyncClient, database: Settings, seeded) -> Customer:  # noqa: ANN001
+    registered = await app_client.post("/api/auth/register", json={"email": "olena@example.com",
+                                                                   "password": "correct horse battery"})
+    headers = {"Authorization": f"Bearer {registered.json()['access_token']}"}
+    [photo] = await upload_photos(app_client, headers, count=1)
+    return Customer(api=app_client, settings=database, headers=headers, user_id=registered.json()["user"]["id"],
+                    photo_id=photo["id"], template_ids=[t.id for t in seeded])
+
+
+async def add_photos(customer: Customer, count: int) -> None:
+    await upload_photos(customer.api, customer.headers, count=count)
+
+
+async def add_generations(customer: Customer, count: int) -> None:
+    async with customer.session() as session:
+        for _ in range(count):
+            job = Job(user_id=customer.user_id, template_id=customer.template_ids[0], photo_ids=[customer.photo_id],
+                      variant_count=6, preview=True, year=2027)
+            session.add(job)
+            await session.flush()
+            session.add_all([GeneratedCalendarVariant(
+                user_id=customer.user_id, job_id=job.id, template_id=job.template_id,
+                source_photo_id=customer.photo_id, variant_number=n, status=VariantStatus.ready) for n in range(2)])
+
+
+async def add_calendars(customer: Customer, count: int) -> None:
+    async with customer.session() as session:
+        for _ in range(count):
+            calendar = UserCalendar(user_id=customer.user_id, template_id=customer.template_ids[0], year=2027)
+            session.add(calendar)
+            await session.flush()
+            session.add_all([CalendarMonth(calendar_id=calendar.id, month=month, file_id=customer.photo_id)
+                             for month in range(1, 13)])
+
+
+async def show_templates(customer: Customer, count: int) -> None:
+    async with customer.session() as session:
+        hidden = (await session.exec(select(Template.id).where(col(Template.is_active).is_(False))
+                                     .order_by(Template.id))).all()
+        await session.exec(update(Template).where(col(Template.id).in_(hidden[:count]))  # type: ignore[call-overload]
+                           .values(is_active=True))
+
+
+async def only_one_template(customer: Customer, _: int) -> None:
+    async with customer.session() as session:
+        await session.exec(update(Template).values(is_active=False))  # type: ignore[call-overload]
+    await show_templates(customer, 1)
+
+
+async def the_first_photo(customer: Customer, _: int) -> None:
+    """The customer's first photo (uploaded by the fixture) is the one item."""
+
+
+Grow = Callable[[Customer, int], Awaitable[None]]
+# path: (how the first item comes about, how more are added)
+ROUTES: dict[str, tuple[Grow, Grow]] = {
+    "/api/photos": (the_first_photo, add_photos),
+    "/api/calendars/generate": (add_generations, add_generations),
+    "/api/calendars": (add_calendars, add_calendars),
+    "/api/templates": (only_one_template, show_templates),
+}
+
+
+@asynccontextmanager
+async def counted_statements(customer: Customer) -> AsyncIterator[list[str]]:
+    """Every SQL statement the API's own engine sends while the block runs."""
+    engine = customer.api.app.state.engine.sync_engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _listed(customer: Customer, path: str) -> tuple[int, list[str]]:
+    async with counted_statements(customer) as statements:
+        response = await customer.api.get(path, headers=customer.headers)
+    assert response.status_code == 200, response.text
+    return len(response.json()), statements
+
+
+@pytest.mark.parametrize("path", list(ROUTES))
+async def test_a_list_costs_as_many_queries_for_many_items_as_for_one(customer: Customer, path: str) -> None:
+    first, more = ROUTES[path]
+    await first(customer, 1)
+    one, statements_for_one = await _listed(customer, path)
+
+    await more(customer, MANY - 1)
+    many, statements_for_many = await _listed(customer, path)
+
+    assert (one, many) == (1, MANY)
+    assert len(statements_for_many) == len(statements_for_one), (statements_for_one, statements_for_many)
