@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from api.security import user_id_from_token
 from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
+from contracts.vocabulary import MAX_DB_ID
 from db.models import FileKind, Job, UploadedFile, User, UserCalendar
 from settings import Settings
 from storage import Storage
@@ -26,7 +27,6 @@ Row = TypeVar("Row", Job, UploadedFile, UserCalendar)
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
 
-MAX_DB_ID = 2**31 - 1  # PostgreSQL `integer`: a larger id could never exist, and must not reach the driver
 IdPath = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="an id, as returned by the API")]
 
 
