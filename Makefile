@@ -35,10 +35,12 @@ lint: install
 test: install browser lint
 	$(PY) -m pytest -q
 
-bench: install
+bench: install browser
 	$(PY) bench/generation_makespan.py
+	$(PY) bench/replicate_makespan.py
 	$(PY) bench/render_pdf.py
 	$(PY) bench/stylize_speed.py
+	$(PY) bench/page_load.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -12,18 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from io import BytesIO
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from render.calendar_pdf import render_calendar  # noqa: E402
-from render.models import CalendarSpec, PersonalDate  # noqa: E402
+from render.calendar_pdf import render_calendar
+from render.models import CalendarSpec, PersonalDate
 
 TARGET_SECONDS = 15.0
 TARGET_MB = 60.0

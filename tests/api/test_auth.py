@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import register
+from testkit.api import register
 
 
 async def test_register_then_login(app_client) -> None:  # noqa: ANN001

@@ -22,7 +22,7 @@ from db.models import (
 )
 from db.session import make_engine, make_session_factory, session_scope
 from settings import Settings
-from tests.helpers import upload_photos
+from testkit.api import upload_photos
 
 MANY = 4
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from api.main import create_app
-from tests.helpers import register, running_api
+from testkit.api import register, running_api
 
 PUBLIC = {"/api/auth/register", "/api/auth/login", "/api/webhooks/replicate", "/api/config"}
 # Browsers' EventSource cannot send headers: this route takes the token as a query parameter instead.

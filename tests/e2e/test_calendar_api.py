@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.e2e.conftest import Stack
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
-from tests.helpers import register
+from testkit.api import register
+from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.stack import Stack
 
 
 @pytest.fixture

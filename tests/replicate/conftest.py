@@ -12,7 +12,7 @@ from PIL import Image
 
 from imaging.providers.base import ProviderError, SynthesisRequest
 from imaging.providers.replicate import ReplicateProvider, ReplicateSettings, StatusHint
-from tests.fakes.replicate_server import FakeReplicate
+from testkit.fake_replicate.server import FakeReplicate
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ import pytest
 import replicate
 from replicate.exceptions import ReplicateError
 
-from tests.fakes.replicate_server import Fault, FakeReplicate
+from testkit.fake_replicate.server import FakeReplicate, Fault
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import replicate
 from pydantic import v1 as pydantic_v1
 
 from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
-from tests.fakes.replicate_server import Fault, FakeReplicate
+from testkit.fake_replicate.server import FakeReplicate, Fault
 from tests.replicate.conftest import retry_like_an_activity, synthesis_request
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
-from tests.fakes.replicate_server import FakeReplicate
+from imaging.providers.base import ContentRejected, ProviderJobFailed
+from testkit.fake_replicate.server import FakeReplicate
 from tests.replicate.conftest import synthesis_request
 from tests.replicate.test_training import training_request
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed, TrainingRequest
-from tests.fakes.replicate_server import TRAINER_MODEL, TRAINER_VERSION, FakeReplicate
+from imaging.providers.base import ContentRejected, ProviderJobFailed, TrainingRequest
+from testkit.fake_replicate.server import TRAINER_MODEL, TRAINER_VERSION, FakeReplicate
 from tests.replicate.conftest import jpeg, synthesis_request
 
 PHOTOS = [jpeg((40 * n, 100, 200)) for n in range(1, 4)]

@@ -8,11 +8,11 @@ import time
 
 import pytest
 import replicate
-from replicate.webhook import WebhookSigningSecret, Webhooks
+from replicate.webhook import Webhooks, WebhookSigningSecret
 
 from imaging.providers.replicate import WebhookVerificationError, verify_webhook
-from tests.fakes.replicate_server import FakeReplicate
-from tests.fakes.replicate_webhooks import ReceivedWebhook, sign
+from testkit.fake_replicate.server import FakeReplicate
+from testkit.fake_replicate.webhooks import ReceivedWebhook, sign
 from tests.replicate.conftest import synthesis_request
 
 

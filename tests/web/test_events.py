@@ -15,7 +15,7 @@ import uvicorn
 import api.routers.events as events
 from db.models import GeneratedCalendarVariant, Job, Template, UploadedFile
 from settings import Settings
-from tests.helpers import register, running_api
+from testkit.api import register, running_api
 
 
 @dataclass

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from tests.fakes.replicate_faults import FaultMiddleware
-from tests.fakes.replicate_state import TRAINER_MODEL, Job, JobKind
+from testkit.fake_replicate.faults import FaultMiddleware
+from testkit.fake_replicate.state import TRAINER_MODEL, Job, JobKind
 
 if TYPE_CHECKING:
-    from tests.fakes.replicate_server import FakeReplicate
+    from testkit.fake_replicate.server import FakeReplicate
 
 _ASPECT_RATIOS = {"1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
