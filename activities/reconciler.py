@@ -92,8 +92,8 @@ class ReconcilerActivities:
         assert job.id is not None
         stage, error = Stage.failed, _ENDED_HOW.get(description.status or WorkflowExecutionStatus.FAILED)
         if description.status == WorkflowExecutionStatus.COMPLETED:
-            result = await self._temporal.get_workflow_handle(job.workflow_id or "").result(
-                result_type=GenerationResult)
+            handle = self._temporal.get_workflow_handle(job.workflow_id or "", result_type=GenerationResult)
+            result = await handle.result()
             stage, error = result.stage, result.error
         elif description.status == WorkflowExecutionStatus.CANCELED:
             stage = Stage.cancelled
