@@ -388,5 +388,5 @@ async def _notify(on_started: StartedCallback | None, job_id: str) -> None:
     if on_started is None:
         return
     result = on_started(job_id)
-    if inspect.isawaitable(result):  # tolerate async callbacks although the contract is synchronous
+    if inspect.isawaitable(result):  # the id is recorded before the wait begins
         await result
