@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,10 +184,8 @@ class Supervisor:
 
     @staticmethod
     def _signal(unit: _Supervised, sig: signal.Signals) -> None:
-        try:  # the whole process group: whatever the service itself started goes too
+        with suppress(ProcessLookupError):  # the whole process group: whatever the service itself started goes too
             os.killpg(unit.process.pid, sig)  # type: ignore[union-attr]
-        except ProcessLookupError:
-            pass
 
     def _write_pid(self, name: str, pid: int) -> None:
         if self._pid_dir is not None:
