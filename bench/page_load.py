@@ -55,7 +55,8 @@ def report(name: str, loads: list[dict[str, Any]]) -> tuple[float, float]:
     print(f"{name}")
     print(f"{'load':>5} {'visible s':>10} {'DOMContentLoaded s':>19} {'files':>6} {'kB':>7}")
     for number, load in enumerate(loads, 1):
-        print(f"{number:>5} {load['seen']:>10.3f} {load['ready']:>19.3f} {load['files']:>6} {load['bytes'] / 1e3:>7.1f}")
+        kilobytes = load["bytes"] / 1e3
+        print(f"{number:>5} {load['seen']:>10.3f} {load['ready']:>19.3f} {load['files']:>6} {kilobytes:>7.1f}")
     seen = statistics.median(load["seen"] for load in loads)
     ready = statistics.median(load["ready"] for load in loads)
     print(f"{'median':>6}{seen:>10.3f} {ready:>19.3f}")

@@ -38,16 +38,18 @@ async def synthesis_span(env: WorkflowEnvironment, workflow_id: str, variants: i
     synthesis: set[int] = set()
     started: list[datetime] = []
     completed: list[datetime] = []
+    name = contract.generate_variant.__name__
     for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if event.activity_task_scheduled_event_attributes.activity_type.name == contract.generate_variant.__name__:
-                synthesis.add(event.event_id)
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            if event.activity_task_started_event_attributes.scheduled_event_id in synthesis:
-                started.append(event.event_time.ToDatetime())
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            if event.activity_task_completed_event_attributes.scheduled_event_id in synthesis:
-                completed.append(event.event_time.ToDatetime())
+        kind = event.event_type
+        if (kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                and event.activity_task_scheduled_event_attributes.activity_type.name == name):
+            synthesis.add(event.event_id)
+        elif (kind == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+                and event.activity_task_started_event_attributes.scheduled_event_id in synthesis):
+            started.append(event.event_time.ToDatetime())
+        elif (kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+                and event.activity_task_completed_event_attributes.scheduled_event_id in synthesis):
+            completed.append(event.event_time.ToDatetime())
     assert len(completed) == variants, f"{len(completed)} syntheses completed"
     return min(started), max(completed)
 
@@ -70,7 +72,9 @@ async def measure(env: WorkflowEnvironment, parallel: int, args: argparse.Namesp
             first, last = await synthesis_span(env, started["workflow_id"], variants)
         predictions = fake.predictions()
         assert len(predictions) == variants, f"{len(predictions)} predictions paid for {variants} variants"
-        paid = max(p.completed_at for p in predictions) - min(p.created_at for p in predictions)
+        completed = [p.completed_at for p in predictions if p.completed_at is not None]
+        assert len(completed) == variants, f"{len(completed)} predictions completed"
+        paid = max(completed) - min(p.created_at for p in predictions)
     return (last - first).total_seconds(), paid, variants
 
 
@@ -87,7 +91,7 @@ async def main() -> None:
     env = await start_dev_server()
     try:
         print(f"L = {args.latency} s, poll every {args.poll} s, webhooks "
-              f"{'on (read every %s s)' % args.hint if args.webhooks else 'off'}, provider queue capped at "
+              f"{f'on (read every {args.hint} s)' if args.webhooks else 'off'}, provider queue capped at "
               f"{args.rate}/s")
         print(f"{'P':>3} {'makespan s':>11} {'ideal s':>8} {'ratio':>6} {'paid span s':>12}")
         for parallel in (4, 24):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from settings import Settings
 
 
-def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'calendary.db'}",
         "storage_dir": tmp_path / "storage",
         "temporal_address": "127.0.0.1:1",  # runs that need Temporal pass their own client
@@ -16,4 +17,4 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "select_wait_seconds": 0.0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)

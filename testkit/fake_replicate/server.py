@@ -43,8 +43,8 @@ __all__ = [
     "TAG_QUERY_PARAM",
     "TRAINER_MODEL",
     "TRAINER_VERSION",
-    "Fault",
     "FakeReplicate",
+    "Fault",
 ]
 
 
