@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -44,7 +44,7 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database for one test; skipped only outside CI when no server answers."""
     try:
         admin = await _postgres_admin()
-    except (OSError, asyncio.TimeoutError) as err:
+    except (TimeoutError, OSError) as err:
         if IN_CI:
             pytest.fail(f"PostgreSQL must run under CI: {err}")
         pytest.skip(f"PostgreSQL not reachable: {err}")
@@ -74,10 +74,3 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await start_dev_server()
     yield env
     await env.shutdown()
-
-
-@pytest.fixture(scope="session")
-def sample_jpeg() -> Iterator[bytes]:
-    from testkit.api import photo_bytes
-
-    yield photo_bytes(1024, 768)

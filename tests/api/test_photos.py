@@ -73,7 +73,7 @@ async def test_stored_copy_has_no_metadata(app_client) -> None:  # noqa: ANN001
     assert not stored.getexif()
 
 
-@pytest.mark.parametrize("name, data, status, words", [
+@pytest.mark.parametrize(("name", "data", "status", "words"), [
     ("notes.txt", b"this is not a picture at all" * 10, 415, "not"),
     ("anim.gif", _gif(), 415, "GIF"),
     ("small.jpg", photo_bytes(400, 300), 422, "512"),

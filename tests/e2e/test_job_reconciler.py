@@ -28,7 +28,8 @@ class EndsWithAResult:
         return result
 
 
-async def test_a_run_that_completed_unrecorded_gets_its_outcome(tmp_path: Path, dev_server: WorkflowEnvironment) -> None:
+async def test_a_run_that_completed_unrecorded_gets_its_outcome(tmp_path: Path,
+                                                                dev_server: WorkflowEnvironment) -> None:
     async for stack in build_stack(tmp_path, dev_server):
         quiet_since = utcnow() - stack.settings.reconcile_grace - timedelta(minutes=1)
         async with stack.deps.sessions() as session:

@@ -1,4 +1,5 @@
-"""A worker process killed with SIGKILL mid-generation: another worker finishes the job, nothing lost, nothing doubled."""
+"""A worker process killed with SIGKILL mid-generation: another worker finishes the job, nothing lost, nothing
+doubled."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ def client(fake: FakeReplicate) -> replicate.Client:
 
 
 @pytest.fixture
-def raw(fake: FakeReplicate):  # type: ignore[no-untyped-def]
+def raw(fake: FakeReplicate) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=fake.base_url, headers={"Authorization": f"Bearer {fake.api_token}"}) as http:
         yield http
 

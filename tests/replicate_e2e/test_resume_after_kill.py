@@ -120,7 +120,7 @@ async def _training_input(stack: Stack) -> TrainModelInput:
 
 
 async def _variant_input(stack: Stack, model_ref: str) -> GenerateVariantInput:
-    headers, started = await start_generation(stack.api)  # no worker runs: only the rows are wanted
+    _headers, started = await start_generation(stack.api)  # no worker runs: only the rows are wanted
     async with stack.deps.sessions() as session:
         job = await session.get(Job, started["job_id"])
         session.add(FluxModel(user_id=job.user_id, provider="replicate", base_model="b", photo_set_hash="h",
