@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install browser migrate seed bench clean
+.PHONY: run test lint install browser migrate seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,20 @@ run: seed
 browser:
 	bash scripts/ensure_chromium.sh
 
-test: install browser
+# Lint and types first: a fresh clone's `make test` (and CI's) checks them before the suite runs.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: install browser lint
 	$(PY) -m pytest -q
 
-bench: install
+bench: install browser
 	$(PY) bench/generation_makespan.py
+	$(PY) bench/replicate_makespan.py
 	$(PY) bench/render_pdf.py
 	$(PY) bench/stylize_speed.py
+	$(PY) bench/page_load.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -21,14 +21,16 @@ from temporalio.worker import Worker
 from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
 from imaging.providers.replicate_settings import ReplicateNotConfigured
+from services.reconciler_schedule import ensure_reconciler_schedule
 from settings import Settings, get_settings
 from temporal_client import connect
-from services.reconciler_schedule import ensure_reconciler_schedule
 from workflows.calendar_generation import CalendarGenerationWorkflow
 from workflows.job_reconciler import JobReconcilerWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 PROVIDER_HEARTBEAT_THROTTLE = timedelta(seconds=2)
+
+log = logging.getLogger("worker")
 
 
 def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> list[Worker]:
@@ -61,7 +63,7 @@ async def main() -> None:
         deps = await ActivityDeps.from_settings(settings)  # before connecting: a misconfiguration fails at once
     except (ValidationError, ReplicateNotConfigured) as err:
         # A distinct exit code: a supervisor (manage.py run) stops instead of restarting what cannot work.
-        logging.error("worker not started: %s", err)
+        log.error("worker not started: %s", err)
         raise SystemExit(os.EX_CONFIG) from None
     client = await connect(settings)
     await ensure_reconciler_schedule(client, settings)
@@ -73,10 +75,10 @@ async def main() -> None:
         async with AsyncExitStack() as workers:
             for worker in build_workers(client, settings, deps):
                 await workers.enter_async_context(worker)
-            logging.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
+            log.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
                          settings.temporal_address)
             await stop.wait()
-            logging.info("stopping: finishing running activities (up to %s s)", GRACEFUL_SHUTDOWN.seconds)
+            log.info("stopping: finishing running activities (up to %s s)", GRACEFUL_SHUTDOWN.seconds)
     finally:
         await deps.close()  # the database engine and the provider's HTTP connections, even if a worker failed
 

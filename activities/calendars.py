@@ -55,9 +55,11 @@ class CalendarActivities:
                 CalendarMonth.calendar_id == calendar.id))).all()}
             for selection in selections:
                 variant = ready[selection.variant_id]
+                file_id = variant.generated_file_id
+                assert file_id is not None  # a variant is ready once its image is stored
                 month = existing.get(selection.month_number) or CalendarMonth(
-                    calendar_id=calendar.id, month=selection.month_number, file_id=variant.generated_file_id)
-                month.variant_id, month.file_id = variant.id, variant.generated_file_id
+                    calendar_id=calendar.id, month=selection.month_number, file_id=file_id)
+                month.variant_id, month.file_id = variant.id, file_id
                 session.add(month)
             await session.flush()
             return FinalizeResult(calendar_id=calendar.id)

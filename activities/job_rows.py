@@ -23,5 +23,5 @@ async def owned_job(session: AsyncSession, ref: JobRef) -> Job:
 async def add_job_cost(session: AsyncSession, job_id: int, cost_usd: float) -> None:
     """One atomic increment: concurrent variants of a job never overwrite each other's cost."""
     if cost_usd:
-        await session.exec(update(Job).where(col(Job.id) == job_id)  # type: ignore[call-overload]
+        await session.exec(update(Job).where(col(Job.id) == job_id)
                            .values(cost_usd=Job.cost_usd + cost_usd))

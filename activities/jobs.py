@@ -78,6 +78,6 @@ class JobActivities:
             or_(col(Job.status) != update.stage.value, col(Job.progress) <= update.progress),
         ).values(**values)
         async with session_scope(self._deps.sessions) as session:
-            result = await session.exec(statement)  # type: ignore[call-overload]
+            result = await session.exec(statement)
             if result.rowcount == 0:
                 await owned_job(session, update)  # raises when the job is missing or someone else's

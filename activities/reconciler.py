@@ -50,7 +50,7 @@ class ReconcilerActivities:
         report = ReconcileReport()
         for job in await self._stale_jobs():
             report.checked += 1
-            assert job.id is not None and job.workflow_id is not None
+            assert job.workflow_id is not None
             try:
                 description = await self._temporal.get_workflow_handle(job.workflow_id).describe()
             except RPCError as err:
@@ -89,11 +89,10 @@ class ReconcilerActivities:
         return True
 
     async def _close(self, job: Job, description: WorkflowExecutionDescription) -> None:
-        assert job.id is not None
         stage, error = Stage.failed, _ENDED_HOW.get(description.status or WorkflowExecutionStatus.FAILED)
         if description.status == WorkflowExecutionStatus.COMPLETED:
-            result = await self._temporal.get_workflow_handle(job.workflow_id or "").result(
-                result_type=GenerationResult)
+            handle = self._temporal.get_workflow_handle(job.workflow_id or "", result_type=GenerationResult)
+            result = await handle.result()
             stage, error = result.stage, result.error
         elif description.status == WorkflowExecutionStatus.CANCELED:
             stage = Stage.cancelled

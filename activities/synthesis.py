@@ -8,6 +8,7 @@ from functools import partial
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.deps import ActivityDeps
@@ -19,7 +20,7 @@ from contracts.activities import implements
 from contracts.messages import GenerateVariantInput, RegenerationMark, VariantFailure, VariantResult
 from contracts.variations import compose_prompt
 from db.files import object_keys, upsert_file
-from db.models import FileKind, FluxModel, GeneratedCalendarVariant, Job, UploadedFile, VariantStatus
+from db.models import FileKind, FluxModel, GeneratedCalendarVariant, UploadedFile, VariantStatus
 from db.session import session_scope
 from imaging.providers.base import SynthesisRequest, SynthesisResult
 from imaging.thumbnails import image_size, make_thumbnail
@@ -99,7 +100,7 @@ class SynthesisActivities:
                            else (VariantStatus.ready, VariantStatus.regenerating))
         async with session_scope(self._deps.sessions) as session:
             await owned_job(session, mark)
-            await session.exec(update(GeneratedCalendarVariant).where(  # type: ignore[call-overload]
+            await session.exec(update(GeneratedCalendarVariant).where(
                 col(GeneratedCalendarVariant.job_id) == mark.job_id,
                 col(GeneratedCalendarVariant.variant_number) == mark.variant_number,
                 col(GeneratedCalendarVariant.status) == current,
@@ -138,7 +139,7 @@ class SynthesisActivities:
         async with session_scope(self._deps.sessions) as session:
             earlier = (await session.exec(
                 select(UploadedFile).join(GeneratedCalendarVariant,
-                                          GeneratedCalendarVariant.generated_file_id == UploadedFile.id)
+                                          col(GeneratedCalendarVariant.generated_file_id) == col(UploadedFile.id))
                 .where(GeneratedCalendarVariant.user_id == user_id, GeneratedCalendarVariant.cache_key == cache_key,
                        GeneratedCalendarVariant.status == VariantStatus.ready))).first()
         if earlier is None:
@@ -194,7 +195,8 @@ class SynthesisActivities:
         for key in keys:
             await self._deps.storage.delete(key)
 
-    async def _variant_row(self, job_id: int, variant_number: int, session=None):  # noqa: ANN001, ANN202
+    async def _variant_row(self, job_id: int, variant_number: int,
+                           session: AsyncSession | None = None) -> GeneratedCalendarVariant | None:
         query = select(GeneratedCalendarVariant).where(GeneratedCalendarVariant.job_id == job_id,
                                                        GeneratedCalendarVariant.variant_number == variant_number)
         if session is not None:

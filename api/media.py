@@ -24,7 +24,8 @@ async def media_url(storage: Storage, settings: Settings, key: str) -> str:
     if presigned:
         return presigned
     expires = int(time.time() + settings.presigned_url_ttl.total_seconds())
-    return f"/media/{key}?" + urlencode({"expires": expires, "signature": _signature(key, expires, settings.jwt_secret)})
+    signature = _signature(key, expires, settings.jwt_secret)
+    return f"/media/{key}?" + urlencode({"expires": expires, "signature": signature})
 
 
 def signature_is_valid(key: str, expires: int, signature: str, settings: Settings) -> bool:

@@ -63,7 +63,7 @@ class StoredObjects:
         for key in keys:
             try:
                 await self._storage.delete(key)
-            except Exception:  # noqa: BLE001 — one lost delete must not hide the request's own outcome
+            except Exception:  # one lost delete must not hide the request's own outcome
                 log.warning("could not delete %s; %s", key, consequence, exc_info=True)
 
 

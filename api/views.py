@@ -32,11 +32,12 @@ async def _urls(file: UploadedFile | None, storage: Storage, settings: Settings)
 async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
                        settings: Settings) -> list[CalendarVariantDto]:
     variants = (await session.exec(select(GeneratedCalendarVariant).where(
-        GeneratedCalendarVariant.job_id == job_id).order_by(GeneratedCalendarVariant.variant_number))).all()
+        GeneratedCalendarVariant.job_id == job_id).order_by(col(GeneratedCalendarVariant.variant_number)))).all()
     files = await _files_by_id(session, {v.generated_file_id for v in variants})
     dtos = []
     for v in variants:
-        image, thumbnail = await _urls(files.get(v.generated_file_id), storage, settings)
+        file = files.get(v.generated_file_id) if v.generated_file_id is not None else None
+        image, thumbnail = await _urls(file, storage, settings)
         dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt, image_url=image,
                                        thumbnail_url=thumbnail, source_photo_id=v.source_photo_id,
                                        is_selected=v.is_selected, month_number=v.month_number, status=v.status,
@@ -50,12 +51,11 @@ async def _ready_counts(session: AsyncSession, job_ids: list[int | None]) -> dic
         return {}
     rows = (await session.exec(select(GeneratedCalendarVariant.job_id, func.count()).where(
         col(GeneratedCalendarVariant.job_id).in_(job_ids), GeneratedCalendarVariant.status == VariantStatus.ready)
-        .group_by(GeneratedCalendarVariant.job_id))).all()
+        .group_by(col(GeneratedCalendarVariant.job_id)))).all()
     return dict(rows)
 
 
 def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> CalendarGenerationStatusDto:
-    assert job.id is not None
     return CalendarGenerationStatusDto(
         job_id=job.id, status=job.status, progress=job.progress, current_step=job.current_step,
         generated_variants_count=ready, variant_count=job.variant_count, variants=variants,
@@ -73,7 +73,6 @@ async def status_dtos(session: AsyncSession, jobs: Sequence[Job]) -> list[Calend
 async def status_dto(session: AsyncSession, job: Job, storage: Storage,
                      settings: Settings) -> CalendarGenerationStatusDto:
     """One job with all its variants."""
-    assert job.id is not None
     variants = await variant_dtos(session, job.id, storage, settings)
     return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants)
 
@@ -82,8 +81,8 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
                         settings: Settings) -> list[UserCalendarDto]:
     """Calendars with their months, in a constant number of queries however many there are."""
     ids = [c.id for c in calendars]
-    months = (await session.exec(select(CalendarMonth).where(col(CalendarMonth.calendar_id).in_(ids))
-                                 .order_by(CalendarMonth.calendar_id, CalendarMonth.month))).all() if ids else []
+    months = (await session.exec(select(CalendarMonth).where(col(CalendarMonth.calendar_id).in_(ids)).order_by(
+        col(CalendarMonth.calendar_id), col(CalendarMonth.month)))).all() if ids else []
     files = await _files_by_id(session, {m.file_id for m in months})
     months_of: dict[int | None, list[CalendarMonthDto]] = {}
     for m in months:
@@ -99,7 +98,6 @@ async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: S
 
 
 def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto]) -> UserCalendarDto:
-    assert calendar.id is not None
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None

@@ -11,26 +11,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from temporalio.testing import WorkflowEnvironment
 
-from imaging.assets import sample_photo  # noqa: E402
-from imaging.providers.base import (  # noqa: E402
+from imaging.assets import sample_photo
+from imaging.providers.base import (
     StartedCallback,
     SynthesisRequest,
     SynthesisResult,
     TrainingRequest,
     TrainingResult,
 )
-from tests.e2e.conftest import build_stack  # noqa: E402
-from tests.e2e.journey import start_generation, wait_for_status  # noqa: E402
-from tests.temporal_env import start_dev_server  # noqa: E402
-
-VARIANTS = 24
+from testkit.journey import start_generation, wait_for_status
+from testkit.stack import build_stack
+from testkit.temporal import start_dev_server
 
 
 class FixedLatencyProvider:
@@ -58,17 +55,20 @@ class FixedLatencyProvider:
         """Nothing to stop: the delay is in this process."""
 
 
-async def measure(env, parallel: int, latency: float, creates_per_second: float) -> float:  # noqa: ANN001
+async def measure(env: WorkflowEnvironment, parallel: int, latency: float,
+                  creates_per_second: float) -> tuple[float, int]:
+    """The makespan of one generation, and its number of variants (the settings' default, 24)."""
     provider = FixedLatencyProvider(latency)
     with tempfile.TemporaryDirectory() as folder:
         async for stack in build_stack(Path(folder), env, image_provider=provider, max_parallel=parallel,
                                        provider_activities_per_second=creates_per_second,
                                        worker_max_concurrent_activities=32):
+            variants = stack.settings.variant_count
             async with stack.worker():
                 headers, started = await start_generation(stack.api)
                 await wait_for_status(stack.api, headers, started["job_id"], "ready_for_selection", seconds=600)
-    assert len(provider.spans) == VARIANTS
-    return max(end for _, end in provider.spans) - min(start for start, _ in provider.spans)
+    assert len(provider.spans) == variants
+    return max(end for _, end in provider.spans) - min(start for start, _ in provider.spans), variants
 
 
 async def main() -> None:
@@ -82,8 +82,8 @@ async def main() -> None:
         print(f"L = {args.latency} s, provider queue capped at {args.rate}/s")
         print(f"{'P':>3} {'makespan s':>11} {'ideal s':>8} {'ratio':>6}")
         for parallel in (4, 24):
-            makespan = await measure(env, parallel, args.latency, args.rate)
-            ideal = math.ceil(VARIANTS / parallel) * args.latency
+            makespan, variants = await measure(env, parallel, args.latency, args.rate)
+            ideal = math.ceil(variants / parallel) * args.latency
             print(f"{parallel:>3} {makespan:>11.2f} {ideal:>8.2f} {makespan / ideal:>6.3f}")
     finally:
         await env.shutdown()

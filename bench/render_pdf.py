@@ -12,18 +12,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
+from datetime import date
 from io import BytesIO
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from render.calendar_pdf import render_calendar  # noqa: E402
-from render.models import CalendarSpec, PersonalDate  # noqa: E402
+from render.calendar_pdf import render_calendar
+from render.models import CalendarSpec, PersonalDate
 
 TARGET_SECONDS = 15.0
 TARGET_MB = 60.0
@@ -32,7 +30,7 @@ MONTH_SOURCE_PX = (3200, 2400)
 COVER_SOURCE_PX = (2600, 3200)
 
 # The seed's family theme; other themes can be chosen with --theme and the colours below.
-SCHEMES = {
+SCHEMES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "family": (["#FFE5E5", "#FFC4C4", "#FFD4D4"], {"type": "12-month-grid", "photoFrameStyle": "rounded-warm"}),
     "corporate": (["#1E3A8A", "#374151", "#F3F4F6"],
                   {"type": "business-calendar", "includeNotes": True, "photoFrameStyle": "square-thin"}),
@@ -50,7 +48,7 @@ def photo_like_jpeg(size: tuple[int, int], seed: int) -> bytes:
         t = y / height
         draw.rectangle((0, y, width, y + 4), fill=(int(60 + 150 * t), int(120 + 60 * t), int(200 - 120 * t)))
     for _ in range(40):
-        x, y = rng.integers(0, width), rng.integers(0, height)
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
         r = int(rng.integers(width // 30, width // 6))
         draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
     base = base.filter(ImageFilter.GaussianBlur(6))
@@ -80,7 +78,7 @@ def main() -> None:
         theme=args.theme,
         color_scheme=scheme,
         layout=layout,
-        personal_dates=[PersonalDate(date="1990-03-14", label="День народження мами")],
+        personal_dates=[PersonalDate(date=date(1990, 3, 14), label="День народження мами")],
     )
 
     timings = []

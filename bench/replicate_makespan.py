@@ -1,6 +1,6 @@
 """Generation makespan with the replicate provider against the fake Replicate server, every prediction taking L s.
 
-The real workflow, workers and API (tests/replicate_e2e's stack, webhooks served on a real port) run 24 variants
+The real workflow, workers and API (testkit.replicate_stack, webhooks served on a real port) run 24 variants
 at P = 4 and P = 24 parallel syntheses. Printed per P:
 
 - makespan: first synthesis activity started → last one completed (from the workflow's history), and its ratio to
@@ -18,46 +18,44 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from temporalio.api.enums.v1 import EventType
+from temporalio.testing import WorkflowEnvironment
 
-from generation_makespan import VARIANTS  # noqa: E402  (the sibling bench of the local path)
-from temporalio.api.enums.v1 import EventType  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
-
-from tests.e2e.journey import start_generation, wait_for_status  # noqa: E402
-from tests.fakes.replicate_server import FakeReplicate  # noqa: E402
-from tests.replicate_e2e.conftest import replicate_stack  # noqa: E402
-from tests.temporal_env import start_dev_server  # noqa: E402
-from contracts import activities as contract  # noqa: E402
+from contracts import activities as contract
+from testkit.fake_replicate.server import FakeReplicate
+from testkit.journey import start_generation, wait_for_status
+from testkit.replicate_stack import replicate_stack
+from testkit.temporal import start_dev_server
 
 
-async def synthesis_span(env: WorkflowEnvironment, workflow_id: str) -> tuple[datetime, datetime]:
+async def synthesis_span(env: WorkflowEnvironment, workflow_id: str, variants: int) -> tuple[datetime, datetime]:
     """First generate_variant activity started → last one completed, from the workflow's event history."""
     history = await env.client.get_workflow_handle(workflow_id).fetch_history()
     synthesis: set[int] = set()
     started: list[datetime] = []
     completed: list[datetime] = []
+    name = contract.generate_variant.__name__
     for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if event.activity_task_scheduled_event_attributes.activity_type.name == contract.generate_variant.__name__:
-                synthesis.add(event.event_id)
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            if event.activity_task_started_event_attributes.scheduled_event_id in synthesis:
-                started.append(event.event_time.ToDatetime())
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            if event.activity_task_completed_event_attributes.scheduled_event_id in synthesis:
-                completed.append(event.event_time.ToDatetime())
-    assert len(completed) == VARIANTS, f"{len(completed)} syntheses completed"
+        kind = event.event_type
+        if (kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                and event.activity_task_scheduled_event_attributes.activity_type.name == name):
+            synthesis.add(event.event_id)
+        elif (kind == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+                and event.activity_task_started_event_attributes.scheduled_event_id in synthesis):
+            started.append(event.event_time.ToDatetime())
+        elif (kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+                and event.activity_task_completed_event_attributes.scheduled_event_id in synthesis):
+            completed.append(event.event_time.ToDatetime())
+    assert len(completed) == variants, f"{len(completed)} syntheses completed"
     return min(started), max(completed)
 
 
-async def measure(env: WorkflowEnvironment, parallel: int, args: argparse.Namespace) -> tuple[float, float]:
+async def measure(env: WorkflowEnvironment, parallel: int, args: argparse.Namespace) -> tuple[float, float, int]:
+    """Makespan and paid span of one generation, and its number of variants (the settings' default, 24)."""
     with FakeReplicate() as fake, tempfile.TemporaryDirectory() as folder:
         fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=args.latency)
         fake.set_training_timing(starting_seconds=0.0, processing_seconds=0.1)
@@ -70,11 +68,14 @@ async def measure(env: WorkflowEnvironment, parallel: int, args: argparse.Namesp
             async with stack.worker():
                 headers, started = await start_generation(stack.api)
                 await wait_for_status(stack.api, headers, started["job_id"], "ready_for_selection", seconds=600)
-            first, last = await synthesis_span(env, started["workflow_id"])
+            variants = stack.settings.variant_count
+            first, last = await synthesis_span(env, started["workflow_id"], variants)
         predictions = fake.predictions()
-        assert len(predictions) == VARIANTS, f"{len(predictions)} predictions paid for {VARIANTS} variants"
-        paid = max(p.completed_at for p in predictions) - min(p.created_at for p in predictions)
-    return (last - first).total_seconds(), paid
+        assert len(predictions) == variants, f"{len(predictions)} predictions paid for {variants} variants"
+        completed = [p.completed_at for p in predictions if p.completed_at is not None]
+        assert len(completed) == variants, f"{len(completed)} predictions completed"
+        paid = max(completed) - min(p.created_at for p in predictions)
+    return (last - first).total_seconds(), paid, variants
 
 
 async def main() -> None:
@@ -90,12 +91,12 @@ async def main() -> None:
     env = await start_dev_server()
     try:
         print(f"L = {args.latency} s, poll every {args.poll} s, webhooks "
-              f"{'on (read every %s s)' % args.hint if args.webhooks else 'off'}, provider queue capped at "
+              f"{f'on (read every {args.hint} s)' if args.webhooks else 'off'}, provider queue capped at "
               f"{args.rate}/s")
         print(f"{'P':>3} {'makespan s':>11} {'ideal s':>8} {'ratio':>6} {'paid span s':>12}")
         for parallel in (4, 24):
-            makespan, paid = await measure(env, parallel, args)
-            ideal = math.ceil(VARIANTS / parallel) * args.latency
+            makespan, paid, variants = await measure(env, parallel, args)
+            ideal = math.ceil(variants / parallel) * args.latency
             print(f"{parallel:>3} {makespan:>11.2f} {ideal:>8.2f} {makespan / ideal:>6.3f} {paid:>12.2f}")
     finally:
         await env.shutdown()

@@ -11,17 +11,13 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import cv2
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from imaging.assets import sample_photo  # noqa: E402
-from imaging.stylize import LOOKS, stylize  # noqa: E402
+from imaging.assets import sample_photo
+from imaging.stylize import LOOKS, stylize
 
 BUDGET_SECONDS = 0.5
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from contracts.vocabulary import Stage
@@ -16,7 +18,7 @@ ALL = (CALENDAR_STATUS, CALENDAR_USER_ID, CALENDAR_THEME, CALENDAR_PROGRESS)
 
 def generation_attributes(*, stage: Stage, progress: int, user_id: int, theme: str | None) -> TypedSearchAttributes:
     """What a generation run is found by: set when the API starts it and upserted by the workflow at every stage."""
-    pairs: list[SearchAttributePair] = [SearchAttributePair(CALENDAR_STATUS, stage.value),
+    pairs: list[SearchAttributePair[Any]] = [SearchAttributePair(CALENDAR_STATUS, stage.value),
                                         SearchAttributePair(CALENDAR_PROGRESS, progress),
                                         SearchAttributePair(CALENDAR_USER_ID, user_id)]
     if theme is not None:

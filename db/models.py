@@ -1,4 +1,9 @@
-"""The tables (SQLModel). Every row a customer can reach carries `user_id`, and every query is scoped by it."""
+"""The tables (SQLModel). Every row a customer can reach carries `user_id`, and every query is scoped by it.
+
+Primary keys are typed `int` though they are None until the row's first flush: code reads ids only of rows it
+loaded or flushed, and table models are not validated, so the None default never meets the annotation (the
+column is NOT NULL either way).
+"""
 
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ TERMINAL_JOB_STATUSES = TERMINAL_STAGES
 
 
 class User(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
@@ -45,7 +50,7 @@ class User(SQLModel, table=True):
 
 class UploadedFile(SQLModel, table=True):
     __tablename__ = "uploaded_file"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     kind: str = Field(max_length=16, index=True)
     storage_key: str = Field(max_length=512, unique=True)
@@ -65,7 +70,7 @@ class FluxModel(SQLModel, table=True):
 
     __tablename__ = "flux_model"
     __table_args__ = (sa.UniqueConstraint("user_id", "photo_set_hash", "provider", "base_model"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     provider: str = Field(max_length=32)
     base_model: str = Field(max_length=255)
@@ -82,7 +87,7 @@ class FluxModel(SQLModel, table=True):
 
 
 class Template(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     theme: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=100)
     description: str = ""
@@ -95,7 +100,7 @@ class Template(SQLModel, table=True):
 
 
 class Training(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     flux_model_id: int = Field(foreign_key="flux_model.id", index=True)
     provider_ref: str | None = Field(default=None, max_length=128)
     status: str = Field(default=ModelStatus.training, max_length=16)
@@ -110,7 +115,7 @@ class Job(SQLModel, table=True):
 
     # Ids are never reused (SQLite would otherwise hand out a deleted row's id again): a job id names one workflow.
     __table_args__ = {"sqlite_autoincrement": True}
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     template_id: int = Field(foreign_key="template.id")
     workflow_id: str | None = Field(default=None, max_length=128, unique=True)
@@ -135,7 +140,7 @@ class Job(SQLModel, table=True):
 class GeneratedCalendarVariant(SQLModel, table=True):
     __tablename__ = "generated_calendar_variant"
     __table_args__ = (sa.UniqueConstraint("job_id", "variant_number"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     job_id: int = Field(foreign_key="job.id", index=True)
     template_id: int = Field(foreign_key="template.id")
@@ -160,7 +165,7 @@ class GeneratedCalendarVariant(SQLModel, table=True):
 
 class UserCalendar(SQLModel, table=True):
     __tablename__ = "user_calendar"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     job_id: int | None = Field(default=None, foreign_key="job.id", unique=True)
     template_id: int = Field(foreign_key="template.id")
@@ -180,7 +185,7 @@ class UserCalendar(SQLModel, table=True):
 class CalendarMonth(SQLModel, table=True):
     __tablename__ = "calendar_month"
     __table_args__ = (sa.UniqueConstraint("calendar_id", "month"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     calendar_id: int = Field(foreign_key="user_calendar.id", index=True)
     month: int = Field(ge=1, le=12)
     variant_id: int | None = Field(default=None, foreign_key="generated_calendar_variant.id")
@@ -194,7 +199,7 @@ class WebhookEvent(SQLModel, table=True):
     """
 
     __tablename__ = "webhook_event"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     webhook_id: str = Field(max_length=128, unique=True)  # the same across the provider's retries of one delivery
     provider_ref: str = Field(max_length=128, index=True)  # the prediction or training id
     kind: str = Field(max_length=16)  # prediction | training

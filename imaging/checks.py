@@ -88,13 +88,13 @@ def find_faces(gray: np.ndarray, *, detection_long_side: int = FACE_DETECTION_LO
     faces = sorted(
         (
             tuple(round(int(value) * scale) for value in box)
-            for box, confidence in zip(boxes, np.ravel(confidences))
+            for box, confidence in zip(boxes, np.ravel(confidences), strict=True)
             if confidence >= MIN_FACE_CONFIDENCE
         ),
         key=lambda box: box[2] * box[3],
         reverse=True,
     )
-    return _without_nested(faces)  # type: ignore[arg-type]
+    return _without_nested(faces)
 
 
 def _without_nested(faces: list[FaceBox]) -> list[FaceBox]:
@@ -142,7 +142,7 @@ def _face_cascade() -> cv2.CascadeClassifier:
     # detectMultiScale keeps scratch state inside the classifier, so each worker thread gets its own.
     cascade = getattr(_thread_local, "face_cascade", None)
     if cascade is None:
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]  # not in cv2's stubs
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
             raise RuntimeError(f"OpenCV face cascade missing at {path}")

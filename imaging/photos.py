@@ -169,7 +169,7 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         image = Image.fromarray(np.clip(np.asarray(image) >> 8, 0, 255).astype(np.uint8))
     if _has_transparency(image):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, FLATTEN_BACKGROUND + (255,))
+        background = Image.new("RGBA", rgba.size, (*FLATTEN_BACKGROUND, 255))
         image = Image.alpha_composite(background, rgba).convert("RGB")
     elif image.mode not in ("RGB", "CMYK"):
         image = image.convert("RGB")
@@ -203,18 +203,18 @@ def decode_oriented(data: bytes, mode: str, *, draft_side: int) -> np.ndarray:
     """
     register_heif()
     try:
-        image = Image.open(io.BytesIO(data))
-        image.draft(mode, (draft_side, draft_side))
-        image = ImageOps.exif_transpose(image).convert(mode)
+        opened = Image.open(io.BytesIO(data))
+        opened.draft(mode, (draft_side, draft_side))
+        image = ImageOps.exif_transpose(opened).convert(mode)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         raise PhotoRejected("not_an_image", "the file could not be decoded as an image") from error
     return np.asarray(image)
 
 
 __all__ = [
-    "decode_oriented",
     "NormalizedPhoto",
     "PhotoRejected",
+    "decode_oriented",
     "encode_jpeg",
     "normalize_photo",
     "register_heif",

@@ -164,7 +164,8 @@ def _seeded_crop(source: np.ndarray, rng: np.random.Generator, long_side: int) -
     zoom = rng.uniform(1.0, MAX_ZOOM)
     window_w, window_h = max(1, round(window_w / zoom)), max(1, round(window_h / zoom))
 
-    keep_x, keep_y = (0, width), (0, height)  # no face: any position will do
+    keep_x: tuple[float, float] = (0, width)  # no face: any position will do
+    keep_y: tuple[float, float] = (0, height)
     faces = find_faces(cv2.cvtColor(source, cv2.COLOR_RGB2GRAY), detection_long_side=FACE_SEARCH_LONG_SIDE)
     if faces:
         keep_x, keep_y = _head_and_shoulders(faces[0])
@@ -329,5 +330,5 @@ def _grain(image: np.ndarray, amount: float, rng: np.random.Generator) -> np.nda
     # Drawn at half resolution and upscaled: film grain is clumpier than one-pixel noise, and it is 4x cheaper.
     height, width = image.shape[:2]
     noise = rng.standard_normal(((height + 1) // 2, (width + 1) // 2), dtype=np.float32) * np.float32(amount)
-    noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
-    return image + noise[..., None]
+    grain = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
+    return image + grain[..., None]

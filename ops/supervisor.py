@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +75,6 @@ class _Supervised:
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     ready: bool = False
-    ever_ready: bool = False
     crashes: int = 0  # since the last stable run: sets the backoff
     failed_starts: int = 0  # runs in a row that never became ready
     restart_at: float | None = field(default=None)
@@ -131,7 +131,7 @@ class Supervisor:
     def _check_ready(self, unit: _Supervised, now: float) -> None:
         service, up_for = unit.service, now - unit.started_at
         if service.ready() if service.ready is not None else up_for >= service.ready_after:
-            unit.ready = unit.ever_ready = True
+            unit.ready = True
             unit.failed_starts = 0
             log.info("%s is ready (pid %d)", service.name, unit.process.pid)  # type: ignore[union-attr]
         elif up_for > self._policy.ready_timeout:
@@ -183,10 +183,8 @@ class Supervisor:
 
     @staticmethod
     def _signal(unit: _Supervised, sig: signal.Signals) -> None:
-        try:  # the whole process group: whatever the service itself started goes too
+        with suppress(ProcessLookupError):  # the whole process group: whatever the service itself started goes too
             os.killpg(unit.process.pid, sig)  # type: ignore[union-attr]
-        except ProcessLookupError:
-            pass
 
     def _write_pid(self, name: str, pid: int) -> None:
         if self._pid_dir is not None:

@@ -23,7 +23,8 @@ def parse_hex(value: str) -> Colour:
 
 def mix(base: Colour, other: Colour, amount: float) -> Colour:
     """`amount` of `other` over `base` (0 → base, 1 → other)."""
-    return tuple(round(b + (o - b) * amount) for b, o in zip(base, other))  # type: ignore[return-value]
+    red, green, blue = (round(b + (o - b) * amount) for b, o in zip(base, other, strict=True))
+    return red, green, blue
 
 
 def relative_luminance(colour: Colour) -> float:

@@ -6,7 +6,7 @@ from render.frames import heart_outline
 from render.geometry import PageGeometry, Rect
 from render.images import SourcePhoto
 from render.page_parts import add_header_band, add_photo, body_area, split_photo, start_scene
-from render.scene import Polygon, Scene, Text
+from render.scene import Align, Polygon, Scene, Text
 from render.text_fit import ellipsize, fitting_size
 from render.theme import ThemeStyle
 
@@ -33,6 +33,7 @@ def cover_scene(page: PageGeometry, style: ThemeStyle, title: str, year: int, ph
     year_baseline = title_baseline + title_size * 0.3 + year_size * 0.85
 
     centred = style.centred_titles or page.landscape
+    align: Align
     x, align = (text_area.centre_x, "centre") if centred else (text_area.x, "left")
     scene.add(
         Text(x, title_baseline, title, title_size, palette.ink, bold=True, align=align),

@@ -49,9 +49,6 @@ class Rect:
         dy = dx if dy is None else dy
         return Rect(self.x + dx, self.y + dy, max(0.0, self.w - 2 * dx), max(0.0, self.h - 2 * dy))
 
-    def outset(self, dx: float, dy: float | None = None) -> Rect:
-        return self.inset(-dx, -dx if dy is None else -dy)
-
     def moved(self, dx: float, dy: float) -> Rect:
         return Rect(self.x + dx, self.y + dy, self.w, self.h)
 

@@ -87,7 +87,8 @@ def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placem
         placed = image.resize(needed, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     else:
         image, _ = _decode_at_least(photo, crop, None)
-        placed = image.crop(tuple(round(edge) for edge in crop))
+        left, top, right, bottom = (round(edge) for edge in crop)
+        placed = image.crop((left, top, right, bottom))
 
     effective_dpi = min(placed.width / inches_w, placed.height / inches_h)
     warnings: list[str] = []

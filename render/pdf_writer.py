@@ -7,6 +7,7 @@ from io import BytesIO
 from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 from render.colours import to_unit_rgb
 from render.fonts import pdf_font_name
@@ -28,7 +29,7 @@ def new_canvas(buffer: BytesIO, page: PageGeometry, *, title: str) -> Canvas:
         pagesize=(page.width, page.height),
         pageCompression=1,
         # Otherwise every page names an unembedded Helvetica, which print preflight rejects.
-        initialFontName=pdf_font_name(bold=False),
+        initialFontName=pdf_font_name(bold=False),  # type: ignore[arg-type]  # the stub says float: it is a name
         invariant=1,  # no timestamps or random IDs: a retried render yields the same bytes
         trimBox=trim_box,
         bleedBox=(0, 0, page.width, page.height),
@@ -68,19 +69,19 @@ def _draw_text(canvas: Canvas, text: Text, height: float) -> None:
 
 
 def _draw_shape(canvas: Canvas, shape: Shape, height: float) -> None:
-    fill = shape.fill is not None
-    stroke = shape.stroke is not None and shape.stroke_width > 0
-    if not (fill or stroke):
+    fill = shape.fill
+    stroke = shape.stroke if shape.stroke_width > 0 else None
+    if fill is None and stroke is None:
         return
-    if fill:
-        canvas.setFillColorRGB(*to_unit_rgb(shape.fill))
-    if stroke:
-        canvas.setStrokeColorRGB(*to_unit_rgb(shape.stroke))
+    if fill is not None:
+        canvas.setFillColorRGB(*to_unit_rgb(fill))
+    if stroke is not None:
+        canvas.setStrokeColorRGB(*to_unit_rgb(stroke))
         canvas.setLineWidth(shape.stroke_width)
-    canvas.drawPath(_outline(canvas, shape, height), stroke=int(stroke), fill=int(fill))
+    canvas.drawPath(_outline(canvas, shape, height), stroke=int(stroke is not None), fill=int(fill is not None))
 
 
-def _outline(canvas: Canvas, shape: Shape, height: float):
+def _outline(canvas: Canvas, shape: Shape, height: float) -> PDFPathObject:
     path = canvas.beginPath()
     if isinstance(shape, Polygon):
         (first_x, first_y), *rest = shape.points

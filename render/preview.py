@@ -10,7 +10,9 @@ from io import BytesIO
 
 from PIL import Image, ImageDraw
 
+from render.colours import Colour
 from render.fonts import pillow_font
+from render.geometry import Rect
 from render.images import Placement
 from render.scene import Box, Line, Oval, Picture, Polygon, Scene, Shape, Text
 
@@ -32,7 +34,7 @@ class _Viewport:
     def point(self, x: float, y: float) -> tuple[float, float]:
         return ((x - self.origin[0]) * self.scale, (y - self.origin[1]) * self.scale)
 
-    def box(self, rect) -> tuple[float, float, float, float]:
+    def box(self, rect: Rect) -> tuple[float, float, float, float]:
         x0, y0 = self.point(rect.x, rect.y)
         return (x0, y0, x0 + rect.w * self.scale, y0 + rect.h * self.scale)
 
@@ -63,7 +65,8 @@ def render_preview(scene: Scene, placements: dict[Picture, Placement], max_px: i
     return buffer.getvalue()
 
 
-def _draw_shape(draw: ImageDraw.ImageDraw, view: _Viewport, shape: Shape, *, fill, outline, width: int,
+def _draw_shape(draw: ImageDraw.ImageDraw, view: _Viewport, shape: Shape, *, fill: Colour | int | None,
+                outline: Colour | None, width: int,
                 offset: tuple[float, float] = (0.0, 0.0)) -> None:
     """Draw an outline; `offset` shifts it, which is how a clip mask is drawn in its own small image."""
     dx, dy = offset

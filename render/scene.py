@@ -7,7 +7,7 @@ to paint these few primitives. That is what keeps the print PDF and the web prev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from render.colours import Colour
 from render.geometry import PageGeometry, Point, Rect
@@ -41,7 +41,7 @@ class Polygon:
     stroke_width: float = 0.0
 
 
-Shape = Union[Box, Oval, Polygon]
+Shape = Box | Oval | Polygon
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Picture:
     photo: SourcePhoto
 
 
-Item = Union[Box, Oval, Polygon, Line, Text, Picture]
+Item = Box | Oval | Polygon | Line | Text | Picture
 
 
 @dataclass

@@ -8,7 +8,7 @@ theme renders before anyone teaches this module about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from render.colours import (
     BLACK,
@@ -127,8 +127,8 @@ def theme_style(theme: str, scheme: list[str], layout: dict[str, Any]) -> ThemeS
     return ThemeStyle(
         theme=theme,
         palette=derive_palette(scheme),
-        layout_type=layout_type,
-        frame=frame,
+        layout_type=cast(LayoutType, layout_type),  # checked against the Literal's values above
+        frame=cast(FrameStyle, frame),
         cell_style=cell_style,
         centred_titles=romantic or frame == "polaroid",
         header_band=business,

@@ -27,7 +27,7 @@ def calendar_spec(calendar: UserCalendar, template: Template) -> CalendarSpec:
 
 async def render_and_store(session: AsyncSession, storage: Storage, calendar: UserCalendar) -> None:
     template = await session.get(Template, calendar.template_id)
-    assert template is not None and calendar.id is not None
+    assert template is not None
     spec = calendar_spec(calendar, template)
     months = (await session.exec(select(CalendarMonth).where(CalendarMonth.calendar_id == calendar.id))).all()
     files = {f.id: f for f in (await session.exec(select(UploadedFile).where(

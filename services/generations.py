@@ -14,7 +14,6 @@ from workflows.models import GenerationInput, RetryTuning
 
 
 def generation_input(job: Job, settings: Settings) -> GenerationInput:
-    assert job.id is not None
     return GenerationInput(
         job_id=job.id, user_id=job.user_id, template_id=job.template_id, photo_ids=list(job.photo_ids),
         variant_count=job.variant_count, max_parallel=settings.max_parallel,

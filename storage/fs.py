@@ -13,6 +13,7 @@ import json
 import mimetypes
 import os
 import tempfile
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,10 +179,8 @@ def _walk_keys(folder: Path) -> list[str]:
 def _remove_empty_dirs(folder: Path) -> None:
     """Remove `folder` and every folder below it that is empty (bottom-up)."""
     for dirpath, _dirnames, _filenames in os.walk(folder, topdown=False, followlinks=False):
-        try:
+        with suppress(OSError):  # not empty: something other than our objects lives there
             os.rmdir(dirpath)
-        except OSError:
-            pass  # not empty: something other than our objects lives there
 
 
 def _prune_empty_parents(folder: Path, stop: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -14,22 +14,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
 from settings import Settings
+from testkit.settings import make_settings
 from tests.fakes.s3 import moto_s3_endpoint  # noqa: F401  (session fixture shared by every test folder)
 
 POSTGRES_ADMIN_DSN = os.environ.get("CALENDARY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'calendary.db'}",
-        "storage_dir": tmp_path / "storage",
-        "temporal_address": "127.0.0.1:1",  # tests that need Temporal pass their own client
-        "jwt_secret": "test-secret-test-secret-test-secret",
-        "select_wait_seconds": 0.0,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -55,7 +44,7 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database for one test; skipped only outside CI when no server answers."""
     try:
         admin = await _postgres_admin()
-    except (OSError, asyncio.TimeoutError) as err:
+    except (TimeoutError, OSError) as err:
         if IN_CI:
             pytest.fail(f"PostgreSQL must run under CI: {err}")
         pytest.skip(f"PostgreSQL not reachable: {err}")
@@ -71,7 +60,7 @@ async def postgres_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def app_client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    from tests.helpers import running_api
+    from testkit.api import running_api
 
     async with running_api(database) as client:
         yield client
@@ -80,15 +69,8 @@ async def app_client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     """One Temporal dev server for the whole run (tests isolate themselves by task queue and id prefix)."""
-    from tests.temporal_env import start_dev_server
+    from testkit.temporal import start_dev_server
 
     env = await start_dev_server()
     yield env
     await env.shutdown()
-
-
-@pytest.fixture(scope="session")
-def sample_jpeg() -> Iterator[bytes]:
-    from tests.helpers import photo_bytes
-
-    yield photo_bytes(1024, 768)

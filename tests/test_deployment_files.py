@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from settings import Settings
 from contracts import search_attributes
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -387,7 +387,8 @@ class CalendarGenerationWorkflow:
                 workflow.logger.warning("cancel requested while %s: finishing that first", self._stage)
 
     def _background(self, step: Coroutine[Any, Any, None]) -> None:
-        asyncio.ensure_future(step)  # tracked by self._regenerating, which clean-up and selection wait for
+        # The workflow's event loop keeps its tasks alive; self._regenerating tracks them for clean-up and selection.
+        asyncio.ensure_future(step)  # noqa: RUF006
 
 
 async def _all(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:

@@ -13,12 +13,12 @@ from api.deps import SessionDep, SettingsDep
 from api.schemas import Credentials, TokenOut, UserOut
 from api.security import hash_password, issue_token, verify_password
 from db.models import User
+from settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def _token_for(user: User, settings) -> TokenOut:  # noqa: ANN001
-    assert user.id is not None
+def _token_for(user: User, settings: Settings) -> TokenOut:
     return TokenOut(access_token=issue_token(user.id, settings), user=UserOut(id=user.id, email=user.email))
 
 

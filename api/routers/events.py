@@ -161,7 +161,7 @@ async def generation_events(
         while True:
             try:
                 frames = await watcher.frames()
-            except Exception:  # noqa: BLE001 — a database hiccup: end the stream, the browser reconnects by itself
+            except Exception:  # a database hiccup: end the stream, the browser reconnects by itself
                 log.exception("live events of generation %s stopped", job_id)
                 return
             if frames:

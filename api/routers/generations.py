@@ -35,6 +35,8 @@ from api.schemas import (
     UserCalendarDto,
 )
 from api.views import calendar_dto, status_dto, status_dtos, variant_dtos
+from contracts.selection import selection_problem
+from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, workflow_id_for
 from db.models import (
     TERMINAL_JOB_STATUSES,
     FileKind,
@@ -47,8 +49,6 @@ from db.models import (
     VariantStatus,
     utcnow,
 )
-from contracts.selection import selection_problem
-from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, workflow_id_for
 from services.generations import start_generation_workflow
 from settings import Settings
 from workflows.models import (
@@ -198,7 +198,7 @@ async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, re
             await handle.result()
     except (TimeoutError, RPCError, WorkflowFailureError):  # slow, unreachable or failed: the status URL tells
         response.status_code = status.HTTP_202_ACCEPTED
-        return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=JobStatus.finalizing,
+        return GenerationStarted(job_id=job.id, workflow_id=handle.id, status=JobStatus.finalizing,
                                  status_url=_status_url(job.id))
     async with sessions() as fresh:
         calendar = (await fresh.exec(select(UserCalendar).where(UserCalendar.job_id == job.id))).one()
@@ -243,6 +243,7 @@ async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationS
     if job.status in SELECTION_ACCEPTED_STAGES:
         raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is {job.status}: your selection was "
                                                       "accepted and the calendar is being made; it can't be cancelled")
-    await _handle(temporal, job).cancel()
-    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
+    handle = _handle(temporal, job)
+    await handle.cancel()
+    return GenerationStarted(job_id=job.id, workflow_id=handle.id, status=job.status,
                              status_url=_status_url(job.id))

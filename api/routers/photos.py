@@ -34,7 +34,6 @@ _STATUS_FOR_REJECTION = {
 
 
 async def photo_out(photo: UploadedFile, storage: Storage, settings: Settings) -> PhotoOut:
-    assert photo.id is not None
     return PhotoOut(id=photo.id, url=await media_url(storage, settings, photo.storage_key),
                     thumbnail_url=await media_url(storage, settings, photo.thumbnail_key or photo.storage_key),
                     width=photo.width, height=photo.height, size=photo.size, original_name=photo.original_name,
@@ -93,7 +92,7 @@ async def upload_photos(files: Annotated[list[UploadFile], File(description="JPE
 async def list_photos(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                       settings: SettingsDep) -> list[PhotoOut]:
     photos = (await session.exec(select(UploadedFile).where(
-        UploadedFile.user_id == user.id, UploadedFile.kind == FileKind.photo).order_by(UploadedFile.id))).all()
+        UploadedFile.user_id == user.id, UploadedFile.kind == FileKind.photo).order_by(col(UploadedFile.id)))).all()
     return [await photo_out(p, storage, settings) for p in photos]
 
 

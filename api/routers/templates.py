@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
@@ -15,7 +15,6 @@ router = APIRouter(prefix="/api/templates", tags=["templates"])
 
 
 async def template_out(template: Template, storage: Storage, settings: Settings) -> TemplateOut:
-    assert template.id is not None
     data = template.template_data
     preview = await media_url(storage, settings, template.preview_key) if template.preview_key else ""
     return TemplateOut(id=template.id, name=template.name, theme=template.theme, description=template.description,
@@ -29,7 +28,7 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
 async def list_templates(_: CurrentUserDep, session: SessionDep, storage: StorageDep,
                          settings: SettingsDep) -> list[TemplateOut]:
     templates = (await session.exec(select(Template).where(Template.is_active == True)  # noqa: E712
-                                    .order_by(Template.sort_order, Template.id))).all()
+                                    .order_by(col(Template.sort_order), col(Template.id)))).all()
     return [await template_out(t, storage, settings) for t in templates]
 
 

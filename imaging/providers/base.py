@@ -7,7 +7,7 @@ retry can pass it back as `resume_ref` and resume the same paid job instead of s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -78,13 +78,18 @@ class SynthesisResult:
     cost_usd: float = 0.0
 
 
-StartedCallback = Callable[[str], None]
+# May return an awaitable (the database write of the id): a provider that is about to wait awaits it first.
+StartedCallback = Callable[[str], Awaitable[None] | None]
 JobKind = Literal["training", "synthesis"]
 
 
 class ImageProvider(Protocol):
     name: str
-    base_model: str  # what a trained model is derived from: models trained from different bases are not reused
+
+    @property
+    def base_model(self) -> str:
+        """What a trained model is derived from: models trained from different bases are not reused."""
+        ...
 
     async def train(
         self, request: TrainingRequest, on_started: StartedCallback | None = None

@@ -32,12 +32,11 @@ import logging
 import time
 import zipfile
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 from replicate.exceptions import ReplicateError
 
-from imaging.providers.base import JobKind as ProviderJobKind
 from imaging.providers.base import (
     ContentRejected,
     ProviderError,
@@ -48,6 +47,7 @@ from imaging.providers.base import (
     TrainingRequest,
     TrainingResult,
 )
+from imaging.providers.base import JobKind as ProviderJobKind
 from imaging.providers.replicate_api import (
     JobKind,
     JobReader,
@@ -73,11 +73,20 @@ _MAX_CONSECUTIVE_POLL_FAILURES = 5
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
+class _WebhookParams(TypedDict, total=False):
+    """The webhook arguments of Replicate's create calls (none when no webhook URL is configured)."""
+
+    webhook: str
+    webhook_events_filter: list[str]
+
+
 class ReplicateProvider:
     name = "replicate"
 
     def __init__(self, settings: ReplicateSettings, *, status_hint: StatusHint | None = None) -> None:
         api_token = settings.worker_token()  # first: a misconfigured worker opens nothing
+        assert settings.destination_owner  # worker_token() refuses settings without one
+        self._destination_owner = settings.destination_owner
         self._settings = settings
         self._status_hint = status_hint
         self._transport = httpx.AsyncHTTPTransport()
@@ -155,15 +164,15 @@ class ReplicateProvider:
                     model=settings.trainer_model,
                     version=settings.trainer_version,
                     input=training_input,
-                    destination=f"{settings.destination_owner}/{destination}",
+                    destination=f"{self._destination_owner}/{destination}",
                     **self._webhook_params(tag),
                 )
                 return JobSnapshot.from_json(training.dict())
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever failed, the training may exist: look before raising
                 return await self._adopt_after_unknown_create("training", exc, is_ours)
 
     async def _ensure_destination(self, name: str) -> None:
-        owner = self._settings.destination_owner
+        owner = self._destination_owner
         with translated_errors(f"create destination model {owner}/{name}"):
             try:
                 await self._client.models.async_get(owner, name)
@@ -225,14 +234,14 @@ class ReplicateProvider:
         }
         if request.preview:  # final renders keep the model's full-quality defaults
             prediction_input |= {"go_fast": True, "megapixels": "0.25"}
-        target = {"version": version_id} if version_id else {"model": request.model_ref}
+        create, webhook = self._client.predictions.async_create, self._webhook_params(request.tag)
         with translated_errors("create prediction", rejects_input=True):
             try:
-                prediction = await within(settings.request_timeout_seconds, self._client.predictions.async_create(
-                    input=prediction_input, **target, **self._webhook_params(request.tag)  # type: ignore[arg-type]
-                ))
+                prediction = await within(settings.request_timeout_seconds, (
+                    create(version=version_id, input=prediction_input, **webhook) if version_id
+                    else create(model=request.model_ref, input=prediction_input, **webhook)))
                 return JobSnapshot.from_json(prediction.dict())
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever failed, the prediction may exist: look before raising
                 return await self._adopt_after_unknown_create("prediction", exc, is_this_variant)
 
     async def _uploaded_photo_url(self, photo: bytes) -> str:
@@ -269,7 +278,7 @@ class ReplicateProvider:
 
     # -- shared by both kinds of job -------------------------------------------------------------------------
 
-    def _webhook_params(self, tag: str) -> dict[str, object]:
+    def _webhook_params(self, tag: str) -> _WebhookParams:
         if not self._settings.webhook_url:
             return {}
         url = with_tag(self._settings.webhook_url, tag) if tag else self._settings.webhook_url
@@ -388,5 +397,5 @@ async def _notify(on_started: StartedCallback | None, job_id: str) -> None:
     if on_started is None:
         return
     result = on_started(job_id)
-    if inspect.isawaitable(result):  # tolerate async callbacks although the contract is synchronous
+    if inspect.isawaitable(result):  # the id is recorded before the wait begins
         await result

@@ -245,9 +245,9 @@ class JobReader:
         """Best effort: we are about to raise anyway, and Cancel-After backs this up for predictions."""
         namespace = self._client.predictions if kind == "prediction" else self._client.trainings
         try:
-            with translated_errors(f"cancel {kind} {job_id}"):
-                with suppress(pydantic_v1.ValidationError):  # the cancel happened; only the reply is odd
-                    await namespace.async_cancel(job_id)
+            # A ValidationError means the cancel happened and only the reply is odd.
+            with translated_errors(f"cancel {kind} {job_id}"), suppress(pydantic_v1.ValidationError):
+                await namespace.async_cancel(job_id)
         except ProviderError as exc:
             log.warning("could not cancel %s %s: %s", kind, job_id, exc)
 

@@ -8,7 +8,7 @@ from db.migrate import upgrade
 from db.seed import seed_templates
 from db.session import make_engine, make_session_factory, session_scope
 from settings import Settings
-from tests.conftest import make_settings
+from testkit.settings import make_settings
 
 
 @pytest.fixture

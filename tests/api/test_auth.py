@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import register
+from testkit.api import register
 
 
 async def test_register_then_login(app_client) -> None:  # noqa: ANN001
@@ -30,7 +30,7 @@ async def test_wrong_password_is_unauthorized(app_client) -> None:  # noqa: ANN0
     assert response.status_code == 401 and response.json()["detail"] == "wrong email or password"
 
 
-@pytest.mark.parametrize("body, field", [
+@pytest.mark.parametrize(("body", "field"), [
     ({"email": "not-an-email", "password": "12345678"}, "email"),
     ({"email": "a@example.com", "password": "short"}, "password"),
     ({"email": "a@example.com"}, "password"),

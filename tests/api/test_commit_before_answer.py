@@ -21,8 +21,8 @@ from sqlmodel import select
 from db.models import UploadedFile, WebhookEvent
 from db.session import make_engine, make_session_factory
 from settings import Settings
+from testkit.api import photo_bytes, register, running_api, served_over_http
 from tests.conftest import POSTGRES_ADMIN_DSN
-from tests.helpers import photo_bytes, register, running_api, served_over_http
 from tests.replicate_e2e.test_webhook_route import SENDER, URL, prediction, signed
 
 CREDENTIALS = {"email": "olena@example.com", "password": "correct horse battery"}
@@ -30,14 +30,14 @@ CREDENTIALS = {"email": "olena@example.com", "password": "correct horse battery"
 # A rule checked only when the transaction commits: it stands for any write the route itself cannot see fail.
 _SQLITE_GUARD = [
     "CREATE TABLE IF NOT EXISTS commit_guard_parent (id INTEGER PRIMARY KEY)",
-    "CREATE TABLE IF NOT EXISTS commit_guard (id INTEGER PRIMARY KEY, parent INTEGER "
-    "REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+    ("CREATE TABLE IF NOT EXISTS commit_guard (id INTEGER PRIMARY KEY, parent INTEGER "
+     "REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED)"),
     'CREATE TRIGGER commit_guard AFTER INSERT ON "{table}" BEGIN INSERT INTO commit_guard (parent) VALUES (0); END',
 ]
 _POSTGRES_GUARD = [
     "CREATE OR REPLACE FUNCTION commit_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {action}; END $$",
-    'CREATE CONSTRAINT TRIGGER commit_guard AFTER INSERT ON "{table}" DEFERRABLE INITIALLY DEFERRED '
-    "FOR EACH ROW EXECUTE FUNCTION commit_guard()",
+    ('CREATE CONSTRAINT TRIGGER commit_guard AFTER INSERT ON "{table}" DEFERRABLE INITIALLY DEFERRED '
+     "FOR EACH ROW EXECUTE FUNCTION commit_guard()"),
 ]
 _POSTGRES_ACTIONS = {
     "constraint": "RAISE EXCEPTION 'refused at commit' USING ERRCODE = 'check_violation'",
@@ -134,7 +134,7 @@ async def test_every_new_account_can_use_its_token_at_once(backend: Settings) ->
     assert served.most >= 8  # the requests really overlapped
 
 
-@pytest.mark.parametrize("backend, failure", FAILURES, indirect=["backend"])
+@pytest.mark.parametrize(("backend", "failure"), FAILURES, indirect=["backend"])
 async def test_a_write_whose_commit_fails_is_answered_an_error(backend: Settings, failure: str) -> None:
     async with running_api(backend) as api:
         async with commit_failing(backend, "user", failure):
@@ -145,7 +145,7 @@ async def test_a_write_whose_commit_fails_is_answered_an_error(backend: Settings
         assert (await api.post("/api/auth/register", json=CREDENTIALS)).status_code == 201
 
 
-@pytest.mark.parametrize("backend, failure", FAILURES, indirect=["backend"])
+@pytest.mark.parametrize(("backend", "failure"), FAILURES, indirect=["backend"])
 async def test_an_upload_whose_commit_fails_leaves_no_objects(backend: Settings, failure: str) -> None:
     files = [("files", (f"photo{i}.jpg", photo_bytes(1024, 768, seed=i), "image/jpeg")) for i in range(2)]
     async with running_api(backend) as api:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 from api.log_redaction import RedactTokens
-from tests.helpers import register
+from testkit.api import register
 
 
 async def test_client_config_reports_the_servers_limits(app_client) -> None:  # noqa: ANN001

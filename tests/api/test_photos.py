@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from db.models import UploadedFile
 from db.session import make_engine, make_session_factory
-from tests.helpers import photo_bytes, register, upload_photos
+from testkit.api import photo_bytes, register, upload_photos
 
 
 async def _stored_state(client) -> tuple[int, list[str]]:  # noqa: ANN001
@@ -73,7 +73,7 @@ async def test_stored_copy_has_no_metadata(app_client) -> None:  # noqa: ANN001
     assert not stored.getexif()
 
 
-@pytest.mark.parametrize("name, data, status, words", [
+@pytest.mark.parametrize(("name", "data", "status", "words"), [
     ("notes.txt", b"this is not a picture at all" * 10, 415, "not"),
     ("anim.gif", _gif(), 415, "GIF"),
     ("small.jpg", photo_bytes(400, 300), 422, "512"),
@@ -91,7 +91,7 @@ async def test_bad_uploads_are_refused_and_leave_nothing(app_client, name, data,
 
 
 async def test_oversized_upload_is_refused(database) -> None:  # noqa: ANN001
-    from tests.helpers import running_api
+    from testkit.api import running_api
 
     settings = database.model_copy(update={"max_upload_bytes": 1_000_000})
     noise = io.BytesIO()

@@ -22,7 +22,7 @@ from db.models import (
 )
 from db.session import make_engine, make_session_factory, session_scope
 from settings import Settings
-from tests.helpers import upload_photos
+from testkit.api import upload_photos
 
 MANY = 4
 
@@ -86,13 +86,13 @@ async def show_templates(customer: Customer, count: int) -> None:
     async with customer.session() as session:
         hidden = (await session.exec(select(Template.id).where(col(Template.is_active).is_(False))
                                      .order_by(Template.id))).all()
-        await session.exec(update(Template).where(col(Template.id).in_(hidden[:count]))  # type: ignore[call-overload]
+        await session.exec(update(Template).where(col(Template.id).in_(hidden[:count]))
                            .values(is_active=True))
 
 
 async def only_one_template(customer: Customer, _: int) -> None:
     async with customer.session() as session:
-        await session.exec(update(Template).values(is_active=False))  # type: ignore[call-overload]
+        await session.exec(update(Template).values(is_active=False))
     await show_templates(customer, 1)
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from api.main import create_app
-from tests.helpers import register, running_api
+from testkit.api import register, running_api
 
 PUBLIC = {"/api/auth/register", "/api/auth/login", "/api/webhooks/replicate", "/api/config"}
 # Browsers' EventSource cannot send headers: this route takes the token as a query parameter instead.
@@ -25,13 +25,13 @@ def _concrete(path: str, value: str = "1") -> str:
     return re.sub(r"\{[^}]+\}", value, path)
 
 
-@pytest.mark.parametrize("method, path", _api_routes(), ids=lambda v: v)
+@pytest.mark.parametrize(("method", "path"), _api_routes(), ids=lambda v: v)
 async def test_anonymous_callers_are_refused(app_client, method: str, path: str) -> None:  # noqa: ANN001
     response = await app_client.request(method, _concrete(path), json={})
     assert response.status_code == 401, response.text
 
 
-@pytest.mark.parametrize("method, path", [r for r in _api_routes() if "{" in r[1] and r[1] not in TOKEN_IN_QUERY],
+@pytest.mark.parametrize(("method", "path"), [r for r in _api_routes() if "{" in r[1] and r[1] not in TOKEN_IN_QUERY],
                          ids=lambda v: v)
 async def test_out_of_range_ids_are_a_clear_422(database, method: str, path: str) -> None:  # noqa: ANN001
     # A stand-in Temporal client: validation must answer before anything would use it.

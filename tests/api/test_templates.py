@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.helpers import register
+from testkit.api import register
 
 
 async def test_templates_list_the_ten_themes_in_order(app_client, seeded) -> None:  # noqa: ANN001

@@ -17,12 +17,12 @@ from db.template_data import TemplateData
 SEED_PROMPTS = {
     "family": ("family portrait, warm cozy home atmosphere, soft pastel colors, loving moments, gentle lighting",
                "dark, gloomy, professional, corporate, cold, formal, harsh shadows", 0.7),
-    "wedding": ("romantic wedding photography, elegant soft lighting, white and gold accents, dreamy atmosphere, "
-                "love and joy", "dark, harsh lighting, casual, everyday, simple", 0.8),
+    "wedding": (("romantic wedding photography, elegant soft lighting, white and gold accents, dreamy atmosphere, "
+                 "love and joy"), "dark, harsh lighting, casual, everyday, simple", 0.8),
     "vintage": ("vintage retro photography, film grain, sepia tones, nostalgic atmosphere, classic timeless style",
                 "modern, digital, sharp, contemporary, futuristic", 0.8),
-    "minimalist": ("minimalist clean photography, simple elegant composition, monochrome or muted colors, "
-                   "zen aesthetic", "cluttered, busy, bright colors, decorative, complex", 0.5),
+    "minimalist": (("minimalist clean photography, simple elegant composition, monochrome or muted colors, "
+                    "zen aesthetic"), "cluttered, busy, bright colors, decorative, complex", 0.5),
 }
 
 
@@ -58,7 +58,7 @@ async def test_seeding_is_idempotent_on_postgres(postgres_url: str) -> None:
     _assert_seeded(await _seed_twice_and_read(postgres_url))
 
 
-@pytest.mark.parametrize("broken, problem", [
+@pytest.mark.parametrize(("broken", "problem"), [
     ({"styleStrength": 1.5}, "styleStrength"),
     ({"steps": 0}, "steps"),
     ({"basePrompt": ""}, "basePrompt"),

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.e2e.conftest import Stack
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
-from tests.helpers import register
+from testkit.api import register
+from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.stack import Stack
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     assert "January" in text and "Mom's birthday" in text and "Our year" in text
 
 
-@pytest.mark.parametrize("body, words", [
+@pytest.mark.parametrize(("body", "words"), [
     ({"personal_dates": [{"date": "2027-02-29", "label": "x"}]}, "date"),
     ({"locale": "de"}, "locale"),
     ({"swap_months": [0, 13]}, "between 1 and 12"),

@@ -9,8 +9,8 @@ from PIL import Image
 from sqlmodel import select
 
 from db.models import GeneratedCalendarVariant, UploadedFile
-from tests.e2e.conftest import Stack
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
+from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.stack import Stack
 
 
 async def _variant_objects(stack: Stack) -> list[str]:
@@ -72,7 +72,7 @@ async def test_status_answers_from_the_database_while_no_worker_runs(stack: Stac
 
 
 async def test_another_users_generation_is_404(stack: Stack) -> None:
-    from tests.helpers import register
+    from testkit.api import register
 
     _, started = await start_generation(stack.api)
     intruder = await register(stack.api, "intruder@example.com")

@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import GeneratedCalendarVariant, UploadedFile
 from imaging.providers.base import StartedCallback, SynthesisRequest, SynthesisResult
 from imaging.providers.local import LocalProvider
-from tests.e2e.conftest import Stack, build_stack
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
+from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.stack import Stack, build_stack
 
 
 class SlowLocalProvider(LocalProvider):

@@ -12,9 +12,9 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import Job
 from db.session import make_engine, make_session_factory
 from settings import Settings
-from tests.e2e.conftest import build_stack
-from tests.helpers import register, upload_photos
-from tests.temporal_env import start_dev_server
+from testkit.api import register, upload_photos
+from testkit.stack import build_stack
+from testkit.temporal import start_dev_server
 
 
 async def _jobs(settings: Settings) -> list[Job]:

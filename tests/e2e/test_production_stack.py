@@ -9,8 +9,8 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.e2e.conftest import build_stack
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
+from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.stack import build_stack
 from tests.fakes.s3 import MOTO_ACCESS_KEY, MOTO_REGION, MOTO_SECRET_KEY
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from tests.e2e.conftest import build_stack
-from tests.e2e.journey import wait_for_status
+from testkit.api import register, upload_photos
+from testkit.journey import wait_for_status
+from testkit.stack import build_stack
 from tests.e2e.test_generation_lifecycle import SlowLocalProvider
-from tests.helpers import register, upload_photos
 
 
 async def _generate(api: httpx.AsyncClient, headers: dict[str, str], photo_ids: list[int], template_id: int) -> dict:

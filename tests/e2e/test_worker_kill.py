@@ -1,4 +1,5 @@
-"""A worker process killed with SIGKILL mid-generation: another worker finishes the job, nothing lost, nothing doubled."""
+"""A worker process killed with SIGKILL mid-generation: another worker finishes the job, nothing lost, nothing
+doubled."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import GeneratedCalendarVariant, UploadedFile
 from settings import PROJECT_ROOT, Settings
-from tests.e2e.conftest import build_stack
-from tests.e2e.journey import start_generation, wait_for_status
+from testkit.journey import start_generation, wait_for_status
+from testkit.stack import build_stack
 
 
 def _worker_process(settings: Settings, temporal_address: str) -> subprocess.Popen:

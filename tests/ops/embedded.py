@@ -69,9 +69,9 @@ class EmbeddedStack:
 
     async def new_pid(self, name: str, old: int, seconds: float = 60) -> int:
         async with asyncio.timeout(seconds):
-            while (pid := self.pids().get(name)) in (None, old) or not alive(pid):  # type: ignore[arg-type]
+            while (pid := self.pids().get(name)) in (None, old) or not alive(pid):
                 await asyncio.sleep(0.1)
-        return pid  # type: ignore[return-value]
+        return pid
 
     async def started(self, seconds: float = 120) -> dict[str, int]:
         """Once the API answers and every service has a process: their pids."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
+from testkit.journey import pick_twelve, start_generation, wait_for_status
 from tests.ops.embedded import SERVICES, alive, embedded_stack, environment, manage, prepared
 
 pytestmark = pytest.mark.e2e

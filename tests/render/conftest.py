@@ -17,7 +17,7 @@ def small_images() -> dict[int, bytes]:
 
 
 @pytest.fixture(scope="session")
-def uk_calendar(small_images) -> RenderedCalendar:
+def uk_calendar(small_images: dict[int, bytes]) -> RenderedCalendar:
     images = dict(small_images)
     images[SHARP_MONTH] = encode(gradient_image(2600, 2100))
     spec = spec_for("family", personal_dates=[BIRTHDAY])
@@ -25,5 +25,5 @@ def uk_calendar(small_images) -> RenderedCalendar:
 
 
 @pytest.fixture(scope="session")
-def en_calendar(small_images) -> RenderedCalendar:
+def en_calendar(small_images: dict[int, bytes]) -> RenderedCalendar:
     return render_calendar(spec_for("corporate", locale="en"), small_images, preview_max_px=SMALL_PREVIEW_PX)

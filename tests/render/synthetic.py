@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from io import BytesIO
+from typing import Any
 
 from PIL import Image
 
@@ -48,7 +49,7 @@ def month_images(width: int = 480, height: int = 360) -> dict[int, bytes]:
     return {month: encode(gradient_image(width, height, tone=month * 20)) for month in range(1, 13)}
 
 
-def spec_for(theme: str = "family", **overrides) -> CalendarSpec:
+def spec_for(theme: str = "family", **overrides: Any) -> CalendarSpec:
     scheme, layout = THEMES[theme]
     fields = {"year": 2027, "theme": theme, "color_scheme": scheme, "layout": layout} | overrides
     return CalendarSpec(**fields)

@@ -9,12 +9,12 @@ from tests.render.synthetic import encode, gradient_image
 A4_PHOTO_PT = (500.0, 400.0)  # about 176 × 141 mm
 
 
-def test_cover_crop_keeps_the_centre_at_the_frame_aspect():
+def test_cover_crop_keeps_the_centre_at_the_frame_aspect() -> None:
     assert cover_crop(400, 100, 2.0) == (100.0, 0.0, 300.0, 100.0)
     assert cover_crop(100, 400, 1.0) == (0.0, 150.0, 100.0, 250.0)
 
 
-def test_large_source_is_reduced_to_300_dpi():
+def test_large_source_is_reduced_to_300_dpi() -> None:
     photo = load_photo(encode(gradient_image(4000, 3200)), "month 1")
     placement = place_photo(photo, *A4_PHOTO_PT)
     assert TARGET_DPI <= placement.effective_dpi < TARGET_DPI + 1
@@ -22,7 +22,7 @@ def test_large_source_is_reduced_to_300_dpi():
     assert placement.warnings == []
 
 
-def test_small_source_is_not_upscaled_and_warns():
+def test_small_source_is_not_upscaled_and_warns() -> None:
     photo = load_photo(encode(gradient_image(800, 640)), "month 2")
     placement = place_photo(photo, *A4_PHOTO_PT)
     assert placement.image.size == (800, 640)
@@ -31,7 +31,7 @@ def test_small_source_is_not_upscaled_and_warns():
     assert "not upscaled" in placement.warnings[0]
 
 
-def test_exif_rotation_is_applied():
+def test_exif_rotation_is_applied() -> None:
     image = gradient_image(300, 200)
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to display"
@@ -42,7 +42,7 @@ def test_exif_rotation_is_applied():
     assert place_photo(photo, 200 * 72 / 100, 300 * 72 / 100).image.size == (200, 300)
 
 
-def test_transparent_and_cmyk_sources_become_rgb():
+def test_transparent_and_cmyk_sources_become_rgb() -> None:
     rgba = Image.new("RGBA", (60, 40), (255, 0, 0, 0))
     placed = place_photo(load_photo(encode(rgba, "PNG"), "month 3"), 60, 40).image
     assert placed.mode == "RGB" and placed.getpixel((5, 5)) == (255, 255, 255)

@@ -5,6 +5,7 @@ import pytest
 from render.calendar_pdf import render_calendar
 from render.geometry import BLEED, MM
 from render.images import TARGET_DPI
+from render.models import RenderedCalendar
 from tests.render.conftest import SHARP_MONTH
 from tests.render.pdf_probe import fonts_used, line_segments, placed_images, read_pdf
 from tests.render.synthetic import month_images, spec_for
@@ -14,7 +15,7 @@ A3_PT = (841.89, 1190.55)
 LETTER_PT = (612.0, 792.0)
 
 
-def test_thirteen_pages_cover_first(uk_calendar):
+def test_thirteen_pages_cover_first(uk_calendar: RenderedCalendar) -> None:
     reader = read_pdf(uk_calendar.pdf)
     assert len(reader.pages) == 13
     assert len(uk_calendar.pages) == 13
@@ -31,7 +32,7 @@ def test_thirteen_pages_cover_first(uk_calendar):
         ("Letter", "landscape", False, LETTER_PT[::-1]),
     ],
 )
-def test_page_size_and_boxes(page_size, orientation, bleed, trim):
+def test_page_size_and_boxes(page_size: str, orientation: str, bleed: bool, trim: tuple[float, float]) -> None:
     spec = spec_for(page_size=page_size, orientation=orientation, bleed=bleed)
     reader = read_pdf(render_calendar(spec, month_images(64, 48), preview_max_px=100).pdf)
     extra = 2 * 3 * MM if bleed else 0.0
@@ -43,7 +44,7 @@ def test_page_size_and_boxes(page_size, orientation, bleed, trim):
         assert float(trim_box.left) == pytest.approx(extra / 2, abs=0.01)
 
 
-def test_bleed_pages_carry_crop_marks_outside_the_trim():
+def test_bleed_pages_carry_crop_marks_outside_the_trim() -> None:
     reader = read_pdf(render_calendar(spec_for(bleed=True), month_images(64, 48), preview_max_px=100).pdf)
     segments = line_segments(reader, reader.pages[5])
     # Bottom-left corner: a horizontal mark from the media edge towards the trim line, stopping short of it.
@@ -55,7 +56,7 @@ def test_bleed_pages_carry_crop_marks_outside_the_trim():
     assert not [s for s, e in line_segments(unmarked, unmarked.pages[5]) if s[0] == 0.0 or e[0] == 0.0]
 
 
-def test_all_fonts_are_embedded_truetype_with_unicode_maps(uk_calendar):
+def test_all_fonts_are_embedded_truetype_with_unicode_maps(uk_calendar: RenderedCalendar) -> None:
     reader = read_pdf(uk_calendar.pdf)
     for page in reader.pages:
         for font in fonts_used(page):
@@ -65,7 +66,7 @@ def test_all_fonts_are_embedded_truetype_with_unicode_maps(uk_calendar):
             assert "/ToUnicode" in font  # so text can be searched and copied
 
 
-def test_sharp_photo_is_placed_at_300_dpi_in_rgb(uk_calendar):
+def test_sharp_photo_is_placed_at_300_dpi_in_rgb(uk_calendar: RenderedCalendar) -> None:
     reader = read_pdf(uk_calendar.pdf)
     [image] = placed_images(reader, reader.pages[SHARP_MONTH])
     assert image.dpi >= TARGET_DPI
@@ -76,7 +77,7 @@ def test_sharp_photo_is_placed_at_300_dpi_in_rgb(uk_calendar):
     assert report.warnings == []
 
 
-def test_small_photo_is_reported_not_upscaled(uk_calendar):
+def test_small_photo_is_reported_not_upscaled(uk_calendar: RenderedCalendar) -> None:
     reader = read_pdf(uk_calendar.pdf)
     [image] = placed_images(reader, reader.pages[5])
     assert image.pixels_w <= 480 and image.pixels_h <= 360  # the 480×360 source, only cropped
@@ -86,12 +87,12 @@ def test_small_photo_is_reported_not_upscaled(uk_calendar):
     assert len(report.warnings) == 1 and "month 5" in report.warnings[0]
 
 
-def test_cover_without_its_own_image_uses_january(uk_calendar):
+def test_cover_without_its_own_image_uses_january(uk_calendar: RenderedCalendar) -> None:
     report = uk_calendar.page_reports[0]
     assert report.effective_dpi is not None and "cover" in report.warnings[0]
 
 
-def test_rendering_is_deterministic(small_images):
+def test_rendering_is_deterministic(small_images: dict[int, bytes]) -> None:
     spec = spec_for("vintage")
     first = render_calendar(spec, small_images, preview_max_px=100)
     second = render_calendar(spec, small_images, preview_max_px=100)

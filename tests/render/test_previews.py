@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from render.calendar_pdf import render_calendar
+from render.models import RenderedCalendar
 from tests.render.conftest import SMALL_PREVIEW_PX
 from tests.render.synthetic import (
     REFERENCE_PAGE,
@@ -34,21 +35,21 @@ def mean_difference(a: Image.Image, b: Image.Image) -> float:
     return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
 
 
-def test_previews_fit_the_requested_long_side(uk_calendar):
+def test_previews_fit_the_requested_long_side(uk_calendar: RenderedCalendar) -> None:
     for data in uk_calendar.pages:
         image = open_png(data)
         assert max(image.size) == SMALL_PREVIEW_PX
         assert image.size[0] / image.size[1] == pytest.approx(595.28 / 841.89, abs=0.01)
 
 
-def test_default_preview_is_1600_px_and_excludes_the_bleed(small_images):
+def test_default_preview_is_1600_px_and_excludes_the_bleed(small_images: dict[int, bytes]) -> None:
     rendered = render_calendar(spec_for(orientation="landscape", bleed=True), small_images)
     image = open_png(rendered.pages[0])
     assert image.size[0] == 1600
     assert image.size[1] == pytest.approx(1600 * 595.28 / 841.89, abs=1)
 
 
-def test_month_page_matches_the_stored_reference():
+def test_month_page_matches_the_stored_reference() -> None:
     spec, images = reference_inputs()
     rendered = render_calendar(spec, images, preview_max_px=REFERENCE_PREVIEW_PX)
     reference = Image.open(REFERENCE_PATH).convert("RGB")
@@ -61,7 +62,7 @@ def test_month_page_matches_the_stored_reference():
     assert mean_difference(open_png(nature.pages[REFERENCE_PAGE]), reference) > 2 * REFERENCE_TOLERANCE
 
 
-def test_the_ten_themes_look_different():
+def test_the_ten_themes_look_different() -> None:
     images = month_images(320, 240)
     pages = {
         theme: open_png(render_calendar(spec_for(theme), images, preview_max_px=160).pages[1])

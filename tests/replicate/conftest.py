@@ -12,9 +12,11 @@ from PIL import Image
 
 from imaging.providers.base import ProviderError, SynthesisRequest
 from imaging.providers.replicate import ReplicateProvider, ReplicateSettings, StatusHint
-from tests.fakes.replicate_server import FakeReplicate
+from testkit.fake_replicate.server import FakeReplicate
 
 T = TypeVar("T")
+# `make_provider(status_hint=None, **settings_overrides)`
+ProviderFactory = Callable[..., ReplicateProvider]
 
 
 def jpeg(color: tuple[int, int, int] = (200, 120, 80), size: int = 32) -> bytes:
@@ -24,17 +26,17 @@ def jpeg(color: tuple[int, int, int] = (200, 120, 80), size: int = 32) -> bytes:
 
 
 def synthesis_request(model_ref: str, variant: int = 0, **overrides: Any) -> SynthesisRequest:
-    defaults: dict[str, Any] = dict(
-        model_ref=model_ref,
-        photo=jpeg((variant * 10 % 256, 90, 160)),
-        theme="watercolor",
-        prompt=f"a watercolor portrait of TOK, variant {variant}",
-        negative_prompt="",
-        style_strength=0.8,
-        steps=28,
-        seed=1000 + variant,
-        tag=f"gen-1-variant-{variant}",
-    )
+    defaults: dict[str, Any] = {
+        "model_ref": model_ref,
+        "photo": jpeg((variant * 10 % 256, 90, 160)),
+        "theme": "watercolor",
+        "prompt": f"a watercolor portrait of TOK, variant {variant}",
+        "negative_prompt": "",
+        "style_strength": 0.8,
+        "steps": 28,
+        "seed": 1000 + variant,
+        "tag": f"gen-1-variant-{variant}",
+    }
     return SynthesisRequest(**(defaults | overrides))
 
 
@@ -45,7 +47,7 @@ def fake() -> Iterator[FakeReplicate]:
 
 
 @pytest.fixture
-async def make_provider(fake: FakeReplicate) -> AsyncIterator[Callable[..., ReplicateProvider]]:
+async def make_provider(fake: FakeReplicate) -> AsyncIterator[ProviderFactory]:
     """`make_provider(status_hint=None, **settings_overrides)`; the defaults suit jobs of tens of milliseconds."""
     created: list[ReplicateProvider] = []
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from activities.deps import ActivityDeps
 from imaging.providers.replicate import ReplicateNotConfigured, ReplicateProvider, ReplicateSettings
 from settings import Settings
-from tests.conftest import make_settings
+from testkit.settings import make_settings
 
 # One variable per field, each with a value unlike its default, and what the field must then hold.
 EVERY_VARIABLE: dict[str, tuple[str, object]] = {

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import replicate
 from replicate.exceptions import ReplicateError
 
-from tests.fakes.replicate_server import Fault, FakeReplicate
+from testkit.fake_replicate.server import FakeReplicate, Fault
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def client(fake: FakeReplicate) -> replicate.Client:
 
 
 @pytest.fixture
-def raw(fake: FakeReplicate):  # type: ignore[no-untyped-def]
+def raw(fake: FakeReplicate) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=fake.base_url, headers={"Authorization": f"Bearer {fake.api_token}"}) as http:
         yield http
 

@@ -10,11 +10,11 @@ import replicate
 from pydantic import v1 as pydantic_v1
 
 from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
-from tests.fakes.replicate_server import Fault, FakeReplicate
-from tests.replicate.conftest import retry_like_an_activity, synthesis_request
+from testkit.fake_replicate.server import FakeReplicate, Fault
+from tests.replicate.conftest import ProviderFactory, retry_like_an_activity, synthesis_request
 
 
-async def test_generates_an_image_from_the_trained_version(fake: FakeReplicate, make_provider) -> None:
+async def test_generates_an_image_from_the_trained_version(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     model_ref = fake.add_trained_version()
     started: list[str] = []
 
@@ -32,7 +32,7 @@ async def test_generates_an_image_from_the_trained_version(fake: FakeReplicate, 
     assert prediction.tag == "gen-1-variant-0" and prediction.webhook_events_filter == ["completed"]
 
 
-async def test_preview_runs_fewer_steps_fast_and_small(fake: FakeReplicate, make_provider) -> None:
+async def test_preview_runs_fewer_steps_fast_and_small(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     await make_provider().generate(synthesis_request(fake.add_trained_version(), preview=True))
 
     [prediction] = fake.predictions()
@@ -40,7 +40,8 @@ async def test_preview_runs_fewer_steps_fast_and_small(fake: FakeReplicate, make
     assert prediction.input["go_fast"] is True and prediction.input["megapixels"] == "0.25"
 
 
-async def test_model_without_version_runs_through_the_models_endpoint(fake: FakeReplicate, make_provider) -> None:
+async def test_model_without_version_runs_through_the_models_endpoint(fake: FakeReplicate,
+                                                                      make_provider: ProviderFactory) -> None:
     fake.add_trained_version("calendary/lora-u2")
 
     result = await make_provider().generate(synthesis_request("calendary/lora-u2"))
@@ -50,7 +51,7 @@ async def test_model_without_version_runs_through_the_models_endpoint(fake: Fake
 
 @pytest.mark.parametrize("keep_resume_ref", [True, False], ids=["resume-ref", "tag-only"])
 async def test_24_variants_under_faults_are_billed_exactly_once_each(
-    fake: FakeReplicate, make_provider, keep_resume_ref: bool
+    fake: FakeReplicate, make_provider: ProviderFactory, keep_resume_ref: bool
 ) -> None:
     fake.state.page_size = 10  # reconciliation has to follow `next`
     fake.faults.plan(
@@ -89,7 +90,8 @@ async def test_24_variants_under_faults_are_billed_exactly_once_each(
     assert len({result.image for result, _ in outcomes}) == 24
 
 
-async def test_lost_create_response_is_adopted_within_the_same_call(fake: FakeReplicate, make_provider) -> None:
+async def test_lost_create_response_is_adopted_within_the_same_call(fake: FakeReplicate,
+                                                                    make_provider: ProviderFactory) -> None:
     fake.faults.lose_next_responses("create_prediction")
     started: list[str] = []
 
@@ -99,7 +101,7 @@ async def test_lost_create_response_is_adopted_within_the_same_call(fake: FakeRe
 
 
 async def test_create_timeout_then_failed_lookup_leaves_reconciliation_to_the_retry(
-    fake: FakeReplicate, make_provider
+    fake: FakeReplicate, make_provider: ProviderFactory
 ) -> None:
     fake.faults.lose_next_responses("create_prediction", delay_seconds=1.5)
     fake.faults.plan("list_predictions", None, Fault.server_error(500))  # 1st: before create; 2nd: after it
@@ -113,7 +115,8 @@ async def test_create_timeout_then_failed_lookup_leaves_reconciliation_to_the_re
     assert fake.billed_predictions() == 1 and result.provider_ref == fake.predictions()[0].id
 
 
-async def test_throttled_create_reports_retry_after_from_the_header(fake: FakeReplicate, make_provider) -> None:
+async def test_throttled_create_reports_retry_after_from_the_header(fake: FakeReplicate,
+                                                                    make_provider: ProviderFactory) -> None:
     fake.faults.throttle_next("create_prediction", retry_after=7)
 
     with pytest.raises(ProviderError) as caught:
@@ -123,7 +126,8 @@ async def test_throttled_create_reports_retry_after_from_the_header(fake: FakeRe
     assert fake.billed_predictions() == 0
 
 
-async def test_nsfw_output_is_a_content_rejection_even_when_resumed(fake: FakeReplicate, make_provider) -> None:
+async def test_nsfw_output_is_a_content_rejection_even_when_resumed(fake: FakeReplicate,
+                                                                    make_provider: ProviderFactory) -> None:
     fake.script_predictions("nsfw")
     provider = make_provider()
     request = synthesis_request(fake.add_trained_version())
@@ -137,14 +141,15 @@ async def test_nsfw_output_is_a_content_rejection_even_when_resumed(fake: FakeRe
     assert fake.billed_predictions() == 1
 
 
-async def test_invalid_input_is_a_content_rejection(fake: FakeReplicate, make_provider) -> None:
+async def test_invalid_input_is_a_content_rejection(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     with pytest.raises(ContentRejected, match="prompt_strength"):
         await make_provider().generate(synthesis_request(fake.add_trained_version(), style_strength=1.5))
 
     assert fake.billed_predictions() == 0
 
 
-async def test_prediction_stuck_in_starting_is_cancelled_and_retried_fresh(fake: FakeReplicate, make_provider) -> None:
+async def test_prediction_stuck_in_starting_is_cancelled_and_retried_fresh(fake: FakeReplicate,
+                                                                           make_provider: ProviderFactory) -> None:
     fake.script_predictions("stuck")
     provider = make_provider(starting_deadline_seconds=0.3)
     request = synthesis_request(fake.add_trained_version())
@@ -158,7 +163,8 @@ async def test_prediction_stuck_in_starting_is_cancelled_and_retried_fresh(fake:
     assert result.provider_ref != started[0] and fake.billed_predictions() == 2
 
 
-async def test_an_aborted_prediction_is_a_failed_job_not_a_crash(fake: FakeReplicate, make_provider) -> None:
+async def test_an_aborted_prediction_is_a_failed_job_not_a_crash(fake: FakeReplicate,
+                                                                 make_provider: ProviderFactory) -> None:
     fake.script_predictions("abort")
     provider = make_provider()
     request = synthesis_request(fake.add_trained_version())
@@ -174,14 +180,15 @@ async def test_an_aborted_prediction_is_a_failed_job_not_a_crash(fake: FakeRepli
     assert result.image and fake.billed_predictions() == 2
 
 
-async def test_a_model_failure_is_a_failed_job_a_fresh_attempt_may_fix(fake: FakeReplicate, make_provider) -> None:
+async def test_a_model_failure_is_a_failed_job_a_fresh_attempt_may_fix(fake: FakeReplicate,
+                                                                       make_provider: ProviderFactory) -> None:
     fake.script_predictions("fail")
 
     with pytest.raises(ProviderJobFailed, match="ended failed: CUDA"):
         await make_provider().generate(synthesis_request(fake.add_trained_version()))
 
 
-async def test_prediction_past_its_deadline_is_cancelled(fake: FakeReplicate, make_provider) -> None:
+async def test_prediction_past_its_deadline_is_cancelled(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=30)
 
     with pytest.raises(ProviderJobFailed, match="still processing"):
@@ -190,7 +197,8 @@ async def test_prediction_past_its_deadline_is_cancelled(fake: FakeReplicate, ma
     assert fake.predictions()[0].status == "canceled"
 
 
-async def test_without_a_webhook_the_echoed_input_identifies_the_variant(fake: FakeReplicate, make_provider) -> None:
+async def test_without_a_webhook_the_echoed_input_identifies_the_variant(fake: FakeReplicate,
+                                                                         make_provider: ProviderFactory) -> None:
     fake.faults.lose_next_responses("create_prediction")
     provider = make_provider(webhook_url=None)
     model_ref = fake.add_trained_version()
@@ -202,7 +210,8 @@ async def test_without_a_webhook_the_echoed_input_identifies_the_variant(fake: F
     assert results[0].provider_ref != results[1].provider_ref
 
 
-async def test_listing_without_webhook_field_falls_back_to_the_input(fake: FakeReplicate, make_provider) -> None:
+async def test_listing_without_webhook_field_falls_back_to_the_input(fake: FakeReplicate,
+                                                                     make_provider: ProviderFactory) -> None:
     fake.state.list_omits_webhook = True
     fake.faults.lose_next_responses("create_prediction")
 
@@ -211,13 +220,14 @@ async def test_listing_without_webhook_field_falls_back_to_the_input(fake: FakeR
     assert fake.billed_predictions() == 1 and result.provider_ref == fake.predictions()[0].id
 
 
-async def test_a_resume_ref_the_api_does_not_know_starts_a_new_prediction(fake: FakeReplicate, make_provider) -> None:
+async def test_a_resume_ref_the_api_does_not_know_starts_a_new_prediction(fake: FakeReplicate,
+                                                                          make_provider: ProviderFactory) -> None:
     result = await make_provider().generate(synthesis_request(fake.add_trained_version(), resume_ref="gone"))
 
     assert result.image and fake.billed_predictions() == 1
 
 
-async def test_cancel_stops_a_running_prediction(fake: FakeReplicate, make_provider) -> None:
+async def test_cancel_stops_a_running_prediction(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.script_predictions("stuck")
     provider = make_provider(starting_deadline_seconds=60)
     started: list[str] = []

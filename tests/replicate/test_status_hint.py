@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
-from tests.fakes.replicate_server import FakeReplicate
-from tests.replicate.conftest import synthesis_request
+from imaging.providers.base import ContentRejected, ProviderJobFailed
+from testkit.fake_replicate.server import FakeReplicate
+from tests.replicate.conftest import ProviderFactory, synthesis_request
 from tests.replicate.test_training import training_request
 
 
@@ -30,7 +30,8 @@ def hints_from_the_sink(fake: FakeReplicate, calls: list[str] | None = None):  #
     return final_status
 
 
-async def test_a_webhook_ends_a_training_wait_long_before_the_next_poll(fake: FakeReplicate, make_provider) -> None:
+async def test_a_webhook_ends_a_training_wait_long_before_the_next_poll(fake: FakeReplicate,
+                                                                        make_provider: ProviderFactory) -> None:
     calls: list[str] = []
     provider = make_provider(hints_from_the_sink(fake, calls), training_poll_interval_seconds=60,
                              status_hint_interval_seconds=0.02)
@@ -45,7 +46,8 @@ async def test_a_webhook_ends_a_training_wait_long_before_the_next_poll(fake: Fa
     assert set(calls) == {training.id}
 
 
-async def test_a_webhook_ends_a_prediction_wait_and_its_output_is_downloaded(fake: FakeReplicate, make_provider) -> None:
+async def test_a_webhook_ends_a_prediction_wait_and_its_output_is_downloaded(fake: FakeReplicate,
+                                                                             make_provider: ProviderFactory) -> None:
     provider = make_provider(hints_from_the_sink(fake), poll_interval_seconds=60, status_hint_interval_seconds=0.02)
 
     result = await provider.generate(synthesis_request(fake.add_trained_version()))
@@ -54,7 +56,8 @@ async def test_a_webhook_ends_a_prediction_wait_and_its_output_is_downloaded(fak
     assert result.cost_usd > 0
 
 
-async def test_a_nsfw_verdict_by_webhook_is_still_a_content_rejection(fake: FakeReplicate, make_provider) -> None:
+async def test_a_nsfw_verdict_by_webhook_is_still_a_content_rejection(fake: FakeReplicate,
+                                                                      make_provider: ProviderFactory) -> None:
     fake.script_predictions("nsfw")
     provider = make_provider(hints_from_the_sink(fake), poll_interval_seconds=60, status_hint_interval_seconds=0.02)
 
@@ -63,7 +66,8 @@ async def test_a_nsfw_verdict_by_webhook_is_still_a_content_rejection(fake: Fake
 
 
 @pytest.mark.parametrize("hint", ["broken", "running", "another job", "nothing"])
-async def test_unhelpful_hints_leave_the_decision_to_polling(fake: FakeReplicate, make_provider, hint: str) -> None:
+async def test_unhelpful_hints_leave_the_decision_to_polling(fake: FakeReplicate, make_provider: ProviderFactory,
+                                                             hint: str) -> None:
     async def unhelpful(job_id: str) -> Mapping[str, Any] | None:
         if hint == "broken":
             raise ConnectionError("database is down")
@@ -80,7 +84,8 @@ async def test_unhelpful_hints_leave_the_decision_to_polling(fake: FakeReplicate
     assert result.provider_ref == fake.predictions()[0].id and result.image.startswith(b"\xff\xd8")
 
 
-async def test_the_deadline_still_applies_while_hints_say_nothing(fake: FakeReplicate, make_provider) -> None:
+async def test_the_deadline_still_applies_while_hints_say_nothing(fake: FakeReplicate,
+                                                                  make_provider: ProviderFactory) -> None:
     fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=30)
     provider = make_provider(hints_from_the_sink(fake), prediction_deadline_seconds=0.3,
                              status_hint_interval_seconds=0.01)

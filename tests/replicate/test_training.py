@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed, TrainingRequest
-from tests.fakes.replicate_server import TRAINER_MODEL, TRAINER_VERSION, FakeReplicate
-from tests.replicate.conftest import jpeg, synthesis_request
+from imaging.providers.base import ContentRejected, ProviderJobFailed, TrainingRequest
+from testkit.fake_replicate.server import TRAINER_MODEL, TRAINER_VERSION, FakeReplicate
+from tests.replicate.conftest import ProviderFactory, jpeg, synthesis_request
 
 PHOTOS = [jpeg((40 * n, 100, 200)) for n in range(1, 4)]
 
@@ -20,7 +20,7 @@ def training_request(**overrides: object) -> TrainingRequest:
     return replace(TrainingRequest(user_id=7, photo_set_hash="abc123def456789", photos=PHOTOS), **overrides)
 
 
-async def test_trains_a_lora_end_to_end(fake: FakeReplicate, make_provider) -> None:
+async def test_trains_a_lora_end_to_end(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     statuses_when_started: list[str] = []
 
     def on_started(training_id: str) -> None:
@@ -49,7 +49,7 @@ async def test_trains_a_lora_end_to_end(fake: FakeReplicate, make_provider) -> N
     assert generated.image.startswith(b"\xff\xd8")
 
 
-async def test_existing_destination_model_is_reused(fake: FakeReplicate, make_provider) -> None:
+async def test_existing_destination_model_is_reused(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.state.ensure_model("calendary/calendary-lora-u7")
     provider = make_provider()
 
@@ -60,7 +60,8 @@ async def test_existing_destination_model_is_reused(fake: FakeReplicate, make_pr
     assert len(fake.state.models["calendary/calendary-lora-u7"].versions) == 2
 
 
-async def test_interrupted_training_resumes_without_paying_again(fake: FakeReplicate, make_provider) -> None:
+async def test_interrupted_training_resumes_without_paying_again(fake: FakeReplicate,
+                                                                 make_provider: ProviderFactory) -> None:
     fake.set_training_timing(starting_seconds=0.05, processing_seconds=0.4)
     started: list[str] = []
     attempt = asyncio.create_task(make_provider().train(training_request(), on_started=started.append))
@@ -76,7 +77,7 @@ async def test_interrupted_training_resumes_without_paying_again(fake: FakeRepli
     assert fake.billed_trainings() == 1
 
 
-async def test_lost_training_create_is_reconciled_by_tag(fake: FakeReplicate, make_provider) -> None:
+async def test_lost_training_create_is_reconciled_by_tag(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.faults.lose_next_responses("create_training")
 
     result = await make_provider().train(training_request())
@@ -85,21 +86,22 @@ async def test_lost_training_create_is_reconciled_by_tag(fake: FakeReplicate, ma
     assert fake.billed_trainings_per_tag() == {"train-7-abc123def456789": 1}
 
 
-async def test_bad_training_input_is_a_content_rejection(fake: FakeReplicate, make_provider) -> None:
+async def test_bad_training_input_is_a_content_rejection(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.script_trainings("bad_input")
 
     with pytest.raises(ContentRejected, match="No images found"):
         await make_provider().train(training_request())
 
 
-async def test_no_photos_is_rejected_before_paying(fake: FakeReplicate, make_provider) -> None:
+async def test_no_photos_is_rejected_before_paying(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     with pytest.raises(ContentRejected):
         await make_provider().train(training_request(photos=[]))
 
     assert fake.billed_trainings() == 0
 
 
-async def test_a_failed_training_is_final_and_a_fresh_one_starts_afresh(fake: FakeReplicate, make_provider) -> None:
+async def test_a_failed_training_is_final_and_a_fresh_one_starts_afresh(fake: FakeReplicate,
+                                                                        make_provider: ProviderFactory) -> None:
     fake.script_trainings("fail")
     provider = make_provider()
     started: list[str] = []
@@ -111,7 +113,7 @@ async def test_a_failed_training_is_final_and_a_fresh_one_starts_afresh(fake: Fa
     assert result.provider_ref != started[0] and fake.billed_trainings() == 2
 
 
-async def test_training_past_its_deadline_is_cancelled(fake: FakeReplicate, make_provider) -> None:
+async def test_training_past_its_deadline_is_cancelled(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.script_trainings("stuck")
 
     with pytest.raises(ProviderJobFailed, match="still starting"):

@@ -8,15 +8,16 @@ import time
 
 import pytest
 import replicate
-from replicate.webhook import WebhookSigningSecret, Webhooks
+from replicate.webhook import Webhooks, WebhookSigningSecret
 
 from imaging.providers.replicate import WebhookVerificationError, verify_webhook
-from tests.fakes.replicate_server import FakeReplicate
-from tests.fakes.replicate_webhooks import ReceivedWebhook, sign
-from tests.replicate.conftest import synthesis_request
+from testkit.fake_replicate.server import FakeReplicate
+from testkit.fake_replicate.webhooks import ReceivedWebhook, sign
+from tests.replicate.conftest import ProviderFactory, synthesis_request
 
 
-async def completed_webhooks(fake: FakeReplicate, make_provider, *, expected: int = 1) -> list[ReceivedWebhook]:
+async def completed_webhooks(fake: FakeReplicate, make_provider: ProviderFactory, *,
+                             expected: int = 1) -> list[ReceivedWebhook]:
     await make_provider().generate(synthesis_request(fake.add_trained_version()))
     for _ in range(200):
         received = fake.sink.snapshot()
@@ -27,7 +28,7 @@ async def completed_webhooks(fake: FakeReplicate, make_provider, *, expected: in
 
 
 @pytest.fixture
-async def delivered(fake: FakeReplicate, make_provider) -> ReceivedWebhook:
+async def delivered(fake: FakeReplicate, make_provider: ProviderFactory) -> ReceivedWebhook:
     return (await completed_webhooks(fake, make_provider))[0]
 
 
@@ -94,7 +95,7 @@ def test_any_of_several_signatures_may_match_and_header_case_does_not_matter() -
         verify_webhook(headers, body, "not-a-secret")
 
 
-async def test_retried_deliveries_keep_their_webhook_id(fake: FakeReplicate, make_provider) -> None:
+async def test_retried_deliveries_keep_their_webhook_id(fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     fake.sink.fail_next = 1
 
     first, retry = await completed_webhooks(fake, make_provider, expected=2)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.e2e.journey import start_generation, wait_for_status
-from tests.fakes.replicate_server import FakeReplicate
-from tests.replicate_e2e.conftest import replicate_stack
+from testkit.fake_replicate.server import FakeReplicate
+from testkit.journey import start_generation, wait_for_status
+from testkit.replicate_stack import replicate_stack
 
 
 async def test_cancel_during_generation_cancels_the_running_predictions(

@@ -10,9 +10,10 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import GeneratedCalendarVariant, Job, Training, VariantStatus
-from tests.e2e.journey import pick_twelve, start_generation, wait_for_status
-from tests.fakes.replicate_server import NSFW_ERROR, Fault, FakeReplicate
-from tests.replicate_e2e.conftest import replicate_stack, webhook_events
+from testkit.fake_replicate.server import NSFW_ERROR, FakeReplicate, Fault
+from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.replicate_stack import replicate_stack
+from tests.replicate_e2e.conftest import webhook_events
 
 VARIANTS = 24
 PREDICTION_FAULTS = {

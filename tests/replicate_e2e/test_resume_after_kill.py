@@ -14,12 +14,12 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 import worker
 from activities.synthesis import SynthesisActivities
 from activities.training import TrainingActivities
-from db.models import FluxModel, GeneratedCalendarVariant, Job, ModelStatus, Training, VariantStatus
-from tests.e2e.conftest import Stack
-from tests.e2e.journey import start_generation, wait_for_status
-from tests.fakes.replicate_server import FakeReplicate
-from tests.replicate_e2e.conftest import replicate_stack
 from contracts.messages import GenerateVariantInput, PromptConfig, TrainModelInput
+from db.models import FluxModel, GeneratedCalendarVariant, Job, ModelStatus, Training, VariantStatus
+from testkit.fake_replicate.server import FakeReplicate
+from testkit.journey import start_generation, wait_for_status
+from testkit.replicate_stack import replicate_stack
+from testkit.stack import Stack
 
 
 async def _trainings(stack: Stack) -> list[Training]:
@@ -120,7 +120,7 @@ async def _training_input(stack: Stack) -> TrainModelInput:
 
 
 async def _variant_input(stack: Stack, model_ref: str) -> GenerateVariantInput:
-    headers, started = await start_generation(stack.api)  # no worker runs: only the rows are wanted
+    _headers, started = await start_generation(stack.api)  # no worker runs: only the rows are wanted
     async with stack.deps.sessions() as session:
         job = await session.get(Job, started["job_id"])
         session.add(FluxModel(user_id=job.user_id, provider="replicate", base_model="b", photo_set_hash="h",

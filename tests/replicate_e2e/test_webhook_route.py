@@ -23,9 +23,9 @@ from activities.deps import webhook_status_reader
 from db.models import WebhookEvent
 from db.session import make_engine, make_session_factory
 from settings import PROJECT_ROOT, Settings
-from tests.conftest import make_settings
-from tests.fakes.replicate_webhooks import WebhookSender, sign
-from tests.helpers import running_api
+from testkit.api import running_api
+from testkit.fake_replicate.webhooks import WebhookSender, sign
+from testkit.settings import make_settings
 
 URL = "/api/webhooks/replicate"
 SENDER = WebhookSender()  # only its key: the signing is the fake's independent implementation

@@ -114,15 +114,15 @@ async def test_list_keys_on_empty_storage(storage: Storage) -> None:
 
 @pytest.mark.parametrize("key", INVALID_KEYS)
 async def test_invalid_keys_are_rejected_everywhere(storage: Storage, key: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.put(key, b"x", "text/plain")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.get(key)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.exists(key)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.delete(key)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.presigned_url(key, timedelta(minutes=1))
 
     assert await storage.list_keys("") == []
@@ -132,7 +132,7 @@ async def test_invalid_keys_are_rejected_everywhere(storage: Storage, key: str) 
 async def test_delete_prefix_rejects_invalid_prefixes(storage: Storage, prefix: str) -> None:
     await storage.put("a/b", b"x", "text/plain")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.delete_prefix(prefix)
 
     assert await storage.exists("a/b")
@@ -140,7 +140,7 @@ async def test_delete_prefix_rejects_invalid_prefixes(storage: Storage, prefix: 
 
 @pytest.mark.parametrize("prefix", ["/", "../x", "/abs", "a//b", "a/../b"])
 async def test_list_keys_rejects_invalid_prefixes(storage: Storage, prefix: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         await storage.list_keys(prefix)
 
 

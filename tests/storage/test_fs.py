@@ -113,17 +113,17 @@ async def test_symlinked_folder_cannot_lead_outside_the_root(
 ) -> None:
     (fs.root / "evil").symlink_to(outside, target_is_directory=True)
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.get("evil/secret.txt")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.exists("evil/secret.txt")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.put("evil/planted.txt", b"pwned", "text/plain")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.delete("evil/secret.txt")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.delete_prefix("evil")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.list_keys("evil")
 
     assert files_under(outside) == ["secret.txt"]
@@ -135,9 +135,9 @@ async def test_symlinked_file_cannot_be_read_or_overwritten(
 ) -> None:
     (fs.root / "link.txt").symlink_to(outside / "secret.txt")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.get("link.txt")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the storage root"):
         await fs.put("link.txt", b"pwned", "text/plain")
 
     assert await fs.list_keys("") == []  # symlinks are never listed as objects

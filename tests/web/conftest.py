@@ -21,18 +21,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from imaging.providers.base import ImageProvider
 from settings import PROJECT_ROOT
+from testkit.api import served_over_http
+from testkit.browser import CHROMIUM, launched_chromium
+from testkit.stack import Stack, build_stack
 from tests.conftest import IN_CI
-from tests.e2e.conftest import Stack, build_stack
-from tests.helpers import served_over_http
 
 try:  # the browser tests import `expect` from here: a missing package is reported by the `browser` fixture
     from playwright.async_api import async_playwright, expect
 except ImportError:  # pragma: no cover - only without the test extras
     async_playwright = expect = None
 
-CHROMIUM = os.environ.get("CALENDARY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 TIMEZONE = "Europe/Kyiv"  # the customer's, not the server's (UTC): times must be shown in the customer's zone
 
@@ -61,10 +59,8 @@ def chromium() -> str:
 async def browser(chromium: str) -> AsyncIterator[object]:
     if async_playwright is None:
         _unavailable("the playwright package is missing: pip install -e '.[test]'")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    async with launched_chromium(chromium) as launched:
         yield launched
-        await launched.close()
 
 
 @pytest.fixture(scope="session")

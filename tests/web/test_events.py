@@ -15,7 +15,7 @@ import uvicorn
 import api.routers.events as events
 from db.models import GeneratedCalendarVariant, Job, Template, UploadedFile
 from settings import Settings
-from tests.helpers import register, running_api
+from testkit.api import register, running_api
 
 
 @dataclass
@@ -157,14 +157,14 @@ async def test_a_quiet_stream_sends_heartbeats(world: World, monkeypatch: pytest
 
 async def test_the_server_stops_when_the_client_goes_away(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     ticks = 0
-    frames = events._JobWatcher.frames
+    frames = events._JobWatcher.frames  # noqa: SLF001 - the polls are counted where they happen
 
     async def counted(self):  # noqa: ANN001, ANN202
         nonlocal ticks
         ticks += 1
         return await frames(self)
 
-    monkeypatch.setattr(events._JobWatcher, "frames", counted)
+    monkeypatch.setattr(events._JobWatcher, "frames", counted)  # noqa: SLF001
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(world.api.app, lifespan="off", log_level="warning"))  # type: ignore[attr-defined]
@@ -173,11 +173,13 @@ async def test_the_server_stops_when_the_client_goes_away(world: World, monkeypa
         while not server.started:
             await asyncio.sleep(0.02)
         host, port = sock.getsockname()
-        async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as client:
-            async with client.stream("GET", _url(world), headers=world.headers) as response:
-                async for chunk in response.aiter_text():
-                    if "event: snapshot" in chunk:
-                        break
+        async with (
+            httpx.AsyncClient(base_url=f"http://{host}:{port}") as client,
+            client.stream("GET", _url(world), headers=world.headers) as response,
+        ):
+            async for chunk in response.aiter_text():
+                if "event: snapshot" in chunk:
+                    break
         await asyncio.sleep(0.5)
         after_close = ticks
         await asyncio.sleep(0.5)

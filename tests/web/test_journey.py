@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from db.models import GeneratedCalendarVariant
 from imaging.assets import sample_photo
-from tests.helpers import photo_bytes
+from testkit.api import photo_bytes
 from tests.web.conftest import WebStack, expect, open_page, web_stack
 
 pytestmark = pytest.mark.e2e

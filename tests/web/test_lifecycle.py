@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.journey import start_generation
+from testkit.journey import start_generation
 from tests.web.conftest import TIMEZONE, WebStack, expect, open_page, web_stack
 
 pytestmark = pytest.mark.e2e

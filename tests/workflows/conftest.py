@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.temporal_env import register_search_attributes, start_time_skipping
+from testkit.temporal import register_search_attributes, start_time_skipping
 
 
 @pytest.fixture(scope="session")

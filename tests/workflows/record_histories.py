@@ -10,7 +10,7 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHandle
 
-from tests.temporal_env import register_search_attributes, start_time_skipping
+from testkit.temporal import register_search_attributes, start_time_skipping
 from tests.workflows.fake_activities import FakeActivities
 from tests.workflows.test_calendar_generation import generation_input, reach, started, twelve
 from workflows.calendar_generation import CalendarGenerationWorkflow

@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from contracts.selection import MonthPick
 from contracts.vocabulary import Stage
+from tests.workflows.fake_activities import FakeActivities, variant_id
 from workflows.calendar_generation import CalendarGenerationWorkflow
 from workflows.models import (
     GenerationInput,
@@ -25,7 +26,6 @@ from workflows.models import (
     RetryTuning,
     Selection,
 )
-from tests.workflows.fake_activities import FakeActivities, variant_id
 
 
 def generation_input(**overrides: object) -> GenerationInput:

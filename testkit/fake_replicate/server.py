@@ -11,8 +11,8 @@ ways the hosted service misbehaves. Usage:
         ...
         assert fake.billed_predictions() == 24
 
-Pieces: replicate_state (jobs, files, models, counters), replicate_routes (HTTP), replicate_faults (fault
-plans as ASGI middleware), replicate_webhooks (signed delivery, and a sink at `fake.webhook_sink_url`).
+Pieces: state (jobs, files, models, counters), routes (HTTP), faults (fault plans as ASGI middleware), webhooks
+(signed delivery, and a sink at `fake.webhook_sink_url`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 
 import uvicorn
 
-from tests.fakes.replicate_faults import Fault, FaultPlan, silence_dropped_responses
-from tests.fakes.replicate_routes import build_app
-from tests.fakes.replicate_state import (
+from testkit.fake_replicate.faults import Fault, FaultPlan, silence_dropped_responses
+from testkit.fake_replicate.routes import build_app
+from testkit.fake_replicate.state import (
     NSFW_ERROR,
     TAG_QUERY_PARAM,
     TRAINER_MODEL,
@@ -36,15 +36,15 @@ from tests.fakes.replicate_state import (
     Job,
     Outcome,
 )
-from tests.fakes.replicate_webhooks import WebhookSender, WebhookSink
+from testkit.fake_replicate.webhooks import WebhookSender, WebhookSink
 
 __all__ = [
     "NSFW_ERROR",
     "TAG_QUERY_PARAM",
     "TRAINER_MODEL",
     "TRAINER_VERSION",
-    "Fault",
     "FakeReplicate",
+    "Fault",
 ]
 
 

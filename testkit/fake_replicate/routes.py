@@ -10,17 +10,18 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from tests.fakes.replicate_faults import FaultMiddleware
-from tests.fakes.replicate_state import TRAINER_MODEL, Job, JobKind
+from testkit.fake_replicate.faults import FaultMiddleware
+from testkit.fake_replicate.state import TRAINER_MODEL, Job, JobKind
 
 if TYPE_CHECKING:
-    from tests.fakes.replicate_server import FakeReplicate
+    from testkit.fake_replicate.server import FakeReplicate
 
 _ASPECT_RATIOS = {"1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -67,7 +68,7 @@ def build_app(fake: FakeReplicate) -> Any:
     state = fake.state
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await fake.webhooks.start()
         ticker = asyncio.create_task(_tick(fake))
         yield
@@ -274,7 +275,8 @@ async def _tick(fake: FakeReplicate) -> None:
         with fake.state.lock:
             events = list(fake.state.pending_events)
             fake.state.pending_events.clear()
-            payloads = [(job.webhook, job.webhook_events_filter, event, fake.state.render(job)) for job, event in events]
+            payloads = [(job.webhook, job.webhook_events_filter, event, fake.state.render(job))
+                        for job, event in events]
         for url, events_filter, event, payload in payloads:
             if url and fake.webhooks.wants(event, events_filter):
                 task = asyncio.create_task(fake.webhooks.deliver(url, event, payload))

@@ -1,4 +1,4 @@
-"""Steps of the customer's journey through the HTTP API, shared by the end-to-end tests."""
+"""Steps of the customer's journey through the HTTP API, shared by the end-to-end tests and the benches."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.helpers import register, upload_photos
+from testkit.api import register, upload_photos
 
 
 async def start_generation(api: httpx.AsyncClient, *, preview: bool = False,

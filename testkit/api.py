@@ -1,4 +1,4 @@
-"""Test helpers: the API in-process, accounts, and photos made on the fly."""
+"""The API in-process (over ASGI, or on a real port), accounts, and photos made on the fly."""
 
 from __future__ import annotations
 
@@ -54,6 +54,13 @@ async def served_over_http(app: Any, **options: Any) -> AsyncIterator[str]:
         server.should_exit = True
         await serving
         sock.close()
+
+
+@asynccontextmanager
+async def served_api(settings: Settings) -> AsyncIterator[str]:
+    """The API (no Temporal needed) on a free 127.0.0.1 port, for a browser; yields its URL."""
+    async with running_api(settings) as api, served_over_http(api.app) as url:  # type: ignore[attr-defined]
+        yield url
 
 
 def photo_bytes(width: int, height: int, *, fmt: str = "JPEG", seed: int = 0) -> bytes:

@@ -34,8 +34,10 @@ async def start_dev_server() -> WorkflowEnvironment:
 
 async def register_search_attributes(env: WorkflowEnvironment) -> None:
     """The time-skipping server starts without the project's search attributes; add them as an operator would."""
+    from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 
     await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
         namespace=env.client.namespace,
-        search_attributes={key.name: int(key.indexed_value_type) for key in search_attributes.ALL}))
+        search_attributes={key.name: IndexedValueType.ValueType(key.indexed_value_type)
+                           for key in search_attributes.ALL}))

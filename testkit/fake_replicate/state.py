@@ -359,7 +359,7 @@ class FakeState:
         return {"predict_time": round(job.completed_at - job.started_at, 6)}
 
     def render_model(self, model: FakeModel) -> dict[str, Any]:
-        latest = None
+        latest: dict[str, Any] | None = None
         if model.versions:
             version_id, created_at = model.versions[-1]
             latest = {"id": version_id, "created_at": iso(created_at), "cog_version": "0.9.4", "openapi_schema": {}}

@@ -1,0 +1,1 @@
+"""A fake of Replicate's HTTP API v1 (see `server.py`)."""

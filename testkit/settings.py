@@ -1,0 +1,20 @@
+"""Settings for a run on a temporary SQLite file and folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from settings import Settings
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'calendary.db'}",
+        "storage_dir": tmp_path / "storage",
+        "temporal_address": "127.0.0.1:1",  # runs that need Temporal pass their own client
+        "jwt_secret": "test-secret-test-secret-test-secret",
+        "select_wait_seconds": 0.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)

@@ -1,0 +1,62 @@
+"""The job reconciler against a real Temporal server and database: a run that ended without its row being told gets
+the run's own outcome recorded."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import select
+from temporalio import workflow
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from activities.reconciler import ReconcilerActivities
+from contracts.vocabulary import Stage
+from db.models import Job, Template, User, utcnow
+from testkit.stack import build_stack
+from workflows.models import GenerationResult
+
+
+@workflow.defn
+class EndsWithAResult:
+    """Stands in for a generation that finished while its last `record_job_update` was lost."""
+
+    @workflow.run
+    async def run(self, result: GenerationResult) -> GenerationResult:
+        return result
+
+
+async def test_a_run_that_completed_unrecorded_gets_its_outcome(tmp_path: Path,
+                                                                dev_server: WorkflowEnvironment) -> None:
+    async for stack in build_stack(tmp_path, dev_server):
+        quiet_since = utcnow() - stack.settings.reconcile_grace - timedelta(minutes=1)
+        async with stack.deps.sessions() as session:
+            user = User(email="olena@example.com", password_hash="-")
+            session.add(user)
+            template = (await session.exec(select(Template))).first()
+            assert template is not None
+            await session.flush()
+            job = Job(user_id=user.id, template_id=template.id, photo_ids=[], variant_count=6, year=2027,
+                      status=Stage.generating, workflow_id=f"{stack.settings.workflow_id_prefix}-{uuid.uuid4().hex}",
+                      updated_at=quiet_since)
+            session.add(job)
+            await session.commit()
+            job_id, workflow_id = job.id, job.workflow_id
+
+        queue = f"{stack.settings.task_queue}-ended"
+        async with Worker(dev_server.client, task_queue=queue, workflows=[EndsWithAResult],
+                          workflow_runner=UnsandboxedWorkflowRunner()):
+            await dev_server.client.execute_workflow(
+                EndsWithAResult.run, GenerationResult(job_id=job_id, stage=Stage.expired), id=workflow_id,
+                task_queue=queue)
+
+        reconciler = ReconcilerActivities(stack.deps, dev_server.client)
+        report = await ActivityEnvironment().run(reconciler.reconcile_jobs)
+
+        assert report.closed == [job_id] and report.started == []
+        async with stack.deps.sessions() as session:
+            row = await session.get(Job, job_id)
+        assert row is not None and row.status == Stage.expired
+        assert row.current_step == "Ended expired (recorded by the reconciler)" and row.completed_at is not None
