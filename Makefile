@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install browser migrate seed bench clean
+.PHONY: run test install browser axe migrate seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,16 @@ run: seed
 browser:
 	bash scripts/ensure_chromium.sh
 
-test: install browser
+# axe-core (npm dev dependency, package-lock.json) audits the page's accessibility inside the Chromium tests.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE)
+
+test: install browser axe
 	$(PY) -m pytest -q
 
 bench: install

@@ -3,20 +3,14 @@ in both languages; and the API's own docs served offline beside it."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.routers.web import SWAGGER_UI, WEB_DIR
-from settings import Settings
-from tests.helpers import running_api
 from tests.web.conftest import expect, open_page
 
 OWN_FILES = [p for p in WEB_DIR.rglob("*") if p.is_file() and "vendor" not in p.parts]
@@ -89,25 +83,6 @@ def test_both_languages_have_every_text() -> None:
     for path in JS_FILES:
         used |= set(re.findall(r"\bt\(\s*'([\w.]+)'", path.read_text(encoding="utf-8")))
     assert used - uk == set()
-
-
-@pytest.fixture
-async def served(database: Settings) -> AsyncIterator[str]:
-    """The API (no Temporal needed) on a real port for the browser."""
-    async with running_api(database) as api:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(api.app, lifespan="off", log_level="warning"))  # type: ignore[attr-defined]
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started:
-            await asyncio.sleep(0.02)
-        host, port = sock.getsockname()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.should_exit = True
-            await serving
-            sock.close()
 
 
 async def test_the_page_loads_fast_and_offline_in_both_languages(served: str, browser, screenshots: Path) -> None:  # noqa: ANN001
