@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install browser migrate seed bench clean
+.PHONY: run test lint install browser axe migrate seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,16 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: install browser lint
+# axe-core (npm dev dependency, package-lock.json) audits the page's accessibility inside the Chromium tests.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE)
+
+test: install browser axe lint
 	$(PY) -m pytest -q
 
 bench: install browser

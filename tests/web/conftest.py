@@ -20,8 +20,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from imaging.providers.base import ImageProvider
-from settings import PROJECT_ROOT
-from testkit.api import served_over_http
+from settings import PROJECT_ROOT, Settings
+from testkit.api import served_api, served_over_http
 from testkit.browser import CHROMIUM, launched_chromium
 from testkit.stack import Stack, build_stack
 from tests.conftest import IN_CI
@@ -70,16 +70,35 @@ def screenshots() -> Path:
 
 
 class PacedProvider:
-    """The local provider, slowed down to a pace a person (and a screenshot) can follow."""
+    """The local provider, slowed down to a pace a person (and a screenshot) can follow.
+
+    `hold_after(n)` lets n more variants through and keeps the next ones waiting until `release()`: a generation
+    then stays in progress, with some variants shown, for as long as a test looks at it.
+    """
 
     def __init__(self, inner: ImageProvider, *, train_seconds: float, variant_seconds: float) -> None:
         self._inner, self.train_seconds, self.variant_seconds = inner, train_seconds, variant_seconds
+        self._let_through: int | None = None
+        self._released = asyncio.Event()
+
+    def hold_after(self, count: int) -> None:
+        self._let_through = count
+        self._released.clear()
+
+    def release(self) -> None:
+        self._let_through = None
+        self._released.set()
 
     async def train(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         await asyncio.sleep(self.train_seconds)
         return await self._inner.train(*args, **kwargs)
 
     async def generate(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if self._let_through is not None:
+            if self._let_through > 0:
+                self._let_through -= 1
+            else:
+                await self._released.wait()
         await asyncio.sleep(self.variant_seconds)
         return await self._inner.generate(*args, **kwargs)
 
@@ -139,6 +158,13 @@ class StreamFaults:
             self.log.append(f"{number}: cut after {seen} variants")  # uvicorn now closes the connection
 
 
+@pytest.fixture
+async def served(database: Settings) -> AsyncIterator[str]:
+    """The API alone (no Temporal, no worker) on a real port, for tests of the page's own behaviour."""
+    async with served_api(database) as url:
+        yield url
+
+
 @dataclass
 class WebStack:
     stack: Stack
@@ -166,9 +192,11 @@ class PageProblems:
 
 
 @asynccontextmanager
-async def open_page(browser, url: str) -> AsyncIterator[tuple[object, PageProblems]]:  # noqa: ANN001
-    context = await browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True,
-                                        locale="uk-UA", timezone_id=TIMEZONE)
+async def open_page(browser, url: str, *, width: int = 1360, height: int = 900,  # noqa: ANN001
+                    **options: object) -> AsyncIterator[tuple[object, PageProblems]]:
+    """A fresh browser context and page; `options` go to Playwright's new_context (bypass_csp for axe, ...)."""
+    context = await browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                        locale="uk-UA", timezone_id=TIMEZONE, **options)
     page = await context.new_page()
     problems = PageProblems()
     page.on("pageerror", lambda err: problems.errors.append(str(err)))

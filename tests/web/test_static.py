@@ -4,15 +4,11 @@ in both languages; and the API's own docs served offline beside it."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from api.routers.web import SWAGGER_UI, WEB_DIR
-from settings import Settings
-from testkit.api import served_api
 from tests.web.conftest import expect, open_page
 
 OWN_FILES = [p for p in WEB_DIR.rglob("*") if p.is_file() and "vendor" not in p.parts]
@@ -87,12 +83,6 @@ def test_both_languages_have_every_text() -> None:
     for path in JS_FILES:
         used |= set(re.findall(r"\bt\(\s*'([\w.]+)'", path.read_text(encoding="utf-8")))
     assert used - uk == set()
-
-
-@pytest.fixture
-async def served(database: Settings) -> AsyncIterator[str]:
-    async with served_api(database) as url:
-        yield url
 
 
 async def test_the_page_loads_offline_in_both_languages(served: str, browser, screenshots: Path) -> None:  # noqa: ANN001

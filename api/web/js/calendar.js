@@ -1,15 +1,18 @@
 // Step 5: the finished calendar. The rendered pages (cover + 12 months), edits (title, year, language, layout,
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
-import { api, downloadName, fetchBlob } from './api.js';
+import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
 import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
 import { monthName, t } from './i18n.js';
+import { applyThemeAccent } from './colours.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 const PAGE_RETRY_MS = 3000;
 
 export async function renderCalendar(view, ctx) {
   const calendarId = Number(ctx.params[0]);
-  let calendar = await api(`/api/calendars/${calendarId}`);
+  const [first, templates] = await Promise.all([
+    api(`/api/calendars/${calendarId}`), loadTemplates().catch(() => [])]);
+  let calendar = first;
   if (!ctx.isCurrent()) return;
   let objectUrls = [];
   let retryTimer = null;
@@ -196,7 +199,7 @@ export async function renderCalendar(view, ctx) {
     save({ swap_months: [Number(swapA.value), Number(swapB.value)] }, swapButton);
   });
 
-  view.replaceChildren(h('div', { class: 'calendar-page' },
+  const page = h('div', { class: 'calendar-page' },
     h('section', { class: 'panel' },
       h('div', { class: 'panel-head' },
         h('div', {}, h('p', { class: 'eyebrow', text: t('calendar.ready') }), heading),
@@ -208,7 +211,10 @@ export async function renderCalendar(view, ctx) {
           h('div', {}, h('label', { for: 'swap-a', text: t('calendar.swapFirst') }), swapA),
           h('div', {}, h('label', { for: 'swap-b', text: t('calendar.swapSecond') }), swapB),
           swapButton)),
-      h('p', { class: 'field-hint', text: t('calendar.variantsDeleted') }))));
+      h('p', { class: 'field-hint', text: t('calendar.variantsDeleted') })));
+  const template = templates.find((tpl) => tpl.id === calendar.template_id);
+  if (template) applyThemeAccent(page, template.color_scheme);
+  view.replaceChildren(page);
   fillForm();
   loadPages();
 }

@@ -80,6 +80,27 @@ export function announce(message) {
   }
 }
 
+/**
+ * Arrow keys, Home and End move the focus among the `selector` items of a grid laid out in rows (the variants, the
+ * months): one key per step instead of tabbing past every other control on the way.
+ */
+export function gridKeys(container, selector) {
+  container.addEventListener('keydown', (event) => {
+    const items = Array.from(container.querySelectorAll(selector)).filter((el) => !el.disabled && el.offsetParent);
+    const index = items.indexOf(document.activeElement);
+    if (index < 0 || event.altKey || event.ctrlKey || event.metaKey) return;
+    const rowTop = (el) => Math.round(el.getBoundingClientRect().top);
+    const columns = items.filter((el) => rowTop(el) === rowTop(items[0])).length;
+    const target = {
+      ArrowLeft: index - 1, ArrowRight: index + 1, ArrowUp: index - columns, ArrowDown: index + columns,
+      Home: 0, End: items.length - 1,
+    }[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    if (items[target]) items[target].focus();
+  });
+}
+
 /** Disable a button and show a spinner while `work` runs; returns work's result. */
 export async function busy(button, work, label) {
   const before = button.textContent;

@@ -1,9 +1,9 @@
 // The variants: a grid that fills as each variant is stored, recommended first when scores exist; zoom,
 // regenerate one variant (optional own prompt) and watch it be replaced live; the month board beside it.
 import { api } from './api.js';
-import { baseUrl, clear, errorMessage, h, openDialog, toast } from './dom.js';
+import { baseUrl, clear, errorMessage, gridKeys, h, openDialog, toast } from './dom.js';
 import { monthName, t } from './i18n.js';
-import { MonthBoard } from './months.js';
+import { MonthBoard, byKeyboard } from './months.js';
 
 const REGENERATION_TIMEOUT_MS = 5 * 60 * 1000;
 const RECOMMENDED_SHARE = 0.5; // the better half of the scored variants gets the badge
@@ -20,7 +20,10 @@ export class Gallery {
     this.board = new MonthBoard({ jobId, preview, variants: this.variants, onChange: () => this.refreshMarks(),
                                   onSubmitted });
     this.board.order = () => this.orderedIds();
-    this.grid = h('ul', { class: 'variant-grid', id: 'variant-grid', 'aria-label': t('gallery.title') });
+    this.board.focusVariant = (id) => { if (this.cards.has(id)) this.cards.get(id).pick.focus(); };
+    this.grid = h('ul', { class: 'variant-grid', id: 'variant-grid', 'aria-label': t('gallery.title'),
+                          'aria-describedby': 'board-keys' });
+    gridKeys(this.grid, '.variant-pick');
     this.heading = h('h2', { id: 'gallery-title', text: t('gallery.title') });
     this.note = h('p', { class: 'gallery-note', id: 'gallery-note' });
     this.legend = h('p', { class: 'gallery-legend', hidden: true },
@@ -28,6 +31,9 @@ export class Gallery {
     this.root = h('section', { class: 'gallery-layout', 'aria-labelledby': 'gallery-title' },
       h('div', { class: 'gallery-main' }, h('div', { class: 'gallery-head' }, this.heading, this.legend, this.note), this.grid),
       this.board.root);
+    this.root.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && this.board.picked) this.board.cancelPick();
+    });
   }
 
   setStage(stage, variantCount) {
@@ -105,7 +111,7 @@ export class Gallery {
       const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', draggable: false });
       img.addEventListener('error', () => this.onImageError && this.onImageError());
       const pick = h('button', { type: 'button', class: 'variant-pick', draggable: true,
-                                 onclick: () => this.board.activateVariant(variant.id) });
+                                 onclick: (event) => this.board.activateVariant(variant.id, byKeyboard(event)) });
       pick.addEventListener('dragstart', (event) => {
         if (!this.board.enabled) return event.preventDefault();
         event.dataTransfer.setData('text/plain', `variant:${variant.id}`);
@@ -114,21 +120,24 @@ export class Gallery {
       });
       pick.addEventListener('dragend', () => card.root.classList.remove('is-dragging'));
       const number = h('span', { class: 'variant-number' });
-      const badge = h('span', { class: 'badge recommended', text: '★', title: t('gallery.recommended'),
-                                'aria-hidden': 'true', hidden: true });
+      const badge = h('span', { class: 'badge recommended', text: '★', title: t('gallery.recommended'), hidden: true });
       const marks = h('span', { class: 'variant-months' });
       const overlay = h('span', { class: 'regen-overlay', hidden: true },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('gallery.regenerating') }));
       const failed = h('span', { class: 'variant-failed', hidden: true, text: t('gallery.failed') });
       const generating = h('span', { class: 'placeholder-box variant-generating', hidden: true },
         h('span', { class: 'placeholder-text', text: t('gallery.pending') }));
-      pick.append(img, generating, number, badge, marks, overlay, failed);
+      pick.append(img);
+      // The marks over the image are drawn beside the button, not in it: its name (set in refreshMarks) already
+      // says all they show, starting with what a speech-input user reads on it; clicks pass through them.
+      const marksLayer = h('span', { class: 'variant-layer', 'aria-hidden': 'true' },
+        generating, number, badge, marks, overlay, failed);
       const zoom = h('button', { type: 'button', class: 'icon-button zoom', text: '⤢',
                                  onclick: () => this.zoom(variant.id) });
       const regenerate = h('button', { type: 'button', class: 'icon-button regenerate', text: '↻',
                                        onclick: () => this.askRegenerate(variant.id) });
       const root = h('li', { class: 'variant-card', dataset: { variantId: String(variant.id) } },
-        pick, h('div', { class: 'variant-actions' }, zoom, regenerate));
+        pick, marksLayer, h('div', { class: 'variant-actions' }, zoom, regenerate));
       card = { root, img, pick, number, badge, marks, overlay, failed, generating, zoom, regenerate, src: null };
       this.cards.set(variant.id, card);
     }
@@ -168,9 +177,10 @@ export class Gallery {
       card.badge.hidden = !recommended.has(id);
       card.pick.setAttribute('aria-pressed', String(Boolean(this.board.isPicked(id))));
       const label = [t('gallery.variantN', { n: variant.variant_number })];
-      if (recommended.has(id)) label.push(t('gallery.recommended'));
       if (months.length) label.push(months.map(monthName).join(', '));
       if (variant.status === 'failed') label.push(t('gallery.failed'));
+      if (busy) label.push(t('gallery.regenerating'));
+      if (recommended.has(id)) label.push(t('gallery.recommended'));
       card.pick.setAttribute('aria-label', label.join(', '));
       card.pick.disabled = !selecting || variant.status !== 'ready' || busy;
       card.pick.draggable = selecting && variant.status === 'ready' && !busy;

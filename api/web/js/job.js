@@ -5,6 +5,7 @@ import { api, loadTemplates } from './api.js';
 import { clear, errorMessage, h, openDialog, toast } from './dom.js';
 import { formatDateTime, formatMinutes, t, themeText, translateServer } from './i18n.js';
 import { etaMinutes } from './draft.js';
+import { applyThemeAccent } from './colours.js';
 import { Gallery } from './gallery.js';
 import { LiveJob, isTerminal } from './live.js';
 
@@ -165,7 +166,7 @@ export async function renderJob(view, ctx) {
     },
   });
 
-  view.replaceChildren(h('div', { class: 'job-page' },
+  const page = h('div', { class: 'job-page' },
     h('section', { class: 'panel progress-panel', 'aria-labelledby': 'job-title' },
       h('div', { class: 'panel-head' },
         h('div', {},
@@ -175,7 +176,9 @@ export async function renderJob(view, ctx) {
         liveBadge),
       bar, step, eta, expiry, message,
       h('div', { class: 'actions split' }, leaveNote, cancel)),
-    gallery.root));
+    gallery.root);
+  if (template) applyThemeAccent(page, template.color_scheme);
+  view.replaceChildren(page);
   update(first);
   gallery.setVariants(first.variants || []);
   if (!isTerminal(first.status)) {

@@ -4,9 +4,9 @@ import { h } from './dom.js';
 import { formatDateTime, t, themeText } from './i18n.js';
 import { isTerminal } from './live.js';
 import { stepText } from './job.js';
+import { applyThemeAccent } from './colours.js';
 
-function themeName(templates, id) {
-  const template = templates.find((tpl) => tpl.id === id);
+function themeName(template, id) {
   return template ? themeText(template).name : `#${id}`;
 }
 
@@ -18,9 +18,10 @@ function jobRow(job, templates) {
     expired: 'jobs.details', cancelled: 'jobs.details',
   }[job.status] || 'jobs.follow';
   const running = !isTerminal(job.status) && job.status !== 'ready_for_selection';
-  return h('li', { class: `job-row status-${job.status}`, dataset: { jobId: String(job.job_id) } },
+  const template = templates.find((tpl) => tpl.id === job.template_id);
+  const row = h('li', { class: `job-row status-${job.status}`, dataset: { jobId: String(job.job_id) } },
     h('div', { class: 'job-row-main' },
-      h('p', { class: 'job-row-title' }, h('strong', { text: themeName(templates, job.template_id) }),
+      h('p', { class: 'job-row-title' }, h('strong', { text: themeName(template, job.template_id) }),
         ' · ', t(job.preview ? 'jobs.preview' : 'jobs.full', { n: job.variant_count })),
       h('p', { class: 'job-row-meta', text: t('jobs.created', { date: formatDateTime(job.created_at) }) }),
       h('p', { class: 'job-row-status' }, h('span', { class: `status-pill status-${job.status}`,
@@ -32,6 +33,8 @@ function jobRow(job, templates) {
       job.status === 'ready_for_selection' && job.expires_at
         ? h('p', { class: 'expiry', text: t('job.keptUntil', { date: formatDateTime(job.expires_at) }) }) : null),
     h('a', { href, class: `button ${job.status === 'ready_for_selection' ? 'primary' : ''}`, text: t(action) }));
+  if (template) applyThemeAccent(row, template.color_scheme); // its button and status badge in the theme's colour
+  return row;
 }
 
 export async function renderJobs(view, ctx) {

@@ -1,7 +1,9 @@
 // Step 4: twelve months, one variant each. Drag a variant onto a month, or pick a variant and then a month (mouse,
 // touch or keyboard); drag a month onto another to swap. The choice is kept per generation in localStorage.
+// By keyboard: Enter on a variant moves the focus to the first empty month, Enter there places it and brings the
+// focus back to that variant; arrow keys move within each grid, Esc cancels a pick. Every change is announced.
 import { api } from './api.js';
-import { alertBox, announce, busy, clear, errorMessage, h } from './dom.js';
+import { alertBox, announce, busy, clear, errorMessage, gridKeys, h } from './dom.js';
 import { monthName, t } from './i18n.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
@@ -17,6 +19,7 @@ export class MonthBoard {
     this.storageKey = `calendary.selection.${jobId}`;
     this.months = this.load();
     this.picked = null; // {kind: 'variant', id} | {kind: 'month', month}
+    this.focusVariant = () => {}; // set by the gallery, which owns the variants' buttons
     this.enabled = false;
     this.submitting = false;
     this.slots = new Map();
@@ -28,10 +31,13 @@ export class MonthBoard {
                                         text: t('months.autofill'), onclick: () => this.autofill() });
     this.clearButton = h('button', { type: 'button', class: 'button small ghost', text: t('months.clearAll'),
                                      onclick: () => this.clearAll() });
-    this.grid = h('ol', { class: 'month-grid' }, MONTHS.map((month) => this.slot(month)));
+    this.grid = h('ol', { class: 'month-grid', 'aria-describedby': 'board-keys' },
+      MONTHS.map((month) => this.slot(month)));
+    gridKeys(this.grid, '.month-slot');
     this.root = h('aside', { class: 'month-board', id: 'month-board', 'aria-labelledby': 'months-title' },
       h('div', { class: 'board-head' }, h('h2', { id: 'months-title', text: t('months.title') }), this.count),
       h('p', { class: 'board-hint', text: t(preview ? 'months.hintPreview' : 'months.hint') }),
+      h('p', { class: 'board-keys', id: 'board-keys', text: t('months.keys') }),
       this.grid,
       h('div', { class: 'board-actions' }, this.autofillButton, this.clearButton),
       this.error, this.submit);
@@ -56,7 +62,7 @@ export class MonthBoard {
 
   slot(month) {
     const button = h('button', { type: 'button', class: 'month-slot', dataset: { month: String(month) },
-                                 onclick: () => this.activateMonth(month) });
+                                 onclick: (event) => this.activateMonth(month, byKeyboard(event)) });
     const clearButton = h('button', { type: 'button', class: 'slot-clear',
                                       'aria-label': t('months.clearOne', { month: monthName(month) }),
                                       text: '×', onclick: () => this.unassign(month) });
@@ -80,8 +86,10 @@ export class MonthBoard {
       if (kind === 'variant') this.assign(month, Number(value));
       else if (kind === 'month') this.swap(Number(value), month);
     });
-    this.slots.set(month, { button, clearButton });
-    return h('li', { class: 'month-item' }, button, clearButton);
+    // The variant's number is drawn over the slot, not in it: the slot's name starts with its visible month name.
+    const number = h('span', { class: 'slot-number', 'aria-hidden': 'true', hidden: true });
+    this.slots.set(month, { button, clearButton, number });
+    return h('li', { class: 'month-item' }, button, number, clearButton);
   }
 
   /** Drop selections of variants that no longer exist (failed, deleted) — after every snapshot. */
@@ -115,7 +123,8 @@ export class MonthBoard {
     return this.picked && this.picked.kind === 'variant' && this.picked.id === variantId;
   }
 
-  activateVariant(variantId) {
+  /** `keyboard`: the press came from Enter or Space, so the focus goes where the next press belongs. */
+  activateVariant(variantId, keyboard = false) {
     if (!this.enabled) return;
     if (this.picked && this.picked.kind === 'month') {
       this.assign(this.picked.month, variantId);
@@ -124,12 +133,20 @@ export class MonthBoard {
     this.picked = this.isPicked(variantId) ? null : { kind: 'variant', id: variantId };
     if (this.picked) announce(t('months.pickedVariant', { n: this.variants.get(variantId).variant_number }));
     this.render();
+    if (this.picked && keyboard) this.slots.get(this.monthFor(variantId)).button.focus();
   }
 
-  activateMonth(month) {
+  /** Where a picked variant most likely goes: the first empty month, else one it already fills, else January. */
+  monthFor(variantId) {
+    return MONTHS.find((month) => !this.months[month]) || this.monthsOf(variantId)[0] || 1;
+  }
+
+  activateMonth(month, keyboard = false) {
     if (!this.enabled) return;
     if (this.picked && this.picked.kind === 'variant') {
-      this.assign(month, this.picked.id);
+      const variantId = this.picked.id;
+      this.assign(month, variantId);
+      if (keyboard) this.focusVariant(variantId);
     } else if (this.picked && this.picked.kind === 'month') {
       if (this.picked.month !== month) this.swap(this.picked.month, month);
       else this.picked = null;
@@ -151,8 +168,13 @@ export class MonthBoard {
     this.picked = null;
     this.changed();
     announce(t('months.assigned', { n: variant.variant_number, month: monthName(month), count: this.chosen() }));
-    const next = this.slots.get(month);
-    if (next && document.activeElement && document.activeElement.closest('.month-board')) next.button.focus();
+  }
+
+  cancelPick() {
+    if (!this.picked) return;
+    this.picked = null;
+    announce(t('months.pickCancelled'));
+    this.render();
   }
 
   unassign(month) {
@@ -212,7 +234,7 @@ export class MonthBoard {
     this.count.textContent = t('months.chosen', { n: chosen });
     this.count.classList.toggle('is-complete', chosen === 12);
     for (const month of MONTHS) {
-      const { button, clearButton } = this.slots.get(month);
+      const { button, clearButton, number } = this.slots.get(month);
       const variant = this.variants.get(this.months[month]);
       const name = monthName(month);
       button.draggable = Boolean(variant) && this.enabled;
@@ -225,8 +247,9 @@ export class MonthBoard {
       clear(button,
         variant ? h('img', { src: variant.thumbnail_url, alt: '', draggable: false }) : h('span', {
           class: 'slot-empty', 'aria-hidden': 'true', text: '+' }),
-        h('span', { class: 'month-name', text: name }),
-        variant ? h('span', { class: 'slot-number', text: `№${variant.variant_number}` }) : null);
+        h('span', { class: 'month-name', text: name }));
+      number.textContent = variant ? `№${variant.variant_number}` : '';
+      number.hidden = !variant;
       clearButton.hidden = !variant || !this.enabled;
     }
     this.autofillButton.disabled = !this.enabled || chosen === 12;
@@ -250,4 +273,9 @@ export class MonthBoard {
       this.render();
     }
   }
+}
+
+/** A click that Enter or Space made: it has no pointer position and a detail of 0. */
+export function byKeyboard(event) {
+  return event.detail === 0;
 }

@@ -3,6 +3,7 @@
 import { api, loadTemplates } from './api.js';
 import { alertBox, busy, clear, errorMessage, h } from './dom.js';
 import { formatMoney, getLang, t, themeText } from './i18n.js';
+import { applyThemeAccent } from './colours.js';
 import { FULL_VARIANTS, PREVIEW_VARIANTS, clearDraft, etaMinutes, loadDraft, priceOf, saveDraft } from './draft.js';
 import { resetUploads } from './upload.js';
 
@@ -12,8 +13,7 @@ function themeCard(template, checked, onPick) {
                              checked, onchange: () => onPick(template) });
   const swatches = h('span', { class: 'swatches', 'aria-hidden': 'true' },
     (template.color_scheme || []).map((colour) => h('span', { class: 'swatch', style: `background:${colour}` })));
-  return h('li', { class: 'theme-item' },
-    h('label', { class: 'theme-card', dataset: { theme: template.theme } }, input,
+  const card = h('label', { class: 'theme-card', dataset: { theme: template.theme } }, input,
       h('span', { class: 'theme-preview' },
         template.preview_url ? h('img', { src: template.preview_url, alt: '', loading: 'lazy', decoding: 'async' })
           : null),
@@ -21,7 +21,9 @@ function themeCard(template, checked, onPick) {
         h('span', { class: 'theme-name', text: text.name }),
         h('span', { class: 'theme-description', text: text.description }),
         h('span', { class: 'theme-footer' }, swatches,
-          h('span', { class: 'theme-price', text: t('theme.priceFrom', { price: formatMoney(template.price) }) })))));
+          h('span', { class: 'theme-price', text: t('theme.priceFrom', { price: formatMoney(template.price) }) }))));
+  applyThemeAccent(card, template.color_scheme); // the selected frame and the price badge in the theme's colour
+  return h('li', { class: 'theme-item' }, card);
 }
 
 export async function renderTemplates(view, ctx) {
@@ -54,10 +56,12 @@ export async function renderTemplates(view, ctx) {
     const eta = etaMinutes(isPreview);
     if (!chosen) {
       clear(summary, h('p', { class: 'summary-empty', text: t('theme.chooseFirst') }));
+      applyThemeAccent(startBox, null);
       start.disabled = true;
       return;
     }
     const text = themeText(chosen);
+    applyThemeAccent(startBox, chosen.color_scheme);
     clear(summary,
       h('p', { class: 'summary-title' }, t('theme.summaryTheme'), ' ', h('strong', { text: text.name })),
       h('p', { class: 'summary-price', id: 'summary-price' },
@@ -68,8 +72,8 @@ export async function renderTemplates(view, ctx) {
     start.disabled = false;
   }
 
-  const grid = h('ul', { class: 'theme-grid', role: 'radiogroup', 'aria-label': t('theme.title') },
-    templates.map((tpl) => themeCard(tpl, chosen && chosen.id === tpl.id, (picked) => {
+  const startBox = h('div', { class: 'start-box' }, summary, h('div', { class: 'start-actions' }, error, start));
+  const grid = h('ul', { class: 'theme-grid' }, templates.map((tpl) => themeCard(tpl, chosen && chosen.id === tpl.id, (picked) => {
       chosen = picked;
       saveDraft({ templateId: picked.id });
       update();
@@ -94,7 +98,8 @@ export async function renderTemplates(view, ctx) {
     h('div', { class: 'panel-head' },
       h('h1', { text: t('theme.title') }),
       h('a', { href: '#/new', class: 'button ghost', text: t('theme.back') })),
-    grid,
+    // Native radios in a fieldset: the group has a name and arrow keys move between the themes.
+    h('fieldset', { class: 'theme-fieldset' }, h('legend', { class: 'visually-hidden', text: t('theme.title') }), grid),
     h('div', { class: 'options-bar' },
       h('div', { class: 'option switch-option' },
         h('label', { class: 'switch', for: 'preview-mode' }, preview, h('span', { class: 'switch-track' }),
@@ -103,6 +108,6 @@ export async function renderTemplates(view, ctx) {
       h('div', { class: 'option' }, h('label', { for: 'calendar-year', text: t('theme.year') }), year),
       h('div', { class: 'option' }, h('label', { for: 'calendar-locale', text: t('theme.calendarLanguage') }),
         locale)),
-    h('div', { class: 'start-box' }, summary, h('div', { class: 'start-actions' }, error, start))));
+    startBox));
   update();
 }

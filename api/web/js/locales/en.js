@@ -163,6 +163,7 @@ export default {
   'months.chosen': { one: '{n} of 12 chosen', other: '{n} of 12 chosen' },
   'months.hint': 'Drag a variant onto a month — or click a variant, then a month. Swap months the same way.',
   'months.hintPreview': 'Drag a variant onto a month — or click a variant, then a month. In preview mode one variant may fill several months.',
+  'months.keys': 'With the keyboard: Enter on a variant, then Enter on a month; the arrow keys move between them, Esc cancels the choice.',
   'months.slotEmpty': '{month}: empty',
   'months.slotFilled': '{month}: variant #{n}',
   'months.clearOne': 'Clear {month}',
@@ -175,6 +176,7 @@ export default {
   'months.assigned': 'Variant #{n} — {month}. {count} of 12 chosen.',
   'months.cleared': '{month} cleared.',
   'months.swapped': '{a} and {b} swapped.',
+  'months.pickCancelled': 'Choice cancelled.',
 
   'jobs.title': 'My calendars',
   'jobs.empty': 'Your calendars will appear here. Let’s make the first one!',
