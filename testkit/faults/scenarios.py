@@ -15,7 +15,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from testkit.fake_replicate.server import FakeReplicate
-from testkit.faults.evidence import Billing, Customer, Outcome, generation_outcome, variant_objects
+from testkit.faults.evidence import TERMINAL, Billing, Customer, Outcome, generation_outcome, variant_objects
 from testkit.faults.outages import StoppableS3, folder_gone, postgres_stopped
 from testkit.faults.stacks import PREDICTION_SECONDS, SupervisedStack, supervised_stack, worker_process
 from testkit.stack import Stack
@@ -90,10 +90,10 @@ async def provider_refuses(stack: SupervisedStack, status: int) -> Outcome:
 
 async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplicate, runs: int,
                        seed: int) -> list[Outcome]:
-    """`runs` generations through the Replicate provider (`stack` from testkit.replicate_stack on `fake`), each
-    started and then hit by a SIGKILL of the worker process after a seeded random delay — landing in training or
-    anywhere in generating, of it and of the generations still running; a new worker process starts at once, as a
-    supervisor or an orchestrator would."""
+    """`runs` generations through the Replicate provider (`stack` from `killable_stack` on `fake`), each started and
+    then hit by a SIGKILL of the worker process at a seeded random point of its progress — in training, or once it
+    has `k` of its variants — while earlier generations are still running; a new worker process starts at once, as
+    a supervisor or an orchestrator would. (Points in progress, not in seconds: a busy machine moves them nowhere.)"""
     rng = random.Random(seed)
     fake.set_prediction_timing(starting_seconds=0.1, processing_seconds=PREDICTION_SECONDS)
     fake.set_training_timing(starting_seconds=0.1, processing_seconds=1.0)
@@ -104,8 +104,12 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
     try:
         for run in range(runs):
             customer = await Customer.start(stack.api, f"kill-{seed}-{run}@example.com")
-            await asyncio.sleep(rng.uniform(0.5, 4.0))
-            seen = await customer.status()
+            point = rng.randint(-1, VARIANTS - 4)  # -1: in training
+
+            def reached(status: dict[str, Any], made: int = point) -> bool:
+                return status["generated_variants_count"] >= made or status["status"] in TERMINAL
+
+            seen = await (customer.wait_for_stage("training") if point < 0 else customer.wait(reached, 600))
             assert process.poll() is None, f"the worker exited by itself ({process.returncode}); see {log}"
             process.kill()
             await asyncio.to_thread(process.wait)

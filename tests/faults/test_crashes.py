@@ -27,8 +27,8 @@ async def test_twenty_worker_sigkills_at_seeded_random_points_lose_and_double_no
         # An image and a thumbnail per variant, nothing left over from an attempt a kill cut short.
         assert outcome.objects == 2 * VARIANTS, outcome
         assert outcome.notes["billed"] == VARIANTS, outcome  # each prediction paid once, a kill never pays again
-    killed_in = {outcome.scenario.split("(")[1].split()[0] for outcome in outcomes}
-    assert "generating" in killed_in, f"no kill landed mid-generation: {killed_in}"
+    killed_in = [outcome.scenario.split("(")[1].split()[0] for outcome in outcomes]
+    assert killed_in.count("generating") >= KILLS // 2, f"too few kills landed mid-generation: {killed_in}"
 
 
 async def test_temporal_server_killed_mid_generation_loses_and_pays_nothing_twice(
