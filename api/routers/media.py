@@ -3,14 +3,13 @@ as long as the link lives, revalidated by ETag, thumbnails and previews in the f
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, status
 from fastapi.responses import Response
 
 from api.deps import SettingsDep, StorageDep
-from api.media import image_response, signature_is_valid
+from api.media import image_response, seconds_left, signature_is_valid
 from storage import ObjectNotFound
 
 router = APIRouter(tags=["media"])
@@ -28,4 +27,4 @@ async def get_media(key: str, expires: int, signature: str, storage: StorageDep,
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this image no longer exists") from None
     # Cacheable until the link expires, not beyond: after that the bytes must not be served for it any more.
     return await image_response(stored, accept=accept, if_none_match=if_none_match,
-                                max_age=expires - int(time.time()))
+                                max_age=seconds_left(expires))
