@@ -25,7 +25,7 @@ def calendar_pdf_key(user_id: int, calendar_id: int, revision: int) -> str:
 
 
 def calendar_page_key(user_id: int, calendar_id: int, revision: int, page: int) -> str:
-    return f"users/{user_id}/calendars/{calendar_id}/r{revision}/page-{page:02d}.png"
+    return f"users/{user_id}/calendars/{calendar_id}/r{revision}/page-{page:02d}.jpg"
 
 
 def template_preview_key(theme: str) -> str:
