@@ -102,10 +102,18 @@ async def image_response(stored: StoredObject, *, accept: str | None, if_none_ma
     headers = {"Cache-Control": cache_control(max_age), "ETag": etag}
     if negotiated:
         headers["Vary"] = "Accept"  # one URL, two representations: caches must key on the Accept header too
-    if if_none_match and (if_none_match.strip() == "*" or etag in (tag.strip() for tag in if_none_match.split(","))):
+    if _matches(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     if not negotiated:
         return Response(stored.data, media_type=stored.content_type, headers=headers)
     assert slot is not None
     image = await asyncio.to_thread(sized_for_slot, stored.data, content_type, slot)
     return Response(image.data, media_type=image.content_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110 13.1.2): `W/"x"` matches `"x"`; `*` matches any representation."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags

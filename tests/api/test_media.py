@@ -192,6 +192,14 @@ async def test_thumbnails_come_as_webp_only_to_browsers_that_accept_it(fs_custom
     assert crossed.status_code == 200 and crossed.headers["content-type"] == "image/webp"
 
 
+async def test_if_none_match_compares_weakly_and_takes_a_list(fs_customer: Customer) -> None:
+    thumbnail = fs_customer.photo["thumbnail_url"]
+    etag = (await fs_customer.api.get(thumbnail)).headers["etag"]
+
+    for header in (f'"x", W/{etag}', "*", f" {etag} "):
+        assert (await fs_customer.api.get(thumbnail, headers={"If-None-Match": header})).status_code == 304
+
+
 async def test_originals_are_served_as_stored_without_vary(fs_customer: Customer) -> None:
     response = await fs_customer.api.get(fs_customer.photo["url"], headers={"Accept": CHROMIUM_IMAGE_ACCEPT})
 
