@@ -76,7 +76,7 @@ def _listed_as_group(variable: str, documented: str) -> bool:
     return f"CALENDARY_{prefix}_" in documented and f"`_{rest}`" in documented
 
 
-def _media_cache_config() -> str:
+def media_cache_config() -> str:
     """nginx's configuration as the container gets it (compose turns `$$` into `$`)."""
     compose = _compose()
     [mount] = compose["services"]["media-cache"]["configs"]
@@ -92,14 +92,14 @@ def test_a_caching_proxy_with_its_cache_on_a_volume_fronts_minio() -> None:
     [volume] = proxy["volumes"]
     name, _, cache_dir = volume.partition(":")
     assert name in compose["volumes"]
-    config = _media_cache_config()
+    config = media_cache_config()
     assert f"proxy_cache_path {cache_dir} " in config
     assert compose["services"]["api"]["depends_on"]["media-cache"]["condition"] == "service_healthy"
 
 
 def test_the_proxy_forwards_to_the_host_links_are_signed_for_and_caches_by_the_signed_url() -> None:
     environment = _compose()["services"]["api"]["environment"]
-    config = _media_cache_config()
+    config = media_cache_config()
     # proxy_pass's default Host header is the upstream's host:port: the endpoint MinIO's links were signed for.
     assert f"proxy_pass http://{environment['CALENDARY_MINIO_ENDPOINT']};" in config
     assert "proxy_set_header Host" not in config and "CALENDARY_MINIO_PUBLIC_ENDPOINT" not in environment
@@ -118,4 +118,4 @@ def test_image_links_point_at_the_proxy() -> None:
     assert default is not None
     port = urlsplit(default.group(1)).port
     [published] = compose["services"]["media-cache"]["ports"]
-    assert published.endswith(f":{port}:8090") and "listen 8090;" in _media_cache_config()
+    assert published.endswith(f":{port}:8090") and "listen 8090;" in media_cache_config()
