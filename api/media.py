@@ -95,18 +95,18 @@ async def image_response(stored: StoredObject, *, accept: str | None, if_none_ma
                          max_age: int) -> Response:
     """A stored object as the answer to a browser: thumbnails and previews in the format its `Accept` allows
     (imaging/web_formats.py), with an ETag for each representation, 304 when the browser already has it."""
-    slot = delivery_slot(stored.key)
-    negotiated = slot is not None and can_convert(stored.content_type)
-    content_type = accepted_format(accept) if negotiated else stored.content_type
+    # Only thumbnails and previews are negotiated; originals go out exactly as stored.
+    slot = delivery_slot(stored.key) if can_convert(stored.content_type) else None
+    content_type = accepted_format(accept) if slot is not None else stored.content_type
     etag = etag_of(stored.data, content_type)
     headers = {"Cache-Control": cache_control(max_age), "ETag": etag}
-    if negotiated:
+    if slot is not None:
         headers["Vary"] = "Accept"  # one URL, two representations: caches must key on the Accept header too
     if _matches(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    if not negotiated:
+    if slot is None or content_type == stored.content_type:
+        # Stored in the wanted format already, and written sized for its slot (thumbnails, rendered pages).
         return Response(stored.data, media_type=stored.content_type, headers=headers)
-    assert slot is not None
     image = await asyncio.to_thread(sized_for_slot, stored.data, content_type, slot)
     return Response(image.data, media_type=image.content_type, headers=headers)
 
