@@ -77,6 +77,16 @@ def test_the_media_base_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyP
     assert Settings(_env_file=None).media_base_url == "https://cdn.example.com/images"
 
 
+@pytest.mark.parametrize("endpoint", ["http://images.example.com", "images.example.com/path", "host:port"])
+def test_the_public_minio_endpoint_is_a_host_and_port(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    monkeypatch.setenv("CALENDARY_MINIO_PUBLIC_ENDPOINT", endpoint)
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None)
+
+    assert refused.value.errors()[0]["loc"] == ("minio_public_endpoint",)
+
+
 def test_durations_default_to_the_documented_values(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in DURATIONS:
         monkeypatch.delenv(f"CALENDARY_{name.upper()}", raising=False)
