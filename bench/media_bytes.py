@@ -1,9 +1,9 @@
 """Bytes and requests the web page loads for a customer's journey, on a first visit and on reload (docs/media.md).
 
 A generation runs through the real workflow, worker (local provider) and API (filesystem storage, /media links).
-Headless Chromium, signed in, then opens the journey's views as the customer meets them — the generations list,
-the gallery of 24 variants while choosing, the finished calendar (12 month thumbnails, the cover and 12 page
-previews) — each once in the journey's browser context (first visit: an empty cache) and reloaded right after
+Headless Chromium, signed in, then opens the journey's views as the customer meets them — the uploaded photos, the
+themes, the generations list, the gallery of 24 variants while choosing, the finished calendar (the cover and 12
+page previews) — each once in the journey's browser context (first visit: an empty cache) and reloaded right after
 (the same link window). Every view is scrolled to the end, so lazily loaded images load too.
 
 Printed per view and in total: requests (everything the document loaded), how many reached the server (the rest
@@ -58,7 +58,7 @@ class Load:
 
 
 async def _settled(page: Page, ready: str, min_images: int) -> Load:
-    await page.locator(ready).first.wait_for(timeout=60_000)
+    await page.locator(ready).first.wait_for(state="attached", timeout=60_000)
     await page.wait_for_function(f"() => document.images.length >= {min_images}", timeout=60_000)
     await page.evaluate(SCROLL_TO_END)
     await page.wait_for_function(IMAGES_LOADED, timeout=60_000)
@@ -120,12 +120,22 @@ async def main() -> None:
                 async with stack.worker(), served_over_http(app) as url, launched_chromium() as browser:
                     headers, job_id, signed_in = await _journey(stack)
                     context = await browser.new_context(locale="uk-UA", viewport={"width": 1360, "height": 900})
-                    await context.add_init_script(
-                        f"localStorage.setItem('calendary.token', {json.dumps(signed_in['access_token'])});"
-                        f"localStorage.setItem('calendary.user', {json.dumps(json.dumps(signed_in['user']))});")
-                    views = {"generations list": await _visit(context, f"{url}/#/jobs", "main h1", 0),
-                             "gallery (24 variants)": await _visit(context, f"{url}/#/job/{job_id}",
-                                                                   ".variant-card img", 24)}
+                    photos = (await stack.api.get("/api/photos", headers=headers)).json()
+                    # Signed in, with the journey's photos in the draft (the upload step and the theme step show
+                    # them), as the page keeps it in localStorage.
+                    draft = {"owner": signed_in["user"]["id"], "photoIds": [p["id"] for p in photos]}
+                    stored = {"calendary.token": signed_in["access_token"],
+                              "calendary.user": json.dumps(signed_in["user"]), "calendary.draft": json.dumps(draft)}
+                    await context.add_init_script("".join(
+                        f"localStorage.setItem({json.dumps(key)}, {json.dumps(value)});"
+                        for key, value in stored.items()))
+                    views = {
+                        f"photos ({len(photos)})": await _visit(context, f"{url}/#/new", ".photo-tile img",
+                                                                len(photos)),
+                        "themes (10)": await _visit(context, f"{url}/#/theme", ".theme-card img", 10),
+                        "generations list": await _visit(context, f"{url}/#/jobs", "main h1", 0),
+                        "gallery (24 variants)": await _visit(context, f"{url}/#/job/{job_id}", ".variant-card img",
+                                                              24)}
                     calendar_id = await _finish(stack, headers, job_id)
                     views["calendar (cover + 12)"] = await _visit(context, f"{url}/#/calendar/{calendar_id}",
                                                                   "#page-0", 13)
