@@ -23,7 +23,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py run
 
-# The web tests drive Debian's Chromium (Playwright cannot download its own browser here).
+# The web tests drive Debian's Chromium (Playwright cannot download its own browser here); the media-cache test runs nginx.
 browser:
 	bash scripts/ensure_chromium.sh
 
