@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, TypeAdapter, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -21,6 +21,11 @@ from pydantic_settings import (
 from imaging.providers.replicate_settings import ReplicateSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent
+
+# Known to everyone who reads this file: accepted only outside production (see Settings.env).
+DEVELOPMENT_JWT_SECRET = "change-me-in-production-this-is-only-for-local-dev"
+DEVELOPMENT_MEDIA_SIGNING_KEY = "change-me-in-production-media-links-for-local-dev"
+MIN_SECRET_BYTES = 32
 
 _DURATION_FORMS = "plain seconds (e.g. 20 or 1.5) or an ISO-8601 duration (e.g. PT20S, P7D)"
 _TIMEDELTA = TypeAdapter(timedelta)
@@ -116,9 +121,15 @@ class Settings(BaseSettings):
     # CALENDARY_REPLICATE_X (the nested delimiter is "_", split once), the token also from REPLICATE_API_TOKEN.
     replicate: ReplicateSettings = Field(default_factory=ReplicateSettings)
 
-    # Auth
-    jwt_secret: str = "change-me-in-production-this-is-only-for-local-dev"
+    # Where this runs: "development" (the embedded default) accepts the development secrets below; "production" (set
+    # in docker-compose.temporal.yml) refuses to start with them, or with any secret shorter than 32 bytes.
+    env: Literal["development", "production"] = "development"
+
+    # Auth: tokens are signed with `jwt_secret`; the API's own media links (fs backend) with `media_signing_key`, so
+    # whoever can mint one can't mint the other.
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_ttl: Duration = timedelta(days=7)
+    media_signing_key: SecretStr = SecretStr(DEVELOPMENT_MEDIA_SIGNING_KEY)
 
     # Uploads
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
@@ -152,6 +163,22 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
     run_dir: Path = PROJECT_ROOT / "var" / "run"
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        secrets = {"CALENDARY_JWT_SECRET": (self.jwt_secret, DEVELOPMENT_JWT_SECRET),
+                   "CALENDARY_MEDIA_SIGNING_KEY": (self.media_signing_key, DEVELOPMENT_MEDIA_SIGNING_KEY)}
+        for name, (secret, development) in secrets.items():
+            value = secret.get_secret_value()
+            if value == development:
+                raise ValueError(f"{name} is the development value: set a random one of 32+ bytes in production")
+            if len(value.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(f"{name} is {len(value.encode())} bytes: production needs {MIN_SECRET_BYTES}+")
+        if self.jwt_secret.get_secret_value() == self.media_signing_key.get_secret_value():
+            raise ValueError("CALENDARY_MEDIA_SIGNING_KEY must differ from CALENDARY_JWT_SECRET")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -72,7 +72,7 @@ async def media_url(storage: Storage, settings: Settings, key: str) -> str:
         # One value for the whole window (it is part of the signed URL): the least time any of its links has left.
         cache_control=cache_control(window.min_lifetime))
     if presigned is None:
-        signature = _signature(key, window.expires, settings.jwt_secret)
+        signature = _signature(key, window.expires, settings.media_signing_key.get_secret_value())
         presigned = f"/media/{key}?" + urlencode({"expires": window.expires, "signature": signature})
     return _through(settings.media_base_url, presigned)
 
@@ -88,7 +88,8 @@ def _through(base_url: str | None, url: str) -> str:
 def signature_is_valid(key: str, expires: int, signature: str, settings: Settings) -> bool:
     if expires < _now():
         return False
-    return hmac.compare_digest(_signature(key, expires, settings.jwt_secret), signature)
+    expected = _signature(key, expires, settings.media_signing_key.get_secret_value())
+    return hmac.compare_digest(expected, signature)
 
 
 async def image_response(stored: StoredObject, *, accept: str | None, if_none_match: str | None,

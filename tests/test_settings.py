@@ -95,3 +95,32 @@ def test_durations_default_to_the_documented_values(monkeypatch: pytest.MonkeyPa
     assert (settings.selection_timeout, settings.presigned_url_ttl, settings.jwt_ttl,
             settings.provider_heartbeat_timeout) == (timedelta(days=7), timedelta(minutes=15), timedelta(days=7),
                                                      timedelta(minutes=1))
+
+
+STRONG = {"CALENDARY_JWT_SECRET": "t" * 40, "CALENDARY_MEDIA_SIGNING_KEY": "m" * 40}
+
+
+@pytest.mark.parametrize(("variables", "problem"), [
+    ({}, "CALENDARY_JWT_SECRET is the development value"),
+    ({"CALENDARY_JWT_SECRET": "t" * 40}, "CALENDARY_MEDIA_SIGNING_KEY is the development value"),
+    ({**STRONG, "CALENDARY_JWT_SECRET": "short-but-not-default"}, "CALENDARY_JWT_SECRET is 21 bytes"),
+    ({**STRONG, "CALENDARY_MEDIA_SIGNING_KEY": "t" * 40}, "must differ from CALENDARY_JWT_SECRET"),
+])
+def test_production_refuses_weak_or_shared_secrets(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str],
+                                                   problem: str) -> None:
+    monkeypatch.setenv("CALENDARY_ENV", "production")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ValidationError, match=problem):
+        Settings(_env_file=None)
+
+
+def test_production_starts_with_strong_secrets_and_development_with_the_defaults(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).env == "development"  # the embedded default needs no secret at all
+    monkeypatch.setenv("CALENDARY_ENV", "production")
+    for name, value in STRONG.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)
+    assert settings.jwt_secret.get_secret_value() == "t" * 40 and "t" * 40 not in repr(settings)
