@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.media import media_url
 from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
 from db.models import CalendarMonth, GeneratedCalendarVariant, Job, UploadedFile, UserCalendar, VariantStatus
+from render.models import default_week_start
 from settings import Settings
 from storage import Storage
 
@@ -99,6 +101,13 @@ async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: S
     return (await calendar_dtos(session, [calendar], storage, settings))[0]
 
 
+def effective_options(calendar: UserCalendar) -> dict[str, Any]:
+    """The calendar's options as printed: a default the renderer applies is shown, not left out."""
+    options = dict(calendar.options or {})
+    options["week_start"] = options.get("week_start") or default_week_start(calendar.locale)
+    return options
+
+
 def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str]) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
@@ -106,6 +115,6 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_ur
     page_urls = [f"/api/calendars/{calendar.id}/pages/{n}{revision}" for n in range(len(calendar.page_keys or []))]
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
-                           options=calendar.options or {}, pdf_url=pdf_url, page_urls=page_urls,
+                           options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
                            preview_urls=preview_urls, render_report=calendar.render_report,
                            created_at=calendar.created_at, updated_at=calendar.updated_at)

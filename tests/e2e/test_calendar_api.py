@@ -58,6 +58,15 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
     assert "January" in text and "Mom's birthday" in text and "Our year" in text
 
+    # The week start shown is the one printed: English prints Sunday first, and says so; a form that sends back
+    # what it was shown (as the page's does) keeps it.
+    assert after["options"]["week_start"] == "sunday" and text.index("Sun") < text.index("Mon")
+    echoed = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={
+        "title": "Our year, again", "week_start": after["options"]["week_start"]})
+    assert echoed.status_code == 200 and echoed.json()["options"]["week_start"] == "sunday"
+    text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
+    assert text.index("Sun") < text.index("Mon")
+
 
 async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepted(
         stack: Stack, finished: tuple[dict[str, str], int]) -> None:
