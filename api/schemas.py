@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from contracts.selection import MonthPick
-from contracts.vocabulary import DbId
+from contracts.vocabulary import DbId, Stage, VariantStatus
 
 
 class Credentials(BaseModel):
@@ -76,7 +76,7 @@ class GenerateCalendarRequest(BaseModel):
 class GenerationStarted(BaseModel):
     job_id: int
     workflow_id: str
-    status: str
+    status: Stage
     status_url: str
 
 
@@ -89,13 +89,13 @@ class CalendarVariantDto(BaseModel):
     source_photo_id: int
     is_selected: bool
     month_number: int | None
-    status: str
+    status: VariantStatus
     score: float | None = None
 
 
 class CalendarGenerationStatusDto(BaseModel):
     job_id: int
-    status: str
+    status: Stage
     progress: int
     current_step: str | None
     generated_variants_count: int
@@ -107,7 +107,9 @@ class CalendarGenerationStatusDto(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     expires_at: datetime | None
-    error: str | None
+    error: str | None = Field(description="what went wrong, as a sentence for the customer (see `error_code`)")
+    error_code: str | None = Field(default=None, description="stable code of `error` (docs/api.md); what the "
+                                                             "provider said is logged, never shown")
     cost_usd: float
 
 

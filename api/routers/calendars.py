@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
+from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
 from db.models import CalendarMonth, Template, UserCalendar, utcnow
@@ -23,11 +24,11 @@ _OPTION_FIELDS = ("page_size", "orientation", "bleed", "week_start", "week_numbe
 
 async def _stored(storage: Storage, key: str | None, what: str) -> bytes:
     if key is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"the {what} is not rendered yet; try again in a moment")
+        raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is not rendered yet; try again in a moment")
     try:
         return (await storage.get(key)).data
     except ObjectNotFound:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"the {what} is being re-rendered; try again") from None
+        raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is being re-rendered; try again") from None
 
 
 @router.get("")
@@ -59,7 +60,7 @@ async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response
 async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep) -> Response:
     keys = calendar.page_keys or []
     if keys and not 0 <= page < len(keys):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"page {page} not found; pages are 0 (cover) to 12")
+        raise ApiProblem(NOT_FOUND, f"page {page} not found; pages are 0 (cover) to 12")
     png = await _stored(storage, keys[page] if keys else None, "page preview")
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
@@ -78,7 +79,7 @@ async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session
     try:
         calendar_spec(calendar, template)
     except (ValidationError, ValueError) as err:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _first_problem(err)) from None
+        raise ApiProblem(CALENDAR_OPTIONS_INVALID, _first_problem(err)) from None
     if body.swap_months:
         await _swap_months(session, calendar.id, *body.swap_months)
     calendar.updated_at = utcnow()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import SettingsDep, StorageDep
 from api.media import signature_is_valid
+from api.problems import LINK_INVALID, NOT_FOUND, ApiProblem
 from storage import ObjectNotFound
 
 router = APIRouter(tags=["media"])
@@ -15,11 +16,11 @@ router = APIRouter(tags=["media"])
 @router.get("/media/{key:path}", include_in_schema=False)
 async def get_media(key: str, expires: int, signature: str, storage: StorageDep, settings: SettingsDep) -> Response:
     if not signature_is_valid(key, expires, signature, settings):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this link is invalid or has expired")
+        raise ApiProblem(LINK_INVALID, "this link is invalid or has expired")
     try:
         stored = await storage.get(key)
     except (ObjectNotFound, ValueError):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "this image no longer exists") from None
+        raise ApiProblem(NOT_FOUND, "this image no longer exists") from None
     # Keys are never rewritten with other content (new renders get new keys), so caches may keep them.
     return Response(stored.data, media_type=stored.content_type,
                     headers={"Cache-Control": "private, max-age=3600"})

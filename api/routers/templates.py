@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
+from api.problems import NOT_FOUND, ApiProblem
 from api.schemas import TemplateOut
 from db.models import Template
 from services.pricing import generation_price
@@ -37,5 +38,6 @@ async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionD
                        settings: SettingsDep) -> TemplateOut:
     template = await session.get(Template, template_id)
     if template is None or not template.is_active:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"template {template_id} not found")
+        raise ApiProblem(NOT_FOUND, f"template {template_id} not found", params={"resource": "template",
+                                                                                "id": template_id})
     return await template_out(template, storage, settings)
