@@ -154,6 +154,8 @@ _SELECTION: dict[SelectionCode, tuple[HTTPStatus, str, str]] = {
                                               "Choose among the variants there are."),
 }
 SELECTION: dict[str, ProblemKind] = {str(code): _kind(code, *about) for code, about in _SELECTION.items()}
+SELECTION_REFUSALS = [kind for code, kind in SELECTION.items() if code.startswith("selection_")]
+REGENERATION_REFUSALS = [kind for code, kind in SELECTION.items() if not code.startswith("selection_")]
 # --- calendars -------------------------------------------------------------------------------------------------
 CALENDAR_OPTIONS_INVALID = _kind("calendar_options_invalid", S.UNPROCESSABLE_ENTITY,
                                  "These options can't make a calendar", "Change the options named in `detail`.")

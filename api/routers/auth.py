@@ -9,7 +9,9 @@ from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
+from api import problems
 from api.deps import SessionDep, SettingsDep
+from api.openapi import raises
 from api.problems import EMAIL_TAKEN, WRONG_CREDENTIALS, ApiProblem
 from api.schemas import Credentials, TokenOut, UserOut
 from api.security import hash_password, issue_token, verify_password
@@ -27,7 +29,8 @@ def _taken(email: str) -> ApiProblem:
     return ApiProblem(EMAIL_TAKEN, f"an account for {email} already exists", params={"email": email})
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", summary="Create an account (answers a bearer token)", status_code=status.HTTP_201_CREATED)
+@raises(problems.EMAIL_TAKEN)
 async def register(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     email = body.email.lower()
     if (await session.exec(select(User).where(func.lower(User.email) == email))).first():
@@ -41,7 +44,8 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
     return _token_for(user, settings)
 
 
-@router.post("/login")
+@router.post("/login", summary="Log in (answers a bearer token)")
+@raises(problems.WRONG_CREDENTIALS)
 async def login(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     user = (await session.exec(select(User).where(User.email == body.email.lower()))).first()
     if user is None or not await asyncio.to_thread(verify_password, user.password_hash, body.password):

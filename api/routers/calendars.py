@@ -9,7 +9,9 @@ from fastapi import APIRouter, Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
+from api import problems
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
+from api.openapi import raises
 from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
@@ -31,7 +33,7 @@ async def _stored(storage: Storage, key: str | None, what: str) -> bytes:
         raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is being re-rendered; try again") from None
 
 
-@router.get("")
+@router.get("", summary="List my calendars")
 async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                          settings: SettingsDep) -> list[UserCalendarDto]:
     calendars = (await session.exec(select(UserCalendar).where(UserCalendar.user_id == user.id)
@@ -39,14 +41,15 @@ async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: Sto
     return await calendar_dtos(session, calendars, storage, settings)
 
 
-@router.get("/{calendar_id}")
+@router.get("/{calendar_id}", summary="Read one calendar")
 async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> UserCalendarDto:
     return await calendar_dto(session, calendar, storage, settings)
 
 
-@router.get("/{calendar_id}/pdf", response_class=Response,
+@router.get("/{calendar_id}/pdf", summary="Download the print-ready PDF", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
+@raises(problems.CALENDAR_RENDER_PENDING)
 async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response:
     pdf = await _stored(storage, calendar.pdf_key, "PDF")
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
@@ -55,8 +58,9 @@ async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
-@router.get("/{calendar_id}/pages/{page}", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}})
+@router.get("/{calendar_id}/pages/{page}", summary="One page as a PNG preview (0 is the cover)",
+            response_class=Response, responses={200: {"content": {"image/png": {}}}})
+@raises(problems.NOT_FOUND, problems.CALENDAR_RENDER_PENDING)
 async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep) -> Response:
     keys = calendar.page_keys or []
     if keys and not 0 <= page < len(keys):
@@ -65,7 +69,8 @@ async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
-@router.patch("/{calendar_id}")
+@router.patch("/{calendar_id}", summary="Edit a calendar before ordering (renders it again)")
+@raises(problems.CALENDAR_OPTIONS_INVALID)
 async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session: SessionDep, storage: StorageDep,
                           settings: SettingsDep) -> UserCalendarDto:
     changes = body.model_dump(exclude_unset=True, mode="json")

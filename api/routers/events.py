@@ -138,7 +138,7 @@ WatchedJob = Annotated[Job, Depends(get_watched_job)]
 
 
 @router.get(
-    "/{job_id}/events",
+    "/{job_id}/events", summary="Follow a generation live (server-sent events)",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}},
                      "description": "Server-sent events: snapshot, status, variant (see the module docs)."}},

@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, Work
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import problems
 from api.deps import (
     CurrentUserDep,
     IdPath,
@@ -24,6 +25,7 @@ from api.deps import (
     StorageDep,
     TemporalDep,
 )
+from api.openapi import raises
 from api.problems import (
     GENERATION_FINISHED,
     GENERATION_NOT_CANCELLABLE,
@@ -134,7 +136,10 @@ async def _validate_request(body: GenerateCalendarRequest, user_id: int, session
     return template
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post("", summary="Start generating variants (answers at once; follow status_url)",
+             status_code=status.HTTP_202_ACCEPTED)
+@raises(problems.TEMPLATE_UNKNOWN, problems.PHOTOS_REQUIRED, problems.TOO_MANY_PHOTOS, problems.PHOTOS_REPEATED,
+        problems.PHOTOS_UNKNOWN, problems.GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
                            temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
@@ -172,26 +177,29 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
     raise ApiProblem(GENERATION_START_REFUSED, "could not start the generation, please try again") from None
 
 
-@router.get("")
+@router.get("", summary="List my generations (without variants)")
 async def list_generations(user: CurrentUserDep, session: SessionDep) -> list[CalendarGenerationStatusDto]:
     jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
     return await status_dtos(session, jobs)
 
 
-@router.get("/{job_id}/status")
+@router.get("/{job_id}/status", summary="Read a generation's status and variants")
 async def generation_status(job: OwnedJob, session: SessionDep, storage: StorageDep,
                             settings: SettingsDep) -> CalendarGenerationStatusDto:
     """Answers from the database, so it works while the worker (or Temporal) is down."""
     return await status_dto(session, job, storage, settings)
 
 
-@router.get("/{job_id}/variants")
+@router.get("/{job_id}/variants", summary="List a generation's variants")
 async def generation_variants(job: OwnedJob, session: SessionDep, storage: StorageDep,
                               settings: SettingsDep) -> list[CalendarVariantDto]:
     return await variant_dtos(session, job.id, storage, settings)
 
 
-@router.post("/{job_id}/select", responses={202: {"model": GenerationStarted}})
+@router.post("/{job_id}/select", summary="Choose 12 variants, one per month (makes the calendar)",
+             responses={202: {"model": GenerationStarted,
+                              "description": "accepted, the calendar is still being made: follow `status_url`"}})
+@raises(problems.GENERATION_WRONG_STAGE, problems.GENERATION_FINISHED, *problems.SELECTION_REFUSALS)
 async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, response: Response,
                           session: SessionDep, sessions: SessionFactoryDep, temporal: TemporalDep,
                           storage: StorageDep, settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
@@ -233,8 +241,10 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
         await asyncio.sleep(0.05)
 
 
-@router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED,
-             responses={409: {"description": "the variant can't be regenerated now (why is in `detail`)"}})
+@router.post("/{job_id}/variants/{variant_id}/regenerate", summary="Replace one variant with a new image",
+             status_code=status.HTTP_202_ACCEPTED)
+@raises(problems.NOT_FOUND, problems.GENERATION_WRONG_STAGE, problems.GENERATION_FINISHED,
+        *problems.REGENERATION_REFUSALS)
 async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
                              temporal: TemporalDep) -> RegenerationStarted:
     """Accepted only when the workflow accepts it: a spent budget, a variant already regenerating or not ready, or a
@@ -258,7 +268,8 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
                                status_url=_status_url(job.id))
 
 
-@router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
+@router.delete("/{job_id}", summary="Cancel a generation before its selection", status_code=status.HTTP_202_ACCEPTED)
+@raises(problems.GENERATION_FINISHED, problems.GENERATION_NOT_CANCELLABLE)
 async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationStarted:
     if job.status in TERMINAL_JOB_STATUSES:
         raise _finished(job)

@@ -10,8 +10,10 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
+from api import problems
 from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url
+from api.openapi import raises
 from api.problems import (
     PHOTO_DAMAGED,
     PHOTO_EMPTY,
@@ -81,7 +83,8 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
     return photo, checks.model_dump()
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", summary="Upload photos (all or none are stored)", status_code=status.HTTP_201_CREATED)
+@raises(problems.TOO_MANY_PHOTOS, problems.PHOTO_TOO_LARGE, problems.PHOTO_EMPTY, *_PROBLEM_FOR_REJECTION.values())
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
                         user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
                         settings: SettingsDep) -> list[PhotoOut]:
@@ -105,7 +108,7 @@ async def upload_photos(files: Annotated[list[UploadFile], File(description="JPE
     return [await photo_out(row, storage, settings) for row in rows]
 
 
-@router.get("")
+@router.get("", summary="List my photos")
 async def list_photos(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                       settings: SettingsDep) -> list[PhotoOut]:
     photos = (await session.exec(select(UploadedFile).where(
@@ -113,12 +116,13 @@ async def list_photos(user: CurrentUserDep, session: SessionDep, storage: Storag
     return [await photo_out(p, storage, settings) for p in photos]
 
 
-@router.get("/{photo_id}")
+@router.get("/{photo_id}", summary="Read one photo")
 async def get_photo(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep) -> PhotoOut:
     return await photo_out(photo, storage, settings)
 
 
-@router.get("/{photo_id}/image", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+@router.get("/{photo_id}/image", summary="Redirect to the photo's image (or thumbnail)",
+            response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
 async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep,
                           thumbnail: bool = False) -> RedirectResponse:
     """Redirects to a short-lived signed URL of the image (or its thumbnail)."""
@@ -126,7 +130,8 @@ async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: Sett
     return RedirectResponse(await media_url(storage, settings, key), status.HTTP_307_TEMPORARY_REDIRECT)
 
 
-@router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{photo_id}", summary="Delete a photo no generation uses", status_code=status.HTTP_204_NO_CONTENT)
+@raises(problems.PHOTO_IN_USE)
 async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: SessionDep,
                        objects: StoredObjectsDep) -> None:
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(

@@ -3,8 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import col, select
 
+from api import problems
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
+from api.openapi import raises
 from api.problems import NOT_FOUND, ApiProblem
 from api.schemas import TemplateOut
 from db.models import Template
@@ -25,7 +27,7 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
                        color_scheme=data["colorScheme"], preview_url=preview)
 
 
-@router.get("")
+@router.get("", summary="List the themes")
 async def list_templates(_: CurrentUserDep, session: SessionDep, storage: StorageDep,
                          settings: SettingsDep) -> list[TemplateOut]:
     templates = (await session.exec(select(Template).where(Template.is_active == True)  # noqa: E712
@@ -33,7 +35,8 @@ async def list_templates(_: CurrentUserDep, session: SessionDep, storage: Storag
     return [await template_out(t, storage, settings) for t in templates]
 
 
-@router.get("/{template_id}")
+@router.get("/{template_id}", summary="Read one theme")
+@raises(problems.NOT_FOUND)
 async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> TemplateOut:
     template = await session.get(Template, template_id)

@@ -15,7 +15,9 @@ from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from api import problems
 from api.deps import SessionDep, SettingsDep
+from api.openapi import raises
 from api.problems import WEBHOOK_PAYLOAD_INVALID, WEBHOOK_SIGNATURE_INVALID, WEBHOOKS_NOT_CONFIGURED, ApiProblem
 from db.models import WebhookEvent
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
@@ -28,11 +30,8 @@ _KEPT_FIELDS = ("id", "status", "output", "error", "metrics", "model", "version"
 _MAX_ID_LENGTH = 128
 
 
-@router.post("/replicate", summary="Replicate job status (signed webhook)", responses={
-    400: {"description": "signed, but the body is not a prediction or training"},
-    401: {"description": "missing, forged or stale signature: nothing was stored"},
-    503: {"description": "no (valid) webhook secret is configured, or the event could not be stored: retry"},
-})
+@router.post("/replicate", summary="Replicate job status (signed webhook)")
+@raises(problems.WEBHOOKS_NOT_CONFIGURED, problems.WEBHOOK_SIGNATURE_INVALID, problems.WEBHOOK_PAYLOAD_INVALID)
 async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
     secret = settings.replicate.webhook_secret
     if secret is None:
