@@ -105,9 +105,24 @@ def _add_problems(document: dict[str, Any], routes: list[APIRoute]) -> None:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    for schema in schemas.values():
+        _mark_uploads_binary(schema)
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
     schemas["Problem"] = problem
+
+
+def _mark_uploads_binary(schema: Any) -> None:
+    """Uploaded files also say `format: binary` (OpenAPI 3.0's spelling): generators such as openapi-python-client
+    read only that, and would otherwise send a file as a text field."""
+    if isinstance(schema, dict):
+        if schema.get("contentMediaType") == "application/octet-stream" and schema.get("type") == "string":
+            schema["format"] = "binary"
+        for value in schema.values():
+            _mark_uploads_binary(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _mark_uploads_binary(value)
 
 
 def install_openapi(app: FastAPI) -> None:

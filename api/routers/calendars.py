@@ -21,6 +21,7 @@ from storage import ObjectNotFound, Storage
 
 router = APIRouter(prefix="/api/calendars", tags=["calendars"])
 
+_BINARY = {"type": "string", "format": "binary"}
 _OPTION_FIELDS = ("page_size", "orientation", "bleed", "week_start", "week_numbers", "personal_dates")
 
 
@@ -48,7 +49,7 @@ async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: St
 
 
 @router.get("/{calendar_id}/pdf", summary="Download the print-ready PDF", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={200: {"content": {"application/pdf": {"schema": _BINARY}}, "description": "the PDF"}})
 @raises(problems.CALENDAR_RENDER_PENDING)
 async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response:
     pdf = await _stored(storage, calendar.pdf_key, "PDF")
@@ -59,7 +60,8 @@ async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response
 
 
 @router.get("/{calendar_id}/pages/{page}", summary="One page as a PNG preview (0 is the cover)",
-            response_class=Response, responses={200: {"content": {"image/png": {}}}})
+            response_class=Response,
+            responses={200: {"content": {"image/png": {"schema": _BINARY}}, "description": "the page"}})
 @raises(problems.NOT_FOUND, problems.CALENDAR_RENDER_PENDING)
 async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep) -> Response:
     keys = calendar.page_keys or []
