@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from api.problems import JOB_ERRORS, KINDS
 from contracts.selection import SelectionCode
 
@@ -37,3 +39,16 @@ def test_codes_are_stable_snake_case_and_unique_across_both_lists() -> None:
     codes = [*KINDS, *JOB_ERRORS]
     assert len(codes) == len(set(codes))
     assert all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", code) for code in codes)
+
+
+_NOT_FOR_CUSTOMERS = {"webhook_signature_invalid", "webhook_payload_invalid", "webhooks_not_configured",
+                      "method_not_allowed", "internal_error"}  # the provider's, a client bug's, or told by status
+
+
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_the_web_page_has_a_sentence_for_every_code_a_customer_can_meet(lang: str) -> None:
+    text = (DOC.parents[1] / "api" / "web" / "js" / "locales" / f"{lang}.js").read_text()
+    problems = set(re.findall(r"'problem\.([a-z0-9_]+)'", text))
+    job_errors = set(re.findall(r"'jobError\.([a-z0-9_]+)'", text))
+    assert problems == set(KINDS) - _NOT_FOR_CUSTOMERS
+    assert job_errors == {*JOB_ERRORS, "unknown"}

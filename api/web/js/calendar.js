@@ -64,7 +64,7 @@ export async function renderCalendar(view, ctx) {
           h('span', { class: 'page-label', text: monthName(i + 1) })))));
       pagesNote.textContent = '';
     } catch (err) {
-      if (err.status === 409) { // being re-rendered: try again shortly
+      if (err.code === 'calendar_render_pending') { // being re-rendered: try again shortly
         pagesNote.textContent = t('calendar.pagesPending');
         retryTimer = setTimeout(reload, PAGE_RETRY_MS);
         return;
