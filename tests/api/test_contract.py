@@ -57,14 +57,18 @@ def contract(tmp_path_factory: pytest.TempPathFactory,
     asyncio.run(manage.seed(app_settings))
     app = create_app(app_settings)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema.config.max_stream_events = 1  # the event stream's snapshot: a live stream would go on for minutes
     client = asgi.get_client(app)  # Schemathesis' own client: the app's lifespan runs once, on its event loop
     token = client.post("/api/auth/register", json={"email": "schema@example.com", "password": "long enough"})
     assert token.status_code == 201, token.text
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    # A photo, so ids the stateful phase finds lead somewhere real.
+    # A photo and a (pending) generation, so small ids lead somewhere real.
     uploaded = client.post("/api/photos", headers=headers,
                            files=[("files", ("photo.jpg", photo_bytes(1024, 768), "image/jpeg"))])
     assert uploaded.status_code == 201, uploaded.text
+    started = client.post("/api/calendars/generate", headers=headers,
+                          json={"template_id": 1, "photo_ids": [uploaded.json()[0]["id"]]})
+    assert started.status_code == 202, started.text
     yield schema, headers
     client.close()
 
