@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from api.problems import AUTH_REQUIRED, NOT_FOUND, WORKFLOW_SERVICE_UNAVAILABLE, ApiProblem
 from api.security import user_id_from_token
+from api.temporal import TemporalConnection
 from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
 from contracts.vocabulary import MAX_DB_ID
 from db.models import FileKind, Job, UploadedFile, User, UserCalendar
@@ -77,15 +78,26 @@ def get_stored_objects(work: UnitOfWorkDep) -> StoredObjects:
 StoredObjectsDep = Annotated[StoredObjects, Depends(get_stored_objects)]
 
 
-async def get_temporal(request: Request) -> Client:
-    client = await request.app.state.temporal.get()
-    if client is None:
-        raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE,
-                         "the generation service is unavailable right now; please try again in a minute")
-    return client
+class Temporal:
+    """The Temporal client, asked for only once the request has been checked: a bad request gets its 4xx even
+    while Temporal is down, and only a good one the 503."""
+
+    def __init__(self, connection: TemporalConnection) -> None:
+        self._connection = connection
+
+    async def client(self) -> Client:
+        client = await self._connection.get()
+        if client is None:
+            raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE,
+                             "the generation service is unavailable right now; please try again in a minute")
+        return client
 
 
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+def get_temporal(request: Request) -> Temporal:
+    return Temporal(request.app.state.temporal)
+
+
+TemporalDep = Annotated[Temporal, Depends(get_temporal)]
 
 
 async def get_current_user(

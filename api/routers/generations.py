@@ -143,6 +143,7 @@ async def _validate_request(body: GenerateCalendarRequest, user_id: int, session
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
                            temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
+    client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
               year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
@@ -154,7 +155,7 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     # never a workflow without its row.
     await session.commit()
     try:
-        await start_generation_workflow(temporal, job, settings, theme=template.theme)
+        await start_generation_workflow(client, job, settings, theme=template.theme)
     except RPCError as err:
         if err.status in _START_REFUSED:
             await _start_refused(session, job, err)
@@ -213,7 +214,7 @@ async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, re
     if problem:
         raise ApiProblem(SELECTION[problem.code], problem.message)
 
-    handle = _handle(temporal, job)
+    handle = _handle(await temporal.client(), job)
     selection_id = uuid.uuid4().hex
     await handle.signal(SELECT_SIGNAL, Selection(selections=picks, selection_id=selection_id))
     try:
@@ -255,7 +256,7 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
                          params={"resource": "variant", "id": variant_id})
     _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
     try:
-        accepted = await _handle(temporal, job).execute_update(
+        accepted = await _handle(await temporal.client(), job).execute_update(
             REGENERATE_UPDATE, RegenerateVariant(variant_id=variant_id, custom_prompt=body.custom_prompt),
             result_type=RegenerationAccepted)
     except WorkflowUpdateFailedError as err:
@@ -276,7 +277,7 @@ async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationS
     if job.status in SELECTION_ACCEPTED_STAGES:
         raise ApiProblem(GENERATION_NOT_CANCELLABLE, f"generation {job.id} is {job.status}: your selection was "
                                                      "accepted and the calendar is being made; it can't be cancelled")
-    handle = _handle(temporal, job)
+    handle = _handle(await temporal.client(), job)
     await handle.cancel()
     return GenerationStarted(job_id=job.id, workflow_id=handle.id, status=Stage(job.status),
                              status_url=_status_url(job.id))
