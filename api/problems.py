@@ -158,7 +158,8 @@ SELECTION_REFUSALS = [kind for code, kind in SELECTION.items() if code.startswit
 REGENERATION_REFUSALS = [kind for code, kind in SELECTION.items() if not code.startswith("selection_")]
 # --- calendars -------------------------------------------------------------------------------------------------
 CALENDAR_OPTIONS_INVALID = _kind("calendar_options_invalid", S.UNPROCESSABLE_ENTITY,
-                                 "These options can't make a calendar", "Change the options named in `detail`.")
+                                 "These options can't make a calendar",
+                                 "Show the person `detail`; they change the options.")
 CALENDAR_RENDER_PENDING = _kind("calendar_render_pending", S.CONFLICT, "The calendar is being rendered",
                                 "Try again in a few seconds.")
 # --- the services behind the API -------------------------------------------------------------------------------
