@@ -38,6 +38,7 @@ from api.problems import (
     SELECTION,
     TEMPLATE_UNKNOWN,
     TOO_MANY_PHOTOS,
+    WORKFLOW_SERVICE_UNAVAILABLE,
     ApiProblem,
 )
 from api.schemas import (
@@ -262,9 +263,12 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
     except WorkflowUpdateFailedError as err:
         # The workflow refuses with a SelectionCode as the error's type and a sentence it wrote itself.
         refusal = err.cause
-        if not isinstance(refusal, ApplicationError) or refusal.type not in SELECTION:
-            raise
-        raise ApiProblem(SELECTION[refusal.type], refusal.message) from None
+        if isinstance(refusal, ApplicationError) and refusal.type in SELECTION:
+            raise ApiProblem(SELECTION[refusal.type], refusal.message) from None
+        # Not a refusal: the update itself failed (e.g. its database write): the customer may simply try again.
+        log.warning("regeneration of variant %s in %s failed: %s", variant_id, job.workflow_id, refusal)
+        raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE, "the regeneration could not be started; please try again") \
+            from None
     return RegenerationStarted(job_id=job.id, variant_id=variant_id, regenerations_left=accepted.regenerations_left,
                                status_url=_status_url(job.id))
 
