@@ -71,6 +71,7 @@ def contract(tmp_path_factory: pytest.TempPathFactory,
     assert started.status_code == 202, started.text
     yield schema, headers
     client.close()
+    asgi.shutdown_lifespans()  # the app's lifespan ends here, while the Temporal server it talks to still runs
 
 
 @pytest.fixture(scope="module")
