@@ -9,7 +9,6 @@ from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from api import problems
 from api.deps import SessionDep, SettingsDep
 from api.openapi import raises
 from api.problems import EMAIL_TAKEN, WRONG_CREDENTIALS, ApiProblem
@@ -30,7 +29,7 @@ def _taken(email: str) -> ApiProblem:
 
 
 @router.post("/register", summary="Create an account (answers a bearer token)", status_code=status.HTTP_201_CREATED)
-@raises(problems.EMAIL_TAKEN)
+@raises(EMAIL_TAKEN)
 async def register(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     email = body.email.lower()
     if (await session.exec(select(User).where(func.lower(User.email) == email))).first():
@@ -45,7 +44,7 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
 
 
 @router.post("/login", summary="Log in (answers a bearer token)")
-@raises(problems.WRONG_CREDENTIALS)
+@raises(WRONG_CREDENTIALS)
 async def login(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     user = (await session.exec(select(User).where(User.email == body.email.lower()))).first()
     if user is None or not await asyncio.to_thread(verify_password, user.password_hash, body.password):

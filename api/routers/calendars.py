@@ -9,7 +9,6 @@ from fastapi import APIRouter, Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api import problems
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
 from api.openapi import raises
 from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
@@ -50,7 +49,7 @@ async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: St
 
 @router.get("/{calendar_id}/pdf", summary="Download the print-ready PDF", response_class=Response,
             responses={200: {"content": {"application/pdf": {"schema": _BINARY}}, "description": "the PDF"}})
-@raises(problems.CALENDAR_RENDER_PENDING)
+@raises(CALENDAR_RENDER_PENDING)
 async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response:
     pdf = await _stored(storage, calendar.pdf_key, "PDF")
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
@@ -62,7 +61,7 @@ async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response
 @router.get("/{calendar_id}/pages/{page}", summary="One page as a PNG preview (0 is the cover)",
             response_class=Response,
             responses={200: {"content": {"image/png": {"schema": _BINARY}}, "description": "the page"}})
-@raises(problems.NOT_FOUND, problems.CALENDAR_RENDER_PENDING)
+@raises(NOT_FOUND, CALENDAR_RENDER_PENDING)
 async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep) -> Response:
     keys = calendar.page_keys or []
     if keys and not 0 <= page < len(keys):
@@ -72,7 +71,7 @@ async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep)
 
 
 @router.patch("/{calendar_id}", summary="Edit a calendar before ordering (renders it again)")
-@raises(problems.CALENDAR_OPTIONS_INVALID)
+@raises(CALENDAR_OPTIONS_INVALID)
 async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session: SessionDep, storage: StorageDep,
                           settings: SettingsDep) -> UserCalendarDto:
     changes = body.model_dump(exclude_unset=True, mode="json")

@@ -14,7 +14,6 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, Work
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import problems
 from api.deps import (
     CurrentUserDep,
     IdPath,
@@ -35,7 +34,9 @@ from api.problems import (
     PHOTOS_REPEATED,
     PHOTOS_REQUIRED,
     PHOTOS_UNKNOWN,
+    REGENERATION_REFUSALS,
     SELECTION,
+    SELECTION_REFUSALS,
     TEMPLATE_UNKNOWN,
     TOO_MANY_PHOTOS,
     WORKFLOW_SERVICE_UNAVAILABLE,
@@ -139,8 +140,8 @@ async def _validate_request(body: GenerateCalendarRequest, user_id: int, session
 
 @router.post("", summary="Start generating variants (answers at once; follow status_url)",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(problems.TEMPLATE_UNKNOWN, problems.PHOTOS_REQUIRED, problems.TOO_MANY_PHOTOS, problems.PHOTOS_REPEATED,
-        problems.PHOTOS_UNKNOWN, problems.GENERATION_START_REFUSED)
+@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
+        PHOTOS_UNKNOWN, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
                            temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
@@ -201,7 +202,7 @@ async def generation_variants(job: OwnedJob, session: SessionDep, storage: Stora
 @router.post("/{job_id}/select", summary="Choose 12 variants, one per month (makes the calendar)",
              responses={202: {"model": GenerationStarted,
                               "description": "accepted, the calendar is still being made: follow `status_url`"}})
-@raises(problems.GENERATION_WRONG_STAGE, problems.GENERATION_FINISHED, *problems.SELECTION_REFUSALS)
+@raises(GENERATION_WRONG_STAGE, GENERATION_FINISHED, *SELECTION_REFUSALS)
 async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, response: Response,
                           session: SessionDep, sessions: SessionFactoryDep, temporal: TemporalDep,
                           storage: StorageDep, settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
@@ -245,8 +246,8 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", summary="Replace one variant with a new image",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(problems.NOT_FOUND, problems.GENERATION_WRONG_STAGE, problems.GENERATION_FINISHED,
-        *problems.REGENERATION_REFUSALS)
+@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED,
+        *REGENERATION_REFUSALS)
 async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
                              temporal: TemporalDep) -> RegenerationStarted:
     """Accepted only when the workflow accepts it: a spent budget, a variant already regenerating or not ready, or a
@@ -274,7 +275,7 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
 
 
 @router.delete("/{job_id}", summary="Cancel a generation before its selection", status_code=status.HTTP_202_ACCEPTED)
-@raises(problems.GENERATION_FINISHED, problems.GENERATION_NOT_CANCELLABLE)
+@raises(GENERATION_FINISHED, GENERATION_NOT_CANCELLABLE)
 async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationStarted:
     if job.status in TERMINAL_JOB_STATUSES:
         raise _finished(job)

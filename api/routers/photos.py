@@ -10,7 +10,6 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from api import problems
 from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url
 from api.openapi import raises
@@ -84,7 +83,7 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
 
 
 @router.post("", summary="Upload photos (all or none are stored)", status_code=status.HTTP_201_CREATED)
-@raises(problems.TOO_MANY_PHOTOS, problems.PHOTO_TOO_LARGE, problems.PHOTO_EMPTY, *_PROBLEM_FOR_REJECTION.values())
+@raises(TOO_MANY_PHOTOS, PHOTO_TOO_LARGE, PHOTO_EMPTY, *_PROBLEM_FOR_REJECTION.values())
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
                         user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
                         settings: SettingsDep) -> list[PhotoOut]:
@@ -131,7 +130,7 @@ async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: Sett
 
 
 @router.delete("/{photo_id}", summary="Delete a photo no generation uses", status_code=status.HTTP_204_NO_CONTENT)
-@raises(problems.PHOTO_IN_USE)
+@raises(PHOTO_IN_USE)
 async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: SessionDep,
                        objects: StoredObjectsDep) -> None:
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(

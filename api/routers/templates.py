@@ -3,7 +3,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import col, select
 
-from api import problems
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
 from api.openapi import raises
@@ -36,7 +35,7 @@ async def list_templates(_: CurrentUserDep, session: SessionDep, storage: Storag
 
 
 @router.get("/{template_id}", summary="Read one theme")
-@raises(problems.NOT_FOUND)
+@raises(NOT_FOUND)
 async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> TemplateOut:
     template = await session.get(Template, template_id)

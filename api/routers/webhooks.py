@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from api import problems
 from api.deps import SessionDep, SettingsDep
 from api.openapi import raises
 from api.problems import WEBHOOK_PAYLOAD_INVALID, WEBHOOK_SIGNATURE_INVALID, WEBHOOKS_NOT_CONFIGURED, ApiProblem
@@ -31,7 +30,7 @@ _MAX_ID_LENGTH = 128
 
 
 @router.post("/replicate", summary="Replicate job status (signed webhook)")
-@raises(problems.WEBHOOKS_NOT_CONFIGURED, problems.WEBHOOK_SIGNATURE_INVALID, problems.WEBHOOK_PAYLOAD_INVALID)
+@raises(WEBHOOKS_NOT_CONFIGURED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_PAYLOAD_INVALID)
 async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
     secret = settings.replicate.webhook_secret
     if secret is None:
