@@ -113,7 +113,7 @@ def test_sequences_of_calls_keep_the_contract(api_schema: BaseSchema, customer: 
                               **kwargs: Any) -> None:
             _validate(case, response)
 
-    Customer.run(settings=settings(BOUNDED, max_examples=10, stateful_step_count=6))
+    Customer.run(settings=settings(BOUNDED, max_examples=25, stateful_step_count=8))
 
 
 def test_the_document_names_every_problem_with_its_schema(api_schema: BaseSchema) -> None:
