@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
@@ -48,6 +49,21 @@ def _positive(value: timedelta) -> timedelta:
     return value
 
 
+def _at_most_four_days(value: timedelta) -> timedelta:
+    if value > timedelta(days=4):
+        raise ValueError(f"must be at most 4 days (P4D), got {value}: S3 links live at most 7 days")
+    return value
+
+
+def _origin_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{value!r} is not a base URL: use http(s)://host[:port][/path], without ? or #")
+    return value.strip().rstrip("/")
+
+
 # Every duration setting: `CALENDARY_X=20`, `=1.5` or `=PT20S`, always more than zero.
 Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_positive)]
 
@@ -79,7 +95,19 @@ class Settings(BaseSettings):
     minio_bucket: str = "calendary"
     minio_secure: bool = False
     minio_region: str = "us-east-1"
-    presigned_url_ttl: Duration = timedelta(minutes=15)
+    # The host[:port] browsers (or the caching proxy in front) reach MinIO at: presigned links are signed for it.
+    # Unset: the internal endpoint above. Issue 12: `minio:9000` only resolves inside the compose network.
+    minio_public_endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+
+    # Image links (docs/media.md): valid for at least this long. The expiry is rounded up to the next multiple of
+    # half of it, so a link stays the same for that half and browsers and caches can reuse it; S3 links live at most
+    # 7 days, so at most 4 days here (a link may live 1.5 times this long).
+    presigned_url_ttl: Annotated[Duration, AfterValidator(_at_most_four_days)] = timedelta(minutes=15)
+    # Where browsers fetch images from: the origin of a CDN or caching proxy (`https://cdn.example.com`, optionally
+    # with a path prefix). Every image link keeps its path and signature and gets this origin instead; the proxy
+    # forwards the rest of the path unchanged — to the API's /media on the fs backend, to MinIO (with the Host it
+    # signed for) on minio. Unset: links point at the API (fs) or at MinIO's own (public) endpoint.
+    media_base_url: Annotated[str | None, AfterValidator(_origin_url)] = None
 
     # Image provider
     provider: Literal["local", "replicate"] = "local"

@@ -190,7 +190,9 @@ class UserCalendarDto(BaseModel):
     months: list[CalendarMonthDto]
     options: dict
     pdf_url: str | None
-    page_urls: list[str]
+    page_urls: list[str] = Field(description="the page previews (cover first) through the API: need the bearer token")
+    preview_urls: list[str] = Field(description="the same previews as signed links for <img src>, cacheable by a "
+                                                "browser or CDN (docs/media.md)")
     render_report: list | None
     created_at: datetime
     updated_at: datetime

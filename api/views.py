@@ -109,7 +109,9 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
         image, thumbnail = await _urls(files.get(m.file_id), storage, settings)
         months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
             month=m.month, variant_id=m.variant_id, image_url=image, thumbnail_url=thumbnail))
-    return [_calendar(calendar, months_of.get(calendar.id, [])) for calendar in calendars]
+    return [_calendar(calendar, months_of.get(calendar.id, []),
+                      [await media_url(storage, settings, key) for key in calendar.page_keys or []])
+            for calendar in calendars]
 
 
 async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: Storage,
@@ -117,7 +119,7 @@ async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: S
     return (await calendar_dtos(session, [calendar], storage, settings))[0]
 
 
-def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto]) -> UserCalendarDto:
+def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str]) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
@@ -125,5 +127,5 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto]) -> UserCal
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
                            options=calendar.options or {}, pdf_url=pdf_url, page_urls=page_urls,
-                           render_report=calendar.render_report, created_at=calendar.created_at,
-                           updated_at=calendar.updated_at)
+                           preview_urls=preview_urls, render_report=calendar.render_report,
+                           created_at=calendar.created_at, updated_at=calendar.updated_at)

@@ -24,7 +24,7 @@ def test_the_known_durations_are_all_found() -> None:
     (" 90 ", timedelta(seconds=90)),
     ("PT20S", timedelta(seconds=20)),
     ("PT1M30S", timedelta(seconds=90)),
-    ("P7D", timedelta(days=7)),
+    ("P4D", timedelta(days=4)),  # days: the longest form every duration takes (presigned_url_ttl stops at 4)
 ])
 def test_a_duration_is_plain_seconds_or_iso_8601(monkeypatch: pytest.MonkeyPatch, name: str, text: str,
                                                  expected: timedelta) -> None:
@@ -53,6 +53,38 @@ def test_a_duration_that_is_not_one_is_refused_by_name(monkeypatch: pytest.Monke
 
     (error,) = refused.value.errors()
     assert error["loc"] == (name,) and complaint in error["msg"]
+
+
+def test_image_links_live_at_most_four_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALENDARY_PRESIGNED_URL_TTL", "P5D")
+
+    with pytest.raises(ValidationError, match="must be at most 4 days"):
+        Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("url", ["cdn.example.com", "ftp://cdn.example.com", "https://cdn.example.com/?x=1",
+                                 "https://"])
+def test_the_media_base_url_must_be_an_http_origin(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("CALENDARY_MEDIA_BASE_URL", url)
+
+    with pytest.raises(ValidationError, match="is not a base URL"):
+        Settings(_env_file=None)
+
+
+def test_the_media_base_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALENDARY_MEDIA_BASE_URL", "https://cdn.example.com/images/")
+
+    assert Settings(_env_file=None).media_base_url == "https://cdn.example.com/images"
+
+
+@pytest.mark.parametrize("endpoint", ["http://images.example.com", "images.example.com/path", "host:port"])
+def test_the_public_minio_endpoint_is_a_host_and_port(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    monkeypatch.setenv("CALENDARY_MINIO_PUBLIC_ENDPOINT", endpoint)
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None)
+
+    assert refused.value.errors()[0]["loc"] == ("minio_public_endpoint",)
 
 
 def test_durations_default_to_the_documented_values(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,6 +69,7 @@ TRAINING_ATTEMPTS = 2  # paid trainings per generation when the first ends witho
 # replay the old way, new runs take the new one.
 PATCH_REGENERATION_MARKS = "regeneration-marks-variant"
 PATCH_REPORT_REFUSED_SELECTION = "report-refused-selection"
+PATCH_STOP_ON_ACCOUNT_REFUSAL = "stop-on-account-refusal"
 
 # A provider's refusal is final for this attempt; everything else (timeouts, 5xx, 429, database, storage) is retried.
 _NOT_RETRIED = [FailureType.invalid_input, FailureType.content_rejected, FailureType.provider_job_failed,
@@ -97,6 +98,7 @@ class CalendarGenerationWorkflow:
         self._calendar_id: int | None = None
         self._error: str | None = None
         self._cancel_refused = False
+        self._account_refused: ActivityError | None = None  # set once the provider refused our account
         retry = input.retry
         # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
         self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
@@ -222,6 +224,9 @@ class CalendarGenerationWorkflow:
             )
             try:
                 async with self._slots:
+                    # A refused account (bad token, no credit) fails every other create too: start none of them.
+                    if self._account_refused and workflow.patched(PATCH_STOP_ON_ACCOUNT_REFUSAL):
+                        raise self._account_refused
                     result = await workflow.execute_activity(
                         act.generate_variant, request, retry_policy=self._provider_retry,
                         task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(minutes=15),
@@ -234,6 +239,7 @@ class CalendarGenerationWorkflow:
                 if isinstance(err.cause, CancelledError):
                     raise asyncio.CancelledError from err  # the workflow is being cancelled: no new attempts
                 if failure_type(err) == FailureType.provider_account:
+                    self._account_refused = err
                     raise  # no attempt can pass until a person fixes the account: the generation fails with why
                 workflow.logger.warning("variant %s attempt %s failed: %s", number, attempt, reason(err))
                 if not replacing:

@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
+from api.media import image_response
 from api.openapi import raises
 from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
 from db.models import CalendarMonth, Template, UserCalendar, utcnow
 from services.calendar_render import calendar_spec, render_and_store
-from storage import ObjectNotFound, Storage
+from storage import ObjectNotFound, Storage, StoredObject
 
 router = APIRouter(prefix="/api/calendars", tags=["calendars"])
 
+PAGE_MAX_AGE_SECONDS = 3600
 _BINARY = {"type": "string", "format": "binary"}
 _OPTION_FIELDS = ("page_size", "orientation", "bleed", "week_start", "week_numbers", "personal_dates")
 
 
-async def _stored(storage: Storage, key: str | None, what: str) -> bytes:
+async def _stored(storage: Storage, key: str | None, what: str) -> StoredObject:
     if key is None:
         raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is not rendered yet; try again in a moment")
     try:
-        return (await storage.get(key)).data
+        return await storage.get(key)
     except ObjectNotFound:
         raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is being re-rendered; try again") from None
 
@@ -51,23 +54,28 @@ async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: St
             responses={200: {"content": {"application/pdf": {"schema": _BINARY}}, "description": "the PDF"}})
 @raises(CALENDAR_RENDER_PENDING)
 async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response:
-    pdf = await _stored(storage, calendar.pdf_key, "PDF")
+    pdf = (await _stored(storage, calendar.pdf_key, "PDF")).data
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", readable).strip("-") or "calendar"
     disposition = f"attachment; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(readable)}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
-@router.get("/{calendar_id}/pages/{page}", summary="One page as a PNG preview (0 is the cover)",
-            response_class=Response,
-            responses={200: {"content": {"image/png": {"schema": _BINARY}}, "description": "the page"}})
+@router.get("/{calendar_id}/pages/{page}", summary="One page as an image preview (0 is the cover)",
+            response_class=Response, responses={
+                200: {"content": {"image/webp": {"schema": _BINARY}, "image/jpeg": {"schema": _BINARY}},
+                      "description": "the page, WebP when `Accept` allows it"},
+                304: {"description": "`If-None-Match` names the page's ETag: the client's copy is current"}})
 @raises(NOT_FOUND, CALENDAR_RENDER_PENDING)
-async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep) -> Response:
+async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep,
+                        accept: Annotated[str | None, Header()] = None,
+                        if_none_match: Annotated[str | None, Header()] = None) -> Response:
     keys = calendar.page_keys or []
     if keys and not 0 <= page < len(keys):
         raise ApiProblem(NOT_FOUND, f"page {page} not found; pages are 0 (cover) to 12")
-    png = await _stored(storage, keys[page] if keys else None, "page preview")
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    stored = await _stored(storage, keys[page] if keys else None, "page preview")
+    # The URL names the render revision (?rev=), and a revision's pages never change.
+    return await image_response(stored, accept=accept, if_none_match=if_none_match, max_age=PAGE_MAX_AGE_SECONDS)
 
 
 @router.patch("/{calendar_id}", summary="Edit a calendar before ordering (renders it again)")

@@ -22,7 +22,7 @@ from db.models import UploadedFile, WebhookEvent
 from db.session import make_engine, make_session_factory
 from settings import Settings
 from testkit.api import photo_bytes, register, running_api, served_over_http
-from tests.conftest import POSTGRES_ADMIN_DSN
+from testkit.postgres import POSTGRES_ADMIN_DSN
 from tests.replicate_e2e.test_webhook_route import SENDER, URL, prediction, signed
 
 CREDENTIALS = {"email": "olena@example.com", "password": "correct horse battery"}

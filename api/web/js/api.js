@@ -101,7 +101,7 @@ export async function api(path, { method = 'GET', json, form, raw = false, cache
   return type.includes('json') ? response.json() : response;
 }
 
-/** A protected binary (page PNG, PDF) as a Blob; the routes need the bearer header, so <img src> can't load them. */
+/** A protected binary (the PDF) as a Blob; its route needs the bearer header, so a plain link can't load it. */
 export async function fetchBlob(path) {
   const response = await api(path, { raw: true, cache: 'no-store' });
   return { blob: await response.blob(), response };

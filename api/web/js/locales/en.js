@@ -196,7 +196,6 @@ export default {
   'calendar.cover': 'Cover',
   'calendar.pagesPending': 'The pages are still being drawn — they appear as soon as they are ready.',
   'calendar.zoomPage': 'Enlarge: {page}',
-  'calendar.pagesLoading': 'Loading the pages…',
   'calendar.pagesFailed': 'Could not show the pages: {reason}',
   'calendar.editTitle': 'Edit',
   'calendar.titleLabel': 'Title on the cover',

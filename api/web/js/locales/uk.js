@@ -196,7 +196,6 @@ export default {
   'calendar.cover': 'Обкладинка',
   'calendar.pagesPending': 'Сторінки ще малюються — покажемо, щойно будуть готові.',
   'calendar.zoomPage': 'Збільшити: {page}',
-  'calendar.pagesLoading': 'Завантажуємо сторінки…',
   'calendar.pagesFailed': 'Не вдалося показати сторінки: {reason}',
   'calendar.editTitle': 'Редагування',
   'calendar.titleLabel': 'Назва на обкладинці',
