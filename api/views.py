@@ -9,8 +9,18 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.media import media_url
+from api.problems import JOB_ERRORS
 from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
-from db.models import CalendarMonth, GeneratedCalendarVariant, Job, UploadedFile, UserCalendar, VariantStatus
+from contracts.vocabulary import Stage
+from db.models import (
+    CalendarMonth,
+    GeneratedCalendarVariant,
+    Job,
+    JobStatus,
+    UploadedFile,
+    UserCalendar,
+    VariantStatus,
+)
 from render.models import default_week_start
 from settings import Settings
 from storage import Storage
@@ -42,8 +52,8 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
         image, thumbnail = await _urls(file, storage, settings)
         dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt, image_url=image,
                                        thumbnail_url=thumbnail, source_photo_id=v.source_photo_id,
-                                       is_selected=v.is_selected, month_number=v.month_number, status=v.status,
-                                       score=v.score))
+                                       is_selected=v.is_selected, month_number=v.month_number,
+                                       status=VariantStatus(v.status), score=v.score))
     return dtos
 
 
@@ -57,12 +67,22 @@ async def _ready_counts(session: AsyncSession, job_ids: list[int | None]) -> dic
     return dict(rows)
 
 
+def _job_error(job: Job) -> str | None:
+    """The code of the job's error: the stored text may carry the provider's words, which stay server-side."""
+    if job.status == JobStatus.failed:
+        return "generation_failed"
+    # Outside `failed` the workflow records one kind of error: why it refused a selection (a new one may pass).
+    return "selection_refused" if job.error else None
+
+
 def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> CalendarGenerationStatusDto:
+    error_code = _job_error(job)
     return CalendarGenerationStatusDto(
-        job_id=job.id, status=job.status, progress=job.progress, current_step=job.current_step,
+        job_id=job.id, status=Stage(job.status), progress=job.progress, current_step=job.current_step,
         generated_variants_count=ready, variant_count=job.variant_count, variants=variants,
         generated_calendar_id=job.calendar_id, template_id=job.template_id, preview=job.preview,
-        created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at, error=job.error,
+        created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
+        error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
         cost_usd=round(job.cost_usd, 4))
 
 

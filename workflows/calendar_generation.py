@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         VariantResult,
         VariantSlot,
     )
-    from contracts.selection import SelectionProblem, selection_problem
+    from contracts.selection import SelectionCode, SelectionProblem, selection_problem
     from contracts.variations import variant_seed, variation_for
     from contracts.vocabulary import WORKFLOW_NAME, Stage
     from workflows.models import (
@@ -316,6 +316,7 @@ class CalendarGenerationWorkflow:
 
     async def _fail(self, why: str) -> NoReturn:
         self._error = why
+        workflow.logger.error("generation failed: %s", why)  # the customer sees a code; operators see why
         await self._shielded(self._delete_variants())
         await self._shielded(self._enter(Stage.failed))
         # Failing the run (not just returning) makes the failure visible to operators in Temporal UI.
@@ -329,14 +330,15 @@ class CalendarGenerationWorkflow:
     def _regeneration_problem(self, variant_id: int) -> SelectionProblem | None:
         number = self._number_of(variant_id)
         if self._stage != Stage.ready_for_selection or self._pending_selection is not None:
-            return SelectionProblem("generation_not_selectable",
+            return SelectionProblem(SelectionCode.generation_not_selectable,
                                     f"variants can be regenerated only while choosing, not while {self._stage}")
         if number is None:
-            return SelectionProblem("variant_not_ready", f"variant {variant_id} is not a ready variant")
+            return SelectionProblem(SelectionCode.variant_not_ready, f"variant {variant_id} is not a ready variant")
         if number in self._regenerating:
-            return SelectionProblem("variant_regenerating", f"variant {variant_id} is already being regenerated")
+            return SelectionProblem(SelectionCode.variant_regenerating,
+                                    f"variant {variant_id} is already being regenerated")
         if self._regenerations_used >= self._input.max_regenerations:
-            return SelectionProblem("regeneration_budget_spent",
+            return SelectionProblem(SelectionCode.regeneration_budget_spent,
                                     f"all {self._input.max_regenerations} regenerations of this generation are used")
         return None
 

@@ -44,6 +44,7 @@ _POSTGRES_ACTIONS = {
     "connection lost": "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL",
 }
 EXPECTED_STATUS = {"constraint": 409, "connection lost": 503}
+EXPECTED_CODE = {"constraint": "write_conflict", "connection lost": "database_unavailable"}
 
 FAILURES = [
     pytest.param("sqlite", "constraint", id="sqlite-constraint"),
@@ -79,7 +80,8 @@ async def commit_failing(settings: Settings, table: str, failure: str) -> AsyncI
 
 def _assert_error(response: httpx.Response, failure: str) -> None:
     assert response.status_code == EXPECTED_STATUS[failure], response.text
-    assert set(response.json()) == {"detail"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == EXPECTED_CODE[failure]
     if response.status_code == 503:
         assert int(response.headers["retry-after"]) > 0
 
