@@ -83,9 +83,11 @@ async def provider_refuses(stack: SupervisedStack, status: int) -> Outcome:
     finally:
         fake.faults.clear()
     billing = Billing.of(fake, customer.workflow_id)
-    return Outcome(f"Replicate answers {status} on create", "failed", final["status"], final["error"],
-                   len(final["variants"]), len(await variant_objects(stack.storage, customer.job)), 0,
-                   billing.paid_twice, {"creates": creates, "billed": billing.predictions})
+    return Outcome(f"Replicate answers {status} on create", "failed", final["status"],
+                   await stack.recorded_error(customer.job), len(final["variants"]),
+                   len(await variant_objects(stack.storage, customer.job)), 0, billing.paid_twice,
+                   {"creates": creates, "billed": billing.predictions, "shown": final["error"],
+                    "code": final.get("error_code")})
 
 
 async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplicate, runs: int,

@@ -25,6 +25,8 @@ import httpx
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
+from db.models import Job
+from db.session import make_engine, make_session_factory
 from settings import PROJECT_ROOT, Settings
 from storage import Storage, make_storage
 from testkit.embedded import EmbeddedStack, embedded_stack, free_port, prepared
@@ -90,6 +92,16 @@ class SupervisedStack:
     storage: Storage
     fake: FakeReplicate | None
     env: dict[str, str]
+
+    async def recorded_error(self, job_id: int) -> str | None:
+        """The job row's `error`: the whole reason, for operators (customers see a code and a sentence)."""
+        engine = make_engine(self.settings.database_url)
+        try:
+            async with make_session_factory(engine)() as session:
+                row = await session.get(Job, job_id)
+                return row.error if row else None
+        finally:
+            await engine.dispose()
 
     async def temporal_cancel(self, workflow_id: str) -> tuple[int, str]:
         """`temporal workflow cancel`, as an operator types it: (exit code, output)."""

@@ -59,5 +59,7 @@ async def test_replicate_refusing_the_account_fails_the_job_with_a_reason_and_re
         # Each variant activity tried once and stopped: an account error is not retried or replaced.
         assert 1 <= outcome.notes["creates"] <= max_parallel, outcome
         assert outcome.notes["billed"] == 0 and (outcome.variants, outcome.objects) == (0, 0), outcome
-        # A reason a person can act on: which setting to fix, or where to add credit.
+        # Operators get a reason they can act on (which setting to fix, where to add credit); the customer a code
+        # and a sentence, never the provider's words.
         assert {401: "REPLICATE_API_TOKEN", 402: "add credit"}[status] in (outcome.reason or ""), outcome
+        assert outcome.notes["code"] == "generation_failed" and "Replicate" not in outcome.notes["shown"], outcome
