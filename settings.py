@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
+    # The worker's /metrics (its own series and the Temporal SDK's) and /healthz; port 0 picks a free one.
+    worker_metrics_address: str = Field(default="127.0.0.1:9464", pattern=r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):\d{1,5}$")
+
     # `manage.py run` (the embedded stack): the Temporal dev server's state file and UI, and the supervisor's pid
     # files ({run_dir}/temporal.pid, api.pid, worker.pid, supervisor.pid).
     temporal_ui_port: int = 8233

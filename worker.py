@@ -21,6 +21,8 @@ from temporalio.worker import Worker
 from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
 from imaging.providers.replicate_settings import ReplicateNotConfigured
+from ops.http_server import served, split_address
+from ops.worker_endpoint import endpoint_app, temporal_runtime, worker_readiness
 from services.reconciler_schedule import ensure_reconciler_schedule
 from settings import Settings, get_settings
 from temporal_client import connect
@@ -65,7 +67,8 @@ async def main() -> None:
         # A distinct exit code: a supervisor (manage.py run) stops instead of restarting what cannot work.
         log.error("worker not started: %s", err)
         raise SystemExit(os.EX_CONFIG) from None
-    client = await connect(settings)
+    runtime, sdk_metrics_url = temporal_runtime()
+    client = await connect(settings, runtime)
     await ensure_reconciler_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -73,8 +76,13 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with AsyncExitStack() as workers:
-            for worker in build_workers(client, settings, deps):
+            running = build_workers(client, settings, deps)
+            for worker in running:
                 await workers.enter_async_context(worker)
+            endpoint = endpoint_app(worker_readiness(deps.engine, client, running), sdk_metrics_url)
+            host, port = split_address(settings.worker_metrics_address)
+            url = await workers.enter_async_context(served(endpoint, host, port))
+            log.info("worker metrics and health at %s/metrics and %s/healthz", url, url)
             log.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
                          settings.temporal_address)
             await stop.wait()

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from imaging.providers.base import ImageProvider, JobKind
+from ops.metrics import PROVIDER_CALLS, PROVIDER_IN_FLIGHT
 
 
 class HeartbeatDetails:
@@ -55,13 +57,24 @@ async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind:
 
     A worker shutting down also cancels its activities, but then the job must live on: the retry resumes it.
     """
-    async with heartbeating(details):
-        try:
-            yield
-        except asyncio.CancelledError:
-            if details.provider_ref and not activity.is_worker_shutdown():
-                await provider.cancel(details.provider_ref, kind)
-            raise
+    outcome = "error"  # anything unexpected; narrowed below
+    PROVIDER_IN_FLIGHT.labels(kind).inc()
+    try:
+        async with heartbeating(details):
+            try:
+                yield
+                outcome = "succeeded"
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                if details.provider_ref and not activity.is_worker_shutdown():
+                    await provider.cancel(details.provider_ref, kind)
+                raise
+            except ApplicationError as err:  # provider_failures' verdict: ContentRejected, ProviderError...
+                outcome = err.type or outcome
+                raise
+    finally:
+        PROVIDER_IN_FLIGHT.labels(kind).dec()
+        PROVIDER_CALLS.labels(kind, outcome).inc()
 
 
 @asynccontextmanager

@@ -12,7 +12,21 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
-from api.routers import auth, calendars, config, events, generations, media, photos, templates, web, webhooks
+from api.request_metrics import RequestMetrics
+from api.routers import (
+    auth,
+    calendars,
+    config,
+    events,
+    generations,
+    health,
+    media,
+    metrics,
+    photos,
+    templates,
+    web,
+    webhooks,
+)
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
 from settings import Settings, get_settings
@@ -43,15 +57,13 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
                   description="AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.")
 
     install_error_handlers(app)
+    app.add_middleware(RequestMetrics)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> RedirectResponse:
         return RedirectResponse("/api/docs")
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web):
+    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
+                   health, metrics):
         app.include_router(module.router)
     return app

@@ -134,6 +134,7 @@ class Job(SQLModel, table=True):
     expires_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    ready_at: datetime | None = None  # all variants ready for selection: the seed's "time to 24 variants" ends here
     completed_at: datetime | None = None
 
 

@@ -1,0 +1,31 @@
+"""when a job's variants were all ready (the seed's "time to 24 variants" figure); backfilled from expires_at
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-04 20:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0005'
+down_revision: str | None = '0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ready_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    # expires_at was set on entering ready_for_selection, 7 days (the default window) after it.
+    op.execute("UPDATE job SET ready_at = expires_at - INTERVAL '7 days' WHERE expires_at IS NOT NULL"
+               if op.get_bind().dialect.name == 'postgresql' else
+               "UPDATE job SET ready_at = datetime(expires_at, '-7 days') WHERE expires_at IS NOT NULL")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.drop_column('ready_at')
