@@ -1,8 +1,9 @@
-"""Operator commands: `migrate`, `seed`, and `run` (the whole embedded stack in one process tree).
+"""Operator commands: `migrate`, `seed`, `run` (the whole embedded stack in one process tree) and `report`.
 
     python manage.py migrate   # Alembic upgrade head on CALENDARY_DATABASE_URL
     python manage.py seed      # the ten themes and their preview images (idempotent)
     python manage.py run       # Temporal dev server + UI, API, worker, supervised; Ctrl-C stops all of them
+    python manage.py report [--since 7d]  # the seed's figures from the database (docs/operations.md)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -62,6 +64,32 @@ async def seed(settings: Settings) -> None:
     log.info("seeded 10 templates")
 
 
+async def report(settings: Settings, since: timedelta | None) -> str:
+    from db.models import utcnow
+    from db.session import make_engine, make_session_factory
+    from ops.figures import collect_figures
+    from ops.report import render_report
+
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    start = now - since if since is not None else None
+    try:
+        async with make_session_factory(engine)() as session:
+            figures = await collect_figures(session, since=start, now=now)
+    finally:
+        await engine.dispose()
+    return render_report(figures, start)
+
+
+def _period(text: str) -> timedelta:
+    from ops.report import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def temporal_binary() -> str:
     candidate = Path(sys.executable).parent / "temporal"
     found = str(candidate) if candidate.exists() else shutil.which("temporal")
@@ -108,8 +136,11 @@ def run(settings: Settings) -> int:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["migrate", "seed", "run"])
-    command = parser.parse_args().command
+    parser.add_argument("command", choices=["migrate", "seed", "run", "report"])
+    parser.add_argument("--since", type=_period, default=None,
+                        help="report: generations started in this last period (30m, 12h, 7d, 2w); default all time")
+    arguments = parser.parse_args()
+    command = arguments.command
     try:
         settings = get_settings()
     except ValidationError as err:
@@ -119,6 +150,8 @@ def main() -> None:
         migrate(settings)
     elif command == "seed":
         asyncio.run(seed(settings))
+    elif command == "report":
+        sys.stdout.write(asyncio.run(report(settings, arguments.since)) + "\n")
     else:
         raise SystemExit(run(settings))
 
