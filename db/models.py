@@ -45,6 +45,8 @@ class User(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     password_hash: str = Field(max_length=255)
+    language: str = Field(default="uk", max_length=8)  # of the e-mails (uk, en)
+    email_notifications: bool = True  # reminders before expiry; PATCH /api/me turns them off
     created_at: datetime = Field(default_factory=utcnow)
 
 

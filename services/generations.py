@@ -17,7 +17,8 @@ def generation_input(job: Job, settings: Settings) -> GenerationInput:
     return GenerationInput(
         job_id=job.id, user_id=job.user_id, template_id=job.template_id, photo_ids=list(job.photo_ids),
         variant_count=job.variant_count, max_parallel=settings.max_parallel,
-        selection_timeout=settings.selection_timeout, max_regenerations=settings.max_regenerations,
+        selection_timeout=settings.selection_timeout, expiry_reminder_before=settings.expiry_reminder_before,
+        max_regenerations=settings.max_regenerations,
         preview=job.preview, year=job.year, locale=job.locale, provider_task_queue=settings.provider_task_queue,
         heartbeat_timeout=settings.provider_heartbeat_timeout,
         retry=RetryTuning(max_interval=settings.activity_retry_max_interval,

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         GenerateVariantInput,
         GenerationPlan,
         JobUpdate,
+        NotificationKind,
         PlanRequest,
         RegenerationMark,
         RenderInput,
@@ -48,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.selection import SelectionProblem, selection_problem
     from contracts.variations import variant_seed, variation_for
     from contracts.vocabulary import WORKFLOW_NAME, Stage
+    from workflows import notifications as notices
     from workflows.models import (
         REGENERATE_UPDATE,
         SELECT_SIGNAL,
@@ -264,6 +266,9 @@ class CalendarGenerationWorkflow:
         """Wait for a valid selection until the deadline; None when the customer did not choose in time."""
         deadline = workflow.now() + self._input.selection_timeout
         await self._enter(Stage.ready_for_selection, expires_at=deadline)
+        if workflow.patched(notices.PATCH_NOTIFICATIONS):
+            self._background(notices.variants_ready_then_reminder(
+                self._input, deadline, chosen=lambda: self._stage != Stage.ready_for_selection))
         while True:
             remaining = deadline - workflow.now()
             try:
@@ -302,6 +307,8 @@ class CalendarGenerationWorkflow:
             # The renderer refused for good: the chosen months are kept (an edit renders again), operators see why.
             await self._fail(f"the calendar could not be rendered: {reason(err)}")
         await self._enter(Stage.completed, progress=100)
+        if workflow.patched(notices.PATCH_NOTIFICATIONS):
+            await notices.notify(self._input, NotificationKind.calendar_ready, calendar_id=self._calendar_id)
 
     async def _end_without_calendar(self, stage: Stage) -> None:
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._regenerating)

@@ -1,4 +1,5 @@
-"""when a job's variants were all ready (the seed's "time to 24 variants" figure); backfilled from expires_at
+"""operations: when a job's variants were all ready (the seed's "time to 24 variants" figure, backfilled from
+expires_at); each user's e-mail language and opt-out
 
 Revision ID: 0005
 Revises: 0004
@@ -18,6 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
+                                      server_default='uk'))
+        batch_op.add_column(sa.Column('email_notifications', sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ready_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     # expires_at was set on entering ready_for_selection, 7 days (the default window) after it.
@@ -27,5 +33,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('email_notifications')
+        batch_op.drop_column('language')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_column('ready_at')
