@@ -20,6 +20,7 @@ from api.routers import (
     events,
     generations,
     health,
+    me,
     media,
     metrics,
     photos,
@@ -64,6 +65,6 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         return RedirectResponse("/api/docs")
 
     for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
-                   health, metrics):
+                   me, health, metrics):
         app.include_router(module.router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator
 
 from contracts.selection import MonthPick
 from contracts.vocabulary import DbId
@@ -19,6 +19,21 @@ class Credentials(BaseModel):
 class UserOut(BaseModel):
     id: int
     email: str
+
+
+class AccountOut(UserOut):
+    language: Literal["uk", "en"]
+    email_notifications: bool
+
+
+class AccountUpdate(BaseModel):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["uk", "en"] | None = Field(default=None, description="the language of e-mails")
+    email_notifications: StrictBool | None = Field(
+        default=None, description="false: no reminders before a generation's variants expire")
 
 
 class TokenOut(BaseModel):
