@@ -110,10 +110,14 @@ def temporal_dev_server_command(settings: Settings) -> list[str]:
 def run(settings: Settings) -> int:
     """The embedded stack under a supervisor (ops/supervisor.py): the Temporal dev server, the API, the worker.
     A crashed process is restarted with backoff; Ctrl-C stops everything; the exit code says whether it could run."""
+    from ops.http_server import split_address
     from ops.supervisor import GAVE_UP, Service, Supervisor, port_open
 
     host, _, port = settings.temporal_address.rpartition(":")
+    metrics_host, metrics_port = split_address(settings.worker_metrics_address)
     ports = {(host, int(port)), (host, settings.temporal_ui_port), (settings.api_host, settings.api_port)}
+    if metrics_port:  # 0: the worker picks a free one
+        ports.add((metrics_host, metrics_port))
     if busy := sorted(f"{h}:{p}" for h, p in ports if port_open(h, p)()):
         log.error("already in use: %s (another `make run`?); nothing started", ", ".join(busy))
         return GAVE_UP
@@ -125,8 +129,9 @@ def run(settings: Settings) -> int:
                         "--app-dir", str(PROJECT_ROOT), "--host", settings.api_host, "--port", str(settings.api_port),
                         "--timeout-graceful-shutdown", "5"],
                 env=python, ready=port_open(settings.api_host, settings.api_port)),
-        # No port to probe: a worker that has run this long got past its settings, provider and Temporal connection.
-        Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python, ready_after=10.0),
+        # Its metrics endpoint answers once it got past its settings, provider and Temporal connection and polls.
+        Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python,
+                ready=port_open(metrics_host, metrics_port) if metrics_port else None, ready_after=10.0),
     ]
     log.info("Temporal UI: http://%s:%d  API: http://%s:%d (docs: /docs)  — Ctrl-C stops everything",
              host, settings.temporal_ui_port, settings.api_host, settings.api_port)
