@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     # The reminder goes this long before the selection window closes (skipped when already chosen).
     expiry_reminder_before: Duration = timedelta(hours=24)
 
+    # Logs: human-readable text, or one JSON object per line for a log pipeline (docs/operations.md).
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # The worker's /metrics (its own series and the Temporal SDK's) and /healthz; port 0 picks a free one.
     worker_metrics_address: str = Field(default="127.0.0.1:9464", pattern=r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):\d{1,5}$")
 

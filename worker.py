@@ -22,6 +22,7 @@ from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
 from imaging.providers.replicate_settings import ReplicateNotConfigured
 from ops.http_server import served, split_address
+from ops.logs import configure_logging
 from ops.worker_endpoint import endpoint_app, temporal_runtime, worker_readiness
 from services.reconciler_schedule import ensure_reconciler_schedule
 from settings import Settings, get_settings
@@ -59,11 +60,12 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = get_settings()
+        configure_logging(settings.log_format, settings.log_level)
         deps = await ActivityDeps.from_settings(settings)  # before connecting: a misconfiguration fails at once
     except (ValidationError, ReplicateNotConfigured) as err:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         # A distinct exit code: a supervisor (manage.py run) stops instead of restarting what cannot work.
         log.error("worker not started: %s", err)
         raise SystemExit(os.EX_CONFIG) from None

@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
-from api.request_metrics import RequestMetrics
+from api.request_telemetry import RequestTelemetry
 from api.routers import (
     auth,
     calendars,
@@ -30,6 +30,7 @@ from api.routers import (
 )
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
+from ops.logs import configure_logging
 from settings import Settings, get_settings
 from storage import Storage, make_storage
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redact_tokens_in_access_log()
+        configure_logging(settings.log_format, settings.log_level)
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.engine = engine
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
                   description="AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.")
 
     install_error_handlers(app)
-    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestTelemetry)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> RedirectResponse:
