@@ -24,6 +24,7 @@ from api.routers import (
     media,
     metrics,
     photos,
+    ratings,
     templates,
     web,
     webhooks,
@@ -67,6 +68,6 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         return RedirectResponse("/api/docs")
 
     for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
-                   me, health, metrics):
+                   ratings, me, health, metrics):
         app.include_router(module.router)
     return app

@@ -205,3 +205,15 @@ class CalendarUpdate(BaseModel):
             if months[0] == months[1]:
                 raise ValueError("swap_months needs two different months")
         return months
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stars: int = Field(ge=1, le=5, strict=True, description="1 (poor) to 5 (excellent)")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class RatingOut(RatingIn):
+    calendar_id: int
+    updated_at: datetime

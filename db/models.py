@@ -185,6 +185,19 @@ class UserCalendar(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class CalendarRating(SQLModel, table=True):
+    """The customer's satisfaction with one calendar (the seed's "customer satisfaction"); one per calendar."""
+
+    __tablename__ = "calendar_rating"
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    calendar_id: int = Field(foreign_key="user_calendar.id", unique=True)
+    stars: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class CalendarMonth(SQLModel, table=True):
     __tablename__ = "calendar_month"
     __table_args__ = (sa.UniqueConstraint("calendar_id", "month"),)

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.vocabulary import TERMINAL_STAGES, Stage
-from db.models import GeneratedCalendarVariant, Job, Template, UserCalendar
+from db.models import CalendarRating, GeneratedCalendarVariant, Job, Template, UserCalendar
 
 OUTCOMES = tuple(sorted(TERMINAL_STAGES))  # completed, expired, failed, cancelled
 STUCK_AFTER_SECONDS = 30 * 60  # a job in pending/training/generating/finalizing that long without an update
@@ -33,6 +33,7 @@ class ThemeFigures:
     seconds_to_ready: list[float] = field(default_factory=list)
     seconds_to_choose: list[float] = field(default_factory=list)
     chosen_variants: Counter[int] = field(default_factory=Counter)  # by variant number
+    ratings: Counter[int] = field(default_factory=Counter)  # by stars
     stuck: int = 0
 
 
@@ -66,6 +67,13 @@ async def collect_figures(session: AsyncSession, *, since: datetime | None = Non
     in_period = col(Job.created_at) >= since if since is not None else true()
     jobs = (await session.exec(
         select(Job, Template.theme).join(Template, col(Template.id) == col(Job.template_id)).where(in_period))).all()
+    rated = col(CalendarRating.created_at) >= since if since is not None else true()
+    ratings = (await session.exec(
+        select(Template.theme, CalendarRating.stars)
+        .join(UserCalendar, col(UserCalendar.template_id) == col(Template.id))
+        .join(CalendarRating, col(CalendarRating.calendar_id) == col(UserCalendar.id)).where(rated))).all()
+    for theme, stars in ratings:
+        figures.themes[theme].ratings[stars] += 1
     theme_of: dict[int, str] = {}
     for job, theme in jobs:
         theme_of[job.id] = theme

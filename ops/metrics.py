@@ -86,6 +86,12 @@ def figure_families(figures: Figures) -> Iterator[Metric]:
         for number, count in sorted(row.chosen_variants.items()):
             chosen.add_metric([theme, str(number), variation_for(number)], float(count))
     yield chosen
+    ratings = GaugeMetricFamily("calendary_ratings", "Calendars rated by their customers, by stars (1-5)",
+                                labels=["theme", "stars"])
+    for theme, row in themes:
+        for stars in range(1, 6):
+            ratings.add_metric([theme, str(stars)], float(row.ratings[stars]))
+    yield ratings
     stuck = GaugeMetricFamily("calendary_generations_stuck",
                               "Generations working (not waiting for the customer) yet not updated for 30 minutes",
                               labels=["theme"])

@@ -42,6 +42,13 @@ def _spread(samples: list[float]) -> str:
     return f"median {_duration(_quantile(samples, 0.5))}, p90 {_duration(_quantile(samples, 0.9))}"
 
 
+def _satisfaction(figures: Figures) -> str:
+    stars = [s for theme in figures.themes.values() for s, n in theme.ratings.items() for _ in range(n)]
+    if not stars:
+        return "no ratings yet"
+    return f"{sum(stars) / len(stars):.2f} of 5 stars over {len(stars)} ratings"
+
+
 def render_report(figures: Figures, since: datetime | None) -> str:
     period = f"since {since:%Y-%m-%d %H:%M} UTC" if since else "all time"
     started, ready = figures.total("started"), figures.total("reached_ready")
@@ -66,6 +73,7 @@ def render_report(figures: Figures, since: datetime | None) -> str:
         (f"conversion                   generations {started} → calendars {calendars} ({_share(calendars, started)})"
          f" → PDFs {figures.total('pdfs')} ({_share(figures.total('pdfs'), calendars)})"),
         f"most chosen variants         {favourites or 'none yet'}",
+        f"customer satisfaction        {_satisfaction(figures)}",
         f"provider cost                ${cost:.2f}" + (f" (${cost / started:.2f} per generation)" if started else ""),
         f"stuck generations now        {figures.total('stuck')}",
         "",

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts.variations import variation_for
-from db.models import GeneratedCalendarVariant, Job, UploadedFile, User, UserCalendar, utcnow
+from db.models import CalendarRating, GeneratedCalendarVariant, Job, UploadedFile, User, UserCalendar, utcnow
 from db.seed import seed_templates
 from db.session import make_engine, make_session_factory, session_scope
 from ops.figures import collect_figures
@@ -56,8 +56,11 @@ async def _populate(settings: Settings) -> None:
             session.add(GeneratedCalendarVariant(user_id=user.id, job_id=done.id, template_id=done.template_id,
                                                  source_photo_id=photo.id, variant_number=number, status="ready",
                                                  is_selected=True, selected_at=chosen_at))
-        session.add(UserCalendar(user_id=user.id, job_id=done.id, template_id=done.template_id, year=2027,
-                                 pdf_key="users/1/calendars/1.pdf"))
+        calendar = UserCalendar(user_id=user.id, job_id=done.id, template_id=done.template_id, year=2027,
+                                pdf_key="users/1/calendars/1.pdf")
+        session.add(calendar)
+        await session.flush()
+        session.add(CalendarRating(user_id=user.id, calendar_id=calendar.id, stars=4))
     await engine.dispose()
 
 
@@ -87,6 +90,7 @@ async def test_figures_count_the_period_and_become_prometheus_families(database:
     seventh = (*theme, ("variant", "7"), ("variation", variation_for(7)))
     assert samples[("calendary_variants_chosen_total", seventh)] == 1
     assert samples[("calendary_provider_cost_usd_total", theme)] == 2.75
+    assert samples[("calendary_ratings", (("stars", "4"), *theme))] == 1
 
 
 async def test_report_prints_the_period_figures(database: Settings) -> None:
@@ -102,6 +106,7 @@ async def test_report_prints_the_period_figures(database: Settings) -> None:
     assert "within the 20 min SLA: 50.0 %" in out
     assert "#3 (1), #7 (1)" in out and "$2.75" in out
     assert "stuck generations now        1" in out
+    assert "customer satisfaction        4.00 of 5 stars over 1 ratings" in out
 
 
 def test_report_rejects_a_period_it_cannot_read() -> None:
