@@ -31,4 +31,7 @@ async def start_generation_workflow(client: Client, job: Job, settings: Settings
     await client.start_workflow(
         WORKFLOW_NAME, generation_input(job, settings), id=job.workflow_id, task_queue=settings.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # What an operator reads in the Temporal UI's run list without opening a payload.
+        static_summary=f"customer {job.user_id}: {theme or 'a'} calendar, {job.variant_count} variants"
+                       f"{' (preview)' if job.preview else ''}",
         search_attributes=generation_attributes(stage=Stage.pending, progress=0, user_id=job.user_id, theme=theme))

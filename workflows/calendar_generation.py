@@ -229,6 +229,7 @@ class CalendarGenerationWorkflow:
                         task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(minutes=15),
                         heartbeat_timeout=self._input.heartbeat_timeout,
                         schedule_to_close_timeout=self._input.retry.outage_tolerance,
+                        summary=f"variant {number}, attempt {attempt}",
                         # On cancel, wait until the synthesis really stopped, so none stores a variant after clean-up.
                         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
                     )
@@ -365,6 +366,7 @@ class CalendarGenerationWorkflow:
         attributes = sa.generation_attributes(stage=stage, progress=self._progress, user_id=self._input.user_id,
                                               theme=self._plan.theme if self._plan else None)
         workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in attributes])
+        workflow.set_current_details(self._step_text(stage))  # the Temporal UI shows it: "12/24 variants ready"
         await self._durable(act.record_job_update, JobUpdate(
             job_id=self._input.job_id, user_id=self._input.user_id, stage=stage, progress=self._progress,
             current_step=self._step_text(stage), error=self._error,

@@ -15,9 +15,9 @@ from workflows.calendar_generation import CalendarGenerationWorkflow
 
 
 async def test_variants_ready_then_calendar_ready_and_no_reminder_after_choosing(
-        time_skipping_env: WorkflowEnvironment) -> None:
+        own_time_skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities()
-    async with started(time_skipping_env, fakes, generation_input()) as handle:
+    async with started(own_time_skipping_env, fakes, generation_input()) as handle:
         await reach(handle, Stage.ready_for_selection)
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         result = await handle.result()
@@ -29,9 +29,9 @@ async def test_variants_ready_then_calendar_ready_and_no_reminder_after_choosing
 
 
 async def test_the_reminder_goes_out_a_day_before_an_unchosen_generation_expires(
-        time_skipping_env: WorkflowEnvironment) -> None:
+        own_time_skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities()
-    async with started(time_skipping_env, fakes, generation_input()) as handle:
+    async with started(own_time_skipping_env, fakes, generation_input()) as handle:
         await reach(handle, Stage.ready_for_selection)
         result = await handle.result()  # the time-skipping server jumps over the reminder's timer and the 7 days
     assert result.stage == Stage.expired
@@ -40,17 +40,17 @@ async def test_the_reminder_goes_out_a_day_before_an_unchosen_generation_expires
     assert fakes.notifications[1].expires_at == fakes.notifications[0].expires_at
 
 
-async def test_no_reminder_when_the_window_is_shorter_than_its_lead(time_skipping_env: WorkflowEnvironment) -> None:
+async def test_no_reminder_when_the_window_is_shorter_than_its_lead(own_time_skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities()
     short = generation_input(selection_timeout=timedelta(hours=2), expiry_reminder_before=timedelta(hours=24))
-    async with started(time_skipping_env, fakes, short) as handle:
+    async with started(own_time_skipping_env, fakes, short) as handle:
         assert (await handle.result()).stage == Stage.expired
     assert [n.kind for n in fakes.notifications] == [NotificationKind.variants_ready]
 
 
-async def test_mail_that_cannot_be_sent_never_stops_the_calendar(time_skipping_env: WorkflowEnvironment) -> None:
+async def test_mail_that_cannot_be_sent_never_stops_the_calendar(own_time_skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(fail_mail=True)
-    async with started(time_skipping_env, fakes, generation_input()) as handle:
+    async with started(own_time_skipping_env, fakes, generation_input()) as handle:
         await reach(handle, Stage.ready_for_selection)
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         result = await handle.result()
