@@ -82,6 +82,8 @@ async def test_every_documented_metric_is_exported_after_a_journey(stack: Stack)
                        json={"selections": pick_twelve(current)})
         await wait_for_status(api, headers, job, "completed")
 
+        run = await client.get_workflow_handle(started["workflow_id"]).describe()
+        assert re.fullmatch(r"customer \d+: vintage calendar, 6 variants \(preview\)", await run.static_summary() or "")
         async with httpx.AsyncClient(base_url=worker_url) as scraper:
             health = await scraper.get("/healthz")
             worker_text = (await scraper.get("/metrics")).text
