@@ -23,7 +23,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py run
 
-# The web tests drive Debian's Chromium (Playwright cannot download its own browser here).
+# The web tests drive Debian's Chromium (Playwright cannot download its own browser here); the media-cache test runs nginx.
 browser:
 	bash scripts/ensure_chromium.sh
 
@@ -42,7 +42,7 @@ $(AXE): package.json package-lock.json
 axe: $(AXE)
 
 test: install browser axe lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 3 --dist loadgroup
 
 bench: install browser
 	$(PY) bench/generation_makespan.py
@@ -51,6 +51,7 @@ bench: install browser
 	$(PY) bench/stylize_speed.py
 	$(PY) bench/page_load.py
 	$(PY) bench/metrics_scrape.py
+	$(PY) bench/media_bytes.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -7,8 +7,9 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, TypeAdapter, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -20,6 +21,11 @@ from pydantic_settings import (
 from imaging.providers.replicate_settings import ReplicateSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent
+
+# Known to everyone who reads this file: accepted only outside production (see Settings.env).
+DEVELOPMENT_JWT_SECRET = "change-me-in-production-this-is-only-for-local-dev"
+DEVELOPMENT_MEDIA_SIGNING_KEY = "change-me-in-production-media-links-for-local-dev"
+MIN_SECRET_BYTES = 32
 
 _DURATION_FORMS = "plain seconds (e.g. 20 or 1.5) or an ISO-8601 duration (e.g. PT20S, P7D)"
 _TIMEDELTA = TypeAdapter(timedelta)
@@ -46,6 +52,21 @@ def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
         raise ValueError(f"must be a positive duration, got {value}: use {_DURATION_FORMS}")
     return value
+
+
+def _at_most_four_days(value: timedelta) -> timedelta:
+    if value > timedelta(days=4):
+        raise ValueError(f"must be at most 4 days (P4D), got {value}: S3 links live at most 7 days")
+    return value
+
+
+def _origin_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{value!r} is not a base URL: use http(s)://host[:port][/path], without ? or #")
+    return value.strip().rstrip("/")
 
 
 # Every duration setting: `CALENDARY_X=20`, `=1.5` or `=PT20S`, always more than zero.
@@ -79,7 +100,19 @@ class Settings(BaseSettings):
     minio_bucket: str = "calendary"
     minio_secure: bool = False
     minio_region: str = "us-east-1"
-    presigned_url_ttl: Duration = timedelta(minutes=15)
+    # The host[:port] browsers (or the caching proxy in front) reach MinIO at: presigned links are signed for it.
+    # Unset: the internal endpoint above. Issue 12: `minio:9000` only resolves inside the compose network.
+    minio_public_endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+
+    # Image links (docs/media.md): valid for at least this long. The expiry is rounded up to the next multiple of
+    # half of it, so a link stays the same for that half and browsers and caches can reuse it; S3 links live at most
+    # 7 days, so at most 4 days here (a link may live 1.5 times this long).
+    presigned_url_ttl: Annotated[Duration, AfterValidator(_at_most_four_days)] = timedelta(minutes=15)
+    # Where browsers fetch images from: the origin of a CDN or caching proxy (`https://cdn.example.com`, optionally
+    # with a path prefix). Every image link keeps its path and signature and gets this origin instead; the proxy
+    # forwards the rest of the path unchanged — to the API's /media on the fs backend, to MinIO (with the Host it
+    # signed for) on minio. Unset: links point at the API (fs) or at MinIO's own (public) endpoint.
+    media_base_url: Annotated[str | None, AfterValidator(_origin_url)] = None
 
     # Image provider
     provider: Literal["local", "replicate"] = "local"
@@ -88,9 +121,15 @@ class Settings(BaseSettings):
     # CALENDARY_REPLICATE_X (the nested delimiter is "_", split once), the token also from REPLICATE_API_TOKEN.
     replicate: ReplicateSettings = Field(default_factory=ReplicateSettings)
 
-    # Auth
-    jwt_secret: str = "change-me-in-production-this-is-only-for-local-dev"
+    # Where this runs: "development" (the embedded default) accepts the development secrets below; "production" (set
+    # in docker-compose.temporal.yml) refuses to start with them, or with any secret shorter than 32 bytes.
+    env: Literal["development", "production"] = "development"
+
+    # Auth: tokens are signed with `jwt_secret`; the API's own media links (fs backend) with `media_signing_key`, so
+    # whoever can mint one can't mint the other.
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_ttl: Duration = timedelta(days=7)
+    media_signing_key: SecretStr = SecretStr(DEVELOPMENT_MEDIA_SIGNING_KEY)
 
     # Uploads
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
@@ -124,7 +163,7 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_from: str = "Calendary <no-reply@calendary.local>"
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
     # Where customers open the web page: the links in e-mails start here.
@@ -144,6 +183,22 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
     run_dir: Path = PROJECT_ROOT / "var" / "run"
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        secrets = {"CALENDARY_JWT_SECRET": (self.jwt_secret, DEVELOPMENT_JWT_SECRET),
+                   "CALENDARY_MEDIA_SIGNING_KEY": (self.media_signing_key, DEVELOPMENT_MEDIA_SIGNING_KEY)}
+        for name, (secret, development) in secrets.items():
+            value = secret.get_secret_value()
+            if value == development:
+                raise ValueError(f"{name} is the development value: set a random one of 32+ bytes in production")
+            if len(value.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(f"{name} is {len(value.encode())} bytes: production needs {MIN_SECRET_BYTES}+")
+        if self.jwt_secret.get_secret_value() == self.media_signing_key.get_secret_value():
+            raise ValueError("CALENDARY_MEDIA_SIGNING_KEY must differ from CALENDARY_JWT_SECRET")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -31,7 +31,8 @@ class ActivityDeps:
 
     @classmethod
     async def from_settings(cls, settings: Settings, provider: ImageProvider | None = None) -> ActivityDeps:
-        engine = make_engine(settings.database_url)  # connects lazily: nothing to clean up if the provider fails
+        # Connects lazily: nothing to clean up if the provider fails.
+        engine = make_engine(settings.database_url, writes=True)
         sessions = make_session_factory(engine)
         owns_provider = provider is None
         if provider is None:  # first, so that a misconfigured provider stops the worker before anything starts

@@ -55,7 +55,9 @@ class HeartbeatDetails:
 async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind: JobKind) -> AsyncIterator[None]:
     """Heartbeat while waiting on a provider job; when the generation is cancelled, stop the paid job too.
 
-    A worker shutting down also cancels its activities, but then the job must live on: the retry resumes it.
+    Only then: a worker shutting down also cancels its activities, and so does an attempt that missed its heartbeat
+    timeout (a worker that stalled, or was taken for dead and replaced) — in both cases the retry resumes the same
+    paid job, so cancelling it would pay for a replacement.
     """
     outcome = "error"  # anything unexpected; narrowed below
     PROVIDER_IN_FLIGHT.labels(kind).inc()
@@ -66,7 +68,9 @@ async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind:
                 outcome = "succeeded"
             except asyncio.CancelledError:
                 outcome = "cancelled"
-                if details.provider_ref and not activity.is_worker_shutdown():
+                why = activity.cancellation_details()
+                asked = why.cancel_requested if why is not None else not activity.is_worker_shutdown()
+                if details.provider_ref and asked and not activity.is_worker_shutdown():
                     await provider.cancel(details.provider_ref, kind)
                 raise
             except ApplicationError as err:  # provider_failures' verdict: ContentRejected, ProviderError...

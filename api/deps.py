@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from api.problems import AUTH_REQUIRED, NOT_FOUND, WORKFLOW_SERVICE_UNAVAILABLE, ApiProblem
 from api.security import user_id_from_token
+from api.temporal import TemporalConnection
 from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
 from contracts.vocabulary import MAX_DB_ID
 from db.models import FileKind, Job, UploadedFile, User, UserCalendar
@@ -77,15 +79,26 @@ def get_stored_objects(work: UnitOfWorkDep) -> StoredObjects:
 StoredObjectsDep = Annotated[StoredObjects, Depends(get_stored_objects)]
 
 
-async def get_temporal(request: Request) -> Client:
-    client = await request.app.state.temporal.get()
-    if client is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "the workflow service is unavailable right now; please try again in a minute")
-    return client
+class Temporal:
+    """The Temporal client, asked for only once the request has been checked: a bad request gets its 4xx even
+    while Temporal is down, and only a good one the 503."""
+
+    def __init__(self, connection: TemporalConnection) -> None:
+        self._connection = connection
+
+    async def client(self) -> Client:
+        client = await self._connection.get()
+        if client is None:
+            raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE,
+                             "the generation service is unavailable right now; please try again in a minute")
+        return client
 
 
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+def get_temporal(request: Request) -> Temporal:
+    return Temporal(request.app.state.temporal)
+
+
+TemporalDep = Annotated[Temporal, Depends(get_temporal)]
 
 
 async def get_current_user(
@@ -101,8 +114,7 @@ async def user_for_token(session: AsyncSession, settings: Settings, token: str |
     user_id = user_id_from_token(token, settings) if token else None
     user = await session.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(AUTH_REQUIRED, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
@@ -113,7 +125,7 @@ async def _owned(session: AsyncSession, model: type[Row], row_id: int, user: Use
                  **must_match: Any) -> Row:
     row = await session.get(model, row_id)
     if row is None or row.user_id != user.id or any(getattr(row, k) != v for k, v in must_match.items()):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{noun} {row_id} not found")
+        raise ApiProblem(NOT_FOUND, f"{noun} {row_id} not found", params={"resource": noun, "id": row_id})
     return row
 
 

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
+from api.openapi import install_openapi, operation_id
 from api.request_telemetry import RequestTelemetry
 from api.routers import (
     auth,
@@ -34,6 +35,21 @@ from db.session import make_engine, make_session_factory
 from ops.logs import configure_logging
 from settings import Settings, get_settings
 from storage import Storage, make_storage
+
+API_DESCRIPTION = """AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.
+
+Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`: read the code, never the
+English `detail`. docs/api.md lists every code, what a client should do about it, and the compatibility policy."""
+TAGS = [
+    {"name": "auth", "description": "Accounts: register, log in, get a bearer token."},
+    {"name": "config", "description": "Limits the client needs (upload size, photo count...)."},
+    {"name": "photos", "description": "Upload, list and delete photos."},
+    {"name": "templates", "description": "Themes a calendar can be generated in."},
+    {"name": "generations", "description": "Generate variants, follow them, choose 12, regenerate, cancel."},
+    {"name": "calendars", "description": "Finished calendars: read, download, edit."},
+    {"name": "webhooks", "description": "For the image provider only."},
+    {"name": "account", "description": "The caller's account: e-mail language and reminders."},
+]
 
 
 def create_app(settings: Settings | None = None, *, storage: Storage | None = None,
@@ -58,7 +74,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
 
     # FastAPI's built-in /docs and /redoc load their scripts from a CDN; the offline copy lives at /api/docs.
     app = FastAPI(title="Calendary", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="AI-styled photo calendars: upload photos, pick a theme, choose 12 of 24 variants.")
+                  description=API_DESCRIPTION, openapi_tags=TAGS, generate_unique_id_function=operation_id)
 
     install_error_handlers(app)
     app.add_middleware(RequestTelemetry)
@@ -70,4 +86,5 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
                    ratings, me, health, metrics):
         app.include_router(module.router)
+    install_openapi(app)
     return app

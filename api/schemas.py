@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
 
 from contracts.selection import MonthPick
-from contracts.vocabulary import DbId
+from contracts.vocabulary import DbId, Stage, VariantStatus
+
+
+def _example(**example: JsonValue) -> ConfigDict:
+    """One example of a body, shown in the API document (the journey's operations have one each)."""
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+_WHEN = "2026-12-04T10:00:00Z"
 
 
 class Credentials(BaseModel):
+    model_config = _example(email="olena@example.com", password="correct horse battery")
+
     email: EmailStr
     password: str = Field(min_length=8, max_length=128)
 
@@ -37,12 +47,20 @@ class AccountUpdate(BaseModel):
 
 
 class TokenOut(BaseModel):
+    model_config = _example(access_token="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", token_type="bearer",
+                            user={"id": 1, "email": "olena@example.com"})
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     user: UserOut
 
 
 class PhotoOut(BaseModel):
+    model_config = _example(id=1, url="/media/users/1/photos/ab12.jpg?expires=1764842400&signature=9f1c",
+                            thumbnail_url="/media/users/1/photos/ab12.thumb.jpg?expires=1764842400&signature=77ad",
+                            width=3024, height=4032, size=2811904, original_name="beach.jpg",
+                            checks={"faces": 1, "warnings": []}, created_at=_WHEN)
+
     id: int
     url: str
     thumbnail_url: str
@@ -81,6 +99,8 @@ class ClientConfig(BaseModel):
 
 
 class GenerateCalendarRequest(BaseModel):
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk")
+
     template_id: DbId
     photo_ids: list[DbId]
     preview: bool = False
@@ -89,9 +109,12 @@ class GenerateCalendarRequest(BaseModel):
 
 
 class GenerationStarted(BaseModel):
+    model_config = _example(job_id=7, workflow_id="calendar-generation-7", status="pending",
+                            status_url="/api/calendars/generate/7/status")
+
     job_id: int
     workflow_id: str
-    status: str
+    status: Stage
     status_url: str
 
 
@@ -104,13 +127,22 @@ class CalendarVariantDto(BaseModel):
     source_photo_id: int
     is_selected: bool
     month_number: int | None
-    status: str
+    status: VariantStatus
     score: float | None = None
 
 
 class CalendarGenerationStatusDto(BaseModel):
+    model_config = _example(
+        job_id=7, status="ready_for_selection", progress=80, current_step="choose 12 variants",
+        generated_variants_count=24, variant_count=24,
+        variants=[{"id": 31, "variant_number": 1, "attempt": 0, "image_url": "/media/users/1/variants/31.jpg?...",
+                   "thumbnail_url": "/media/users/1/variants/31.thumb.jpg?...", "source_photo_id": 1,
+                   "is_selected": False, "month_number": None, "status": "ready", "score": 0.82}],
+        generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
+        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42)
+
     job_id: int
-    status: str
+    status: Stage
     progress: int
     current_step: str | None
     generated_variants_count: int
@@ -122,7 +154,9 @@ class CalendarGenerationStatusDto(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     expires_at: datetime | None
-    error: str | None
+    error: str | None = Field(description="what went wrong, as a sentence for the customer (see `error_code`)")
+    error_code: str | None = Field(default=None, description="stable code of `error` (docs/api.md); what the "
+                                                             "provider said is logged, never shown")
     cost_usd: float
 
 
@@ -135,6 +169,8 @@ class MonthSelection(BaseModel):
 
 
 class SelectCalendarVariantsRequest(BaseModel):
+    model_config = _example(selections=[{"variant_id": 31 + month, "month_number": month} for month in range(1, 13)])
+
     selections: list[MonthSelection]
 
 
@@ -169,7 +205,9 @@ class UserCalendarDto(BaseModel):
     months: list[CalendarMonthDto]
     options: dict
     pdf_url: str | None
-    page_urls: list[str]
+    page_urls: list[str] = Field(description="the page previews (cover first) through the API: need the bearer token")
+    preview_urls: list[str] = Field(description="the same previews as signed links for <img src>, cacheable by a "
+                                                "browser or CDN (docs/media.md)")
     render_report: list | None
     created_at: datetime
     updated_at: datetime

@@ -27,13 +27,14 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def issue_token(user_id: int, settings: Settings) -> str:
     now = datetime.now(UTC)
-    return jwt.encode({"sub": str(user_id), "iat": now, "exp": now + settings.jwt_ttl}, settings.jwt_secret,
-                      algorithm=_ALGORITHM)
+    return jwt.encode({"sub": str(user_id), "iat": now, "exp": now + settings.jwt_ttl},
+                      settings.jwt_secret.get_secret_value(), algorithm=_ALGORITHM)
 
 
 def user_id_from_token(token: str, settings: Settings) -> int | None:
     try:
-        claims = jwt.decode(token, settings.jwt_secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(token, settings.jwt_secret.get_secret_value(), algorithms=[_ALGORITHM],
+                            options={"require": ["exp", "sub"]})
         return int(claims["sub"])
     except (jwt.PyJWTError, ValueError):
         return None

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.media import media_url
+from api.problems import JOB_ERRORS
 from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
-from db.models import CalendarMonth, GeneratedCalendarVariant, Job, UploadedFile, UserCalendar, VariantStatus
+from contracts.vocabulary import Stage
+from db.models import (
+    CalendarMonth,
+    GeneratedCalendarVariant,
+    Job,
+    JobStatus,
+    UploadedFile,
+    UserCalendar,
+    VariantStatus,
+)
+from render.models import default_week_start
 from settings import Settings
 from storage import Storage
 
@@ -40,8 +52,8 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
         image, thumbnail = await _urls(file, storage, settings)
         dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt, image_url=image,
                                        thumbnail_url=thumbnail, source_photo_id=v.source_photo_id,
-                                       is_selected=v.is_selected, month_number=v.month_number, status=v.status,
-                                       score=v.score))
+                                       is_selected=v.is_selected, month_number=v.month_number,
+                                       status=VariantStatus(v.status), score=v.score))
     return dtos
 
 
@@ -55,12 +67,22 @@ async def _ready_counts(session: AsyncSession, job_ids: list[int | None]) -> dic
     return dict(rows)
 
 
+def _job_error(job: Job) -> str | None:
+    """The code of the job's error: the stored text may carry the provider's words, which stay server-side."""
+    if job.status == JobStatus.failed:
+        return "generation_failed"
+    # Outside `failed` the workflow records one kind of error: why it refused a selection (a new one may pass).
+    return "selection_refused" if job.error else None
+
+
 def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> CalendarGenerationStatusDto:
+    error_code = _job_error(job)
     return CalendarGenerationStatusDto(
-        job_id=job.id, status=job.status, progress=job.progress, current_step=job.current_step,
+        job_id=job.id, status=Stage(job.status), progress=job.progress, current_step=job.current_step,
         generated_variants_count=ready, variant_count=job.variant_count, variants=variants,
         generated_calendar_id=job.calendar_id, template_id=job.template_id, preview=job.preview,
-        created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at, error=job.error,
+        created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
+        error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
         cost_usd=round(job.cost_usd, 4))
 
 
@@ -89,7 +111,9 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
         image, thumbnail = await _urls(files.get(m.file_id), storage, settings)
         months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
             month=m.month, variant_id=m.variant_id, image_url=image, thumbnail_url=thumbnail))
-    return [_calendar(calendar, months_of.get(calendar.id, [])) for calendar in calendars]
+    return [_calendar(calendar, months_of.get(calendar.id, []),
+                      [await media_url(storage, settings, key) for key in calendar.page_keys or []])
+            for calendar in calendars]
 
 
 async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: Storage,
@@ -97,13 +121,20 @@ async def calendar_dto(session: AsyncSession, calendar: UserCalendar, storage: S
     return (await calendar_dtos(session, [calendar], storage, settings))[0]
 
 
-def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto]) -> UserCalendarDto:
+def effective_options(calendar: UserCalendar) -> dict[str, Any]:
+    """The calendar's options as printed: a default the renderer applies is shown, not left out."""
+    options = dict(calendar.options or {})
+    options["week_start"] = options.get("week_start") or default_week_start(calendar.locale)
+    return options
+
+
+def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str]) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
     page_urls = [f"/api/calendars/{calendar.id}/pages/{n}{revision}" for n in range(len(calendar.page_keys or []))]
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
-                           options=calendar.options or {}, pdf_url=pdf_url, page_urls=page_urls,
-                           render_report=calendar.render_report, created_at=calendar.created_at,
-                           updated_at=calendar.updated_at)
+                           options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
+                           preview_urls=preview_urls, render_report=calendar.render_report,
+                           created_at=calendar.created_at, updated_at=calendar.updated_at)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -23,11 +24,26 @@ class MonthPick(BaseModel):
     month_number: int = Field(ge=1, le=12)
 
 
+class SelectionCode(StrEnum):
+    """Stable codes of why a choice (a selection, a regeneration) is refused: the API's problem codes reuse them
+    (api.problems), and the workflow sends them as its `ApplicationError.type`, so they never change spelling."""
+
+    selection_wrong_count = "selection_wrong_count"
+    selection_month_repeated = "selection_month_repeated"
+    selection_variant_repeated = "selection_variant_repeated"
+    selection_variant_regenerating = "selection_variant_regenerating"
+    selection_variant_unknown = "selection_variant_unknown"
+    generation_not_selectable = "generation_not_selectable"
+    variant_not_ready = "variant_not_ready"
+    variant_regenerating = "variant_regenerating"
+    regeneration_budget_spent = "regeneration_budget_spent"
+
+
 @dataclass(frozen=True)
 class SelectionProblem:
     """Why a selection cannot make a calendar: a stable `code` for programs, a `message` for people."""
 
-    code: str
+    code: SelectionCode
     message: str
 
 
@@ -40,22 +56,22 @@ def selection_problem(picks: Sequence[MonthPick], *, allow_repeats: bool = False
     are the variants that may be chosen; `regenerating_variant_ids` are being replaced and can't be chosen yet.
     """
     if len(picks) != 12:
-        return SelectionProblem("selection_wrong_count",
+        return SelectionProblem(SelectionCode.selection_wrong_count,
                                 f"must select exactly 12 variants (one per month), got {len(picks)}")
     months = sorted(p.month_number for p in picks)
     if months != list(MONTHS):
         missing = sorted(set(MONTHS) - set(months))
-        return SelectionProblem("selection_month_repeated",
+        return SelectionProblem(SelectionCode.selection_month_repeated,
                                 f"every month 1-12 must be chosen exactly once; missing months: {missing}")
     if not allow_repeats and len({p.variant_id for p in picks}) != 12:
-        return SelectionProblem("selection_variant_repeated", "each variant may be used for one month only")
+        return SelectionProblem(SelectionCode.selection_variant_repeated, "each variant may be used for one month only")
     busy = sorted({p.variant_id for p in picks} & set(regenerating_variant_ids))
     if busy:
-        return SelectionProblem("selection_variant_regenerating",
+        return SelectionProblem(SelectionCode.selection_variant_regenerating,
                                 f"variants {busy} are being regenerated; choose them once they are ready")
     if ready_variant_ids is not None:
         unknown = sorted({p.variant_id for p in picks} - set(ready_variant_ids))
         if unknown:
-            return SelectionProblem("selection_variant_unknown",
+            return SelectionProblem(SelectionCode.selection_variant_unknown,
                                     f"variants {unknown} are not ready variants of this generation")
     return None

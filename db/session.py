@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-def make_engine(database_url: str) -> AsyncEngine:
+def make_engine(database_url: str, *, writes: bool = False) -> AsyncEngine:
+    """`writes`: nearly every transaction on this engine writes (the worker's activities)."""
     if database_url.startswith("sqlite"):
         # The API and the worker share one SQLite file: WAL lets readers and a writer proceed together, and
         # the busy timeout turns a brief lock into a wait instead of an error.
@@ -26,6 +27,16 @@ def make_engine(database_url: str) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            if writes:
+                dbapi_connection.isolation_level = None  # BEGIN is ours (below), not the driver's
+
+        if writes:
+            # A transaction that reads and then writes can't wait for a lock: once another connection committed
+            # after its first read, SQLite answers "database is locked" at once, busy timeout or not. Taking the
+            # write lock at BEGIN makes it wait its turn instead (SQLAlchemy's recipe for pysqlite/aiosqlite).
+            @event.listens_for(engine.sync_engine, "begin")
+            def _begin_immediate(connection) -> None:  # noqa: ANN001
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(database_url, pool_pre_ping=True)

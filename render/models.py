@@ -76,8 +76,13 @@ class CalendarSpec(BaseModel):
     @property
     def first_weekday(self) -> int:
         """0 = Monday … 6 = Sunday, as in `datetime.date.weekday()`."""
-        start = self.week_start or ("monday" if self.locale == "uk" else "sunday")
-        return 0 if start == "monday" else 6
+        return 0 if (self.week_start or default_week_start(self.locale)) == "monday" else 6
+
+
+def default_week_start(locale: str) -> WeekStart:
+    """The week start a calendar prints when none was chosen: the locale's custom (Ukraine: Monday; the US-style
+    English calendar: Sunday). The API shows it as the calendar's option, so the form shows what is printed."""
+    return "monday" if locale == "uk" else "sunday"
 
 
 class PageReport(BaseModel):

@@ -92,10 +92,10 @@ async def deliver(message: EmailMessage, settings: Settings) -> str:
         return str(folder / name)
     import aiosmtplib
 
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     await aiosmtplib.send(
         message, hostname=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_user,
-        password=settings.smtp_password, use_tls=settings.smtp_tls == "tls",
-        start_tls=settings.smtp_tls == "starttls", timeout=30)
+        password=password, use_tls=settings.smtp_tls == "tls", start_tls=settings.smtp_tls == "starttls", timeout=30)
     return f"smtp://{settings.smtp_host}:{settings.smtp_port}"
 
 

@@ -23,6 +23,7 @@ def make_storage(settings: Settings) -> Storage:
             bucket=settings.minio_bucket,
             secure=settings.minio_secure,
             region=settings.minio_region,
+            public_endpoint=settings.minio_public_endpoint,
         )
     from storage.fs import FileSystemStorage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*$")
@@ -46,5 +46,11 @@ class Storage(Protocol):
 
     async def list_keys(self, prefix: str) -> list[str]: ...
 
-    async def presigned_url(self, key: str, expires: timedelta) -> str | None:
-        """A short-lived direct URL, or None when the backend has none (then the API streams the bytes)."""
+    async def presigned_url(self, key: str, expires: timedelta, *, signed_at: datetime | None = None,
+                            cache_control: str | None = None) -> str | None:
+        """A short-lived direct URL, or None when the backend has none (then the API streams the bytes).
+
+        The URL is valid from `signed_at` (default: now) for `expires`; the same arguments give the same URL, so
+        callers that round `signed_at` get links a browser or CDN can cache. `cache_control`, when given, is the
+        Cache-Control header the object store answers the link with.
+        """

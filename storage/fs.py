@@ -14,7 +14,7 @@ import mimetypes
 import os
 import tempfile
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from storage.base import ObjectNotFound, StoredObject, validate_key
@@ -62,7 +62,8 @@ class FileSystemStorage:
         folder = self._path(prefix) if prefix else self._root_resolved()
         return await asyncio.to_thread(self._list_sync, folder)
 
-    async def presigned_url(self, key: str, expires: timedelta) -> str | None:
+    async def presigned_url(self, key: str, expires: timedelta, *, signed_at: datetime | None = None,
+                            cache_control: str | None = None) -> str | None:
         validate_key(key)
         return None  # no direct URL for local files: the API streams the bytes
 

@@ -25,8 +25,27 @@ def calendar_pdf_key(user_id: int, calendar_id: int, revision: int) -> str:
 
 
 def calendar_page_key(user_id: int, calendar_id: int, revision: int, page: int) -> str:
-    return f"users/{user_id}/calendars/{calendar_id}/r{revision}/page-{page:02d}.png"
+    return f"users/{user_id}/calendars/{calendar_id}/r{revision}/page-{page:02d}.jpg"
 
 
 def template_preview_key(theme: str) -> str:
     return f"templates/{theme}/preview.jpg"
+
+
+# Keys are never reused for other content: new uploads, attempts and render revisions get new keys. That is what
+# lets an image be served as immutable (api/media.py) — keep it so when adding keys.
+
+THUMBNAIL_SLOT_PX = 400  # gallery and month tiles
+PREVIEW_SLOT_PX = 1600  # rendered page previews and theme previews
+
+
+def delivery_slot(key: str) -> int | None:
+    """The long side, in pixels, of the page slot an object is shown in — None for originals (photos, full
+    variants), which are served exactly as stored."""
+    if key.endswith(".thumb.jpg"):
+        return THUMBNAIL_SLOT_PX
+    name = key.rpartition("/")[2]
+    if (key.startswith("users/") and "/calendars/" in key and name.startswith("page-")) or \
+            (key.startswith("templates/") and name.startswith("preview.")):
+        return PREVIEW_SLOT_PX
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from minio import Minio
@@ -33,12 +33,22 @@ class S3Storage:
         bucket: str,
         secure: bool = False,
         region: str = "us-east-1",
+        public_endpoint: str | None = None,
     ) -> None:
         self._bucket = bucket
         # Passing the region up front also spares the client a GetBucketLocation round trip
         # (and lets presigned URLs be signed without any network call).
         self._client = Minio(
             endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+        )
+        # A signature covers the Host header MinIO will see: links are signed for the host browsers (or the caching
+        # proxy in front, which then forwards that Host) reach MinIO at, not for the internal `minio:9000`.
+        self._signer = self._client if not public_endpoint else Minio(
+            public_endpoint,
             access_key=access_key,
             secret_key=secret_key,
             secure=secure,
@@ -95,10 +105,14 @@ class S3Storage:
         prefix = _normalize_prefix(prefix) if prefix else ""
         return await self._run(self._list_sync, f"{prefix}/" if prefix else None)
 
-    async def presigned_url(self, key: str, expires: timedelta) -> str | None:
+    async def presigned_url(self, key: str, expires: timedelta, *, signed_at: datetime | None = None,
+                            cache_control: str | None = None) -> str | None:
         validate_key(key)
-        return await self._run(
-            self._client.presigned_get_object, self._bucket, key, expires=expires
+        # Signing is pure computation (the region is known), so no worker thread is needed. A fixed request date
+        # makes the signature, and so the whole URL, the same for every caller that passes the same `signed_at`.
+        return self._signer.presigned_get_object(
+            self._bucket, key, expires=expires, request_date=signed_at,
+            response_headers={"response-cache-control": cache_control} if cache_control else None,
         )
 
     # -- blocking helpers (run in a worker thread) -----------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,10 +13,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
 from settings import Settings
+from testkit.postgres import fresh_database
 from testkit.settings import make_settings
 from tests.fakes.s3 import moto_s3_endpoint  # noqa: F401  (session fixture shared by every test folder)
 
-POSTGRES_ADMIN_DSN = os.environ.get("CALENDARY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -33,29 +32,16 @@ async def database(settings: Settings) -> Settings:
     return settings
 
 
-async def _postgres_admin():  # noqa: ANN202
-    import asyncpg
-
-    return await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-
-
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database for one test; skipped only outside CI when no server answers."""
     try:
-        admin = await _postgres_admin()
+        async with fresh_database() as url:
+            yield url
     except (TimeoutError, OSError) as err:
         if IN_CI:
             pytest.fail(f"PostgreSQL must run under CI: {err}")
         pytest.skip(f"PostgreSQL not reachable: {err}")
-    name = f"calendary_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture
@@ -74,3 +60,12 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await start_dev_server()
     yield env
     await env.shutdown()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs the suite on several pytest-xdist workers (`--dist loadgroup`); every test that uses the
+    PostgreSQL server runs on one of them, one after another, because the fault suite stops that server for minutes
+    and no other test may be running on it then."""
+    for item in items:
+        if item.get_closest_marker("postgres") or "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("postgresql"))

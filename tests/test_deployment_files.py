@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel
@@ -72,6 +74,51 @@ def _listed_as_group(variable: str, documented: str) -> bool:
     """README lists families compactly, e.g. `CALENDARY_MINIO_ENDPOINT` / `_ACCESS_KEY`."""
     prefix, _, rest = variable.removeprefix("CALENDARY_").partition("_")
     return f"CALENDARY_{prefix}_" in documented and f"`_{rest}`" in documented
+
+
+def media_cache_config() -> str:
+    """nginx's configuration as the container gets it (compose turns `$$` into `$`)."""
+    compose = _compose()
+    [mount] = compose["services"]["media-cache"]["configs"]
+    assert mount["target"] == "/etc/nginx/conf.d/default.conf"
+    return compose["configs"][mount["source"]]["content"].replace("$$", "$")
+
+
+def test_a_caching_proxy_with_its_cache_on_a_volume_fronts_minio() -> None:
+    compose = _compose()
+    proxy = compose["services"]["media-cache"]
+    assert proxy["image"].startswith("nginx:") and not proxy["image"].endswith(":latest")
+    assert proxy["depends_on"]["minio"]["condition"] == "service_healthy" and "healthcheck" in proxy
+    [volume] = proxy["volumes"]
+    name, _, cache_dir = volume.partition(":")
+    assert name in compose["volumes"]
+    config = media_cache_config()
+    assert f"proxy_cache_path {cache_dir} " in config
+    assert compose["services"]["api"]["depends_on"]["media-cache"]["condition"] == "service_healthy"
+
+
+def test_the_proxy_forwards_to_the_host_links_are_signed_for_and_caches_by_the_signed_url() -> None:
+    environment = _compose()["services"]["api"]["environment"]
+    config = media_cache_config()
+    # proxy_pass's default Host header is the upstream's host:port: the endpoint MinIO's links were signed for.
+    assert f"proxy_pass http://{environment['CALENDARY_MINIO_ENDPOINT']};" in config
+    assert "proxy_set_header Host" not in config and "CALENDARY_MINIO_PUBLIC_ENDPOINT" not in environment
+    assert "proxy_cache_key $request_uri;" in config  # the whole signed URL: no hit without a valid link
+    assert "limit_except GET HEAD" in config
+    # An answer is kept no longer than half a link's lifetime (the window in which the same link is handed out).
+    ttl = Settings(_env_file=None, presigned_url_ttl=environment["CALENDARY_PRESIGNED_URL_TTL"]).presigned_url_ttl
+    [kept] = re.findall(r"proxy_cache_valid 200 (\d+)s;", config)
+    assert int(kept) <= ttl.total_seconds() / 2
+
+
+def test_image_links_point_at_the_proxy() -> None:
+    compose = _compose()
+    base = compose["services"]["api"]["environment"]["CALENDARY_MEDIA_BASE_URL"]
+    default = re.fullmatch(r"\$\{CALENDARY_MEDIA_BASE_URL:-(.+)\}", base)
+    assert default is not None
+    port = urlsplit(default.group(1)).port
+    [published] = compose["services"]["media-cache"]["ports"]
+    assert published.endswith(f":{port}:8090") and "listen 8090;" in media_cache_config()
 
 
 def test_healthchecks_use_the_readiness_routes_and_monitoring_is_provisioned() -> None:

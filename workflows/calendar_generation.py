@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         VariantResult,
         VariantSlot,
     )
-    from contracts.selection import SelectionProblem, selection_problem
+    from contracts.selection import SelectionCode, SelectionProblem, selection_problem
     from contracts.variations import variant_seed, variation_for
     from contracts.vocabulary import WORKFLOW_NAME, Stage
     from workflows import notifications as notices
@@ -71,6 +71,7 @@ TRAINING_ATTEMPTS = 2  # paid trainings per generation when the first ends witho
 # replay the old way, new runs take the new one.
 PATCH_REGENERATION_MARKS = "regeneration-marks-variant"
 PATCH_REPORT_REFUSED_SELECTION = "report-refused-selection"
+PATCH_STOP_ON_ACCOUNT_REFUSAL = "stop-on-account-refusal"
 
 # A provider's refusal is final for this attempt; everything else (timeouts, 5xx, 429, database, storage) is retried.
 _NOT_RETRIED = [FailureType.invalid_input, FailureType.content_rejected, FailureType.provider_job_failed,
@@ -99,6 +100,7 @@ class CalendarGenerationWorkflow:
         self._calendar_id: int | None = None
         self._error: str | None = None
         self._cancel_refused = False
+        self._account_refused: ActivityError | None = None  # set once the provider refused our account
         retry = input.retry
         # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
         self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
@@ -224,6 +226,9 @@ class CalendarGenerationWorkflow:
             )
             try:
                 async with self._slots:
+                    # A refused account (bad token, no credit) fails every other create too: start none of them.
+                    if self._account_refused and workflow.patched(PATCH_STOP_ON_ACCOUNT_REFUSAL):
+                        raise self._account_refused
                     result = await workflow.execute_activity(
                         act.generate_variant, request, retry_policy=self._provider_retry,
                         task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(minutes=15),
@@ -237,6 +242,7 @@ class CalendarGenerationWorkflow:
                 if isinstance(err.cause, CancelledError):
                     raise asyncio.CancelledError from err  # the workflow is being cancelled: no new attempts
                 if failure_type(err) == FailureType.provider_account:
+                    self._account_refused = err
                     raise  # no attempt can pass until a person fixes the account: the generation fails with why
                 workflow.logger.warning("variant %s attempt %s failed: %s", number, attempt, reason(err))
                 if not replacing:
@@ -318,6 +324,7 @@ class CalendarGenerationWorkflow:
 
     async def _fail(self, why: str) -> NoReturn:
         self._error = why
+        workflow.logger.error("generation failed: %s", why)  # the customer sees a code; operators see why
         await self._shielded(self._delete_variants())
         await self._shielded(self._enter(Stage.failed))
         # Failing the run (not just returning) makes the failure visible to operators in Temporal UI.
@@ -331,14 +338,15 @@ class CalendarGenerationWorkflow:
     def _regeneration_problem(self, variant_id: int) -> SelectionProblem | None:
         number = self._number_of(variant_id)
         if self._stage != Stage.ready_for_selection or self._pending_selection is not None:
-            return SelectionProblem("generation_not_selectable",
+            return SelectionProblem(SelectionCode.generation_not_selectable,
                                     f"variants can be regenerated only while choosing, not while {self._stage}")
         if number is None:
-            return SelectionProblem("variant_not_ready", f"variant {variant_id} is not a ready variant")
+            return SelectionProblem(SelectionCode.variant_not_ready, f"variant {variant_id} is not a ready variant")
         if number in self._regenerating:
-            return SelectionProblem("variant_regenerating", f"variant {variant_id} is already being regenerated")
+            return SelectionProblem(SelectionCode.variant_regenerating,
+                                    f"variant {variant_id} is already being regenerated")
         if self._regenerations_used >= self._input.max_regenerations:
-            return SelectionProblem("regeneration_budget_spent",
+            return SelectionProblem(SelectionCode.regeneration_budget_spent,
                                     f"all {self._input.max_regenerations} regenerations of this generation are used")
         return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from contracts.activities import FailureType
 from contracts.vocabulary import Stage
 
 STEP_TEXT = {
@@ -29,6 +30,9 @@ def progress_of(stage: Stage, current: int, *, ready: int, total: int) -> int:
     return _FIXED_PROGRESS.get(stage, current)
 
 
+_OUR_FAILURES = frozenset(kind.value for kind in FailureType)
+
+
 def failure_type(err: ActivityError) -> str | None:
     """The `ApplicationError.type` an activity failed with (FailureType), if it failed that way."""
     cause = err.cause
@@ -36,7 +40,11 @@ def failure_type(err: ActivityError) -> str | None:
 
 
 def reason(err: BaseException) -> str:
-    """The innermost message: the provider's or the database's own words, not Temporal's wrapper text."""
+    """Why an activity failed, in words a person can act on: the message of our own typed failure (it says what to
+    fix, e.g. which setting), else the innermost message — the database's or the provider's own words, not
+    Temporal's wrapper text."""
     while err.__cause__ is not None:
+        if isinstance(err, ApplicationError) and err.type in _OUR_FAILURES:
+            break
         err = err.__cause__
     return str(getattr(err, "message", None) or err)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from api.deps import SessionDep, SettingsDep
+from api.openapi import raises
+from api.problems import EMAIL_TAKEN, WRONG_CREDENTIALS, ApiProblem
 from api.schemas import Credentials, TokenOut, UserOut
 from api.security import hash_password, issue_token, verify_password
 from db.models import User
@@ -22,23 +24,29 @@ def _token_for(user: User, settings: Settings) -> TokenOut:
     return TokenOut(access_token=issue_token(user.id, settings), user=UserOut(id=user.id, email=user.email))
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+def _taken(email: str) -> ApiProblem:
+    return ApiProblem(EMAIL_TAKEN, f"an account for {email} already exists", params={"email": email})
+
+
+@router.post("/register", summary="Create an account (answers a bearer token)", status_code=status.HTTP_201_CREATED)
+@raises(EMAIL_TAKEN)
 async def register(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     email = body.email.lower()
     if (await session.exec(select(User).where(func.lower(User.email) == email))).first():
-        raise HTTPException(status.HTTP_409_CONFLICT, f"an account for {email} already exists")
+        raise _taken(email)
     user = User(email=email, password_hash=await asyncio.to_thread(hash_password, body.password))
     session.add(user)
     try:
         await session.flush()
     except IntegrityError:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"an account for {email} already exists") from None
+        raise _taken(email) from None
     return _token_for(user, settings)
 
 
-@router.post("/login")
+@router.post("/login", summary="Log in (answers a bearer token)")
+@raises(WRONG_CREDENTIALS)
 async def login(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenOut:
     user = (await session.exec(select(User).where(User.email == body.email.lower()))).first()
     if user is None or not await asyncio.to_thread(verify_password, user.password_hash, body.password):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
+        raise ApiProblem(WRONG_CREDENTIALS, "wrong email or password")
     return _token_for(user, settings)

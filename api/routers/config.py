@@ -10,7 +10,7 @@ from api.schemas import ClientConfig
 router = APIRouter(prefix="/api/config", tags=["config"])
 
 
-@router.get("")
+@router.get("", summary="Limits and counts the client needs")
 async def client_config(settings: SettingsDep) -> ClientConfig:
     return ClientConfig(
         variant_count=settings.variant_count, preview_variant_count=settings.preview_variant_count,

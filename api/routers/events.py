@@ -49,6 +49,7 @@ from api.deps import (
     owned_job,
     user_for_token,
 )
+from api.problems import NOT_FOUND
 from api.schemas import CalendarGenerationStatusDto
 from api.views import status_dto, status_dtos, variant_dtos
 from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job
@@ -97,7 +98,9 @@ class _JobWatcher:
             job = await session.get(Job, self._job_id)
             if job is None:  # deleted while watched
                 self.finished = True
-                return [_frame("gone", {"detail": f"generation {self._job_id} no longer exists"})]
+                gone = NOT_FOUND.body(f"generation {self._job_id} no longer exists",
+                                      params={"resource": "generation", "id": self._job_id})
+                return [_frame("gone", gone)]
             rows = (await session.exec(select(GeneratedCalendarVariant).where(
                 GeneratedCalendarVariant.job_id == self._job_id))).all()
             keys = {row.id: _variant_key(row) for row in rows}
@@ -138,7 +141,7 @@ WatchedJob = Annotated[Job, Depends(get_watched_job)]
 
 
 @router.get(
-    "/{job_id}/events",
+    "/{job_id}/events", summary="Follow a generation live (server-sent events)",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}},
                      "description": "Server-sent events: snapshot, status, variant (see the module docs)."}},

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -24,6 +24,24 @@ from api.deps import (
     StorageDep,
     TemporalDep,
 )
+from api.openapi import raises
+from api.problems import (
+    GENERATION_FINISHED,
+    GENERATION_NOT_CANCELLABLE,
+    GENERATION_START_REFUSED,
+    GENERATION_WRONG_STAGE,
+    NOT_FOUND,
+    PHOTOS_REPEATED,
+    PHOTOS_REQUIRED,
+    PHOTOS_UNKNOWN,
+    REGENERATION_REFUSALS,
+    SELECTION,
+    SELECTION_REFUSALS,
+    TEMPLATE_UNKNOWN,
+    TOO_MANY_PHOTOS,
+    WORKFLOW_SERVICE_UNAVAILABLE,
+    ApiProblem,
+)
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
@@ -35,8 +53,8 @@ from api.schemas import (
     UserCalendarDto,
 )
 from api.views import calendar_dto, status_dto, status_dtos, variant_dtos
-from contracts.selection import selection_problem
-from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, workflow_id_for
+from contracts.selection import SelectionCode, selection_problem
+from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, Stage, workflow_id_for
 from db.models import (
     TERMINAL_JOB_STATUSES,
     FileKind,
@@ -86,38 +104,48 @@ def _status_url(job_id: int) -> str:
 def _require_stage(job: Job, wanted: JobStatus, action: str) -> None:
     if job.status == wanted:
         return
-    if job.status == JobStatus.completed:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is already completed")
-    raise HTTPException(status.HTTP_409_CONFLICT,
-                        f"generation {job.id} is {job.status}; {action} only when it is {wanted}")
+    if job.status in TERMINAL_JOB_STATUSES:
+        raise _finished(job)
+    raise ApiProblem(GENERATION_WRONG_STAGE, f"generation {job.id} is {job.status}; {action} only when it is {wanted}",
+                     params={"status": job.status})
+
+
+def _finished(job: Job) -> ApiProblem:
+    return ApiProblem(GENERATION_FINISHED, f"generation {job.id} is already {job.status}",
+                      params={"status": job.status})
 
 
 async def _validate_request(body: GenerateCalendarRequest, user_id: int, session: SessionDep,
                             settings: Settings) -> Template:
     template = await session.get(Template, body.template_id)
     if template is None or not template.is_active:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"template {body.template_id} does not exist")
+        raise ApiProblem(TEMPLATE_UNKNOWN, f"template {body.template_id} does not exist")
     if not body.photo_ids:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "choose at least one photo")
-    if len(body.photo_ids) > settings.max_photos_per_generation:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"at most {settings.max_photos_per_generation} photos, got {len(body.photo_ids)}")
+        raise ApiProblem(PHOTOS_REQUIRED, "choose at least one photo")
+    most, got = settings.max_photos_per_generation, len(body.photo_ids)
+    if got > most:
+        raise ApiProblem(TOO_MANY_PHOTOS, f"at most {most} photos, got {got}", params={"max": most, "got": got})
     duplicates = sorted({p for p in body.photo_ids if body.photo_ids.count(p) > 1})
     if duplicates:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"photos {duplicates} are listed more than once")
+        raise ApiProblem(PHOTOS_REPEATED, f"photos {duplicates} are listed more than once")
     owned = set((await session.exec(select(UploadedFile.id).where(
         col(UploadedFile.id).in_(body.photo_ids), UploadedFile.user_id == user_id,
         UploadedFile.kind == FileKind.photo))).all())
     missing = [p for p in body.photo_ids if p not in owned]
     if missing:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"photos {missing} not found")
+        raise ApiProblem(PHOTOS_UNKNOWN, f"photos {missing} not found",
+                         params={"photo_ids": ", ".join(map(str, missing))})
     return template
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post("", summary="Start generating variants (answers at once; follow status_url)",
+             status_code=status.HTTP_202_ACCEPTED)
+@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
+        PHOTOS_UNKNOWN, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
                            temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
+    client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
               year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
@@ -129,7 +157,7 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     # never a workflow without its row.
     await session.commit()
     try:
-        await start_generation_workflow(temporal, job, settings, theme=template.theme)
+        await start_generation_workflow(client, job, settings, theme=template.theme)
     except RPCError as err:
         if err.status in _START_REFUSED:
             await _start_refused(session, job, err)
@@ -139,7 +167,7 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
         log.warning("start of %s unconfirmed, left pending for the reconciler: %s", job.workflow_id, err)
     except WorkflowAlreadyStartedError as err:  # a run of another job holds the id (e.g. a database reset)
         await _start_refused(session, job, err)
-    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=job.status,
+    return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=Stage(job.status),
                              status_url=_status_url(job.id))
 
 
@@ -148,30 +176,33 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
     job.status, job.error = JobStatus.failed, f"the workflow service refused to start it: {err}"
     job.updated_at = job.completed_at = utcnow()
     await session.commit()
-    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                        f"could not start the generation, please try again: {err}") from None
+    log.warning("the workflow service refused to start %s: %s", job.workflow_id, err)
+    raise ApiProblem(GENERATION_START_REFUSED, "could not start the generation, please try again") from None
 
 
-@router.get("")
+@router.get("", summary="List my generations (without variants)")
 async def list_generations(user: CurrentUserDep, session: SessionDep) -> list[CalendarGenerationStatusDto]:
     jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
     return await status_dtos(session, jobs)
 
 
-@router.get("/{job_id}/status")
+@router.get("/{job_id}/status", summary="Read a generation's status and variants")
 async def generation_status(job: OwnedJob, session: SessionDep, storage: StorageDep,
                             settings: SettingsDep) -> CalendarGenerationStatusDto:
     """Answers from the database, so it works while the worker (or Temporal) is down."""
     return await status_dto(session, job, storage, settings)
 
 
-@router.get("/{job_id}/variants")
+@router.get("/{job_id}/variants", summary="List a generation's variants")
 async def generation_variants(job: OwnedJob, session: SessionDep, storage: StorageDep,
                               settings: SettingsDep) -> list[CalendarVariantDto]:
     return await variant_dtos(session, job.id, storage, settings)
 
 
-@router.post("/{job_id}/select", responses={202: {"model": GenerationStarted}})
+@router.post("/{job_id}/select", summary="Choose 12 variants, one per month (makes the calendar)",
+             responses={202: {"model": GenerationStarted,
+                              "description": "accepted, the calendar is still being made: follow `status_url`"}})
+@raises(GENERATION_WRONG_STAGE, GENERATION_FINISHED, *SELECTION_REFUSALS)
 async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, response: Response,
                           session: SessionDep, sessions: SessionFactoryDep, temporal: TemporalDep,
                           storage: StorageDep, settings: SettingsDep) -> UserCalendarDto | GenerationStarted:
@@ -183,18 +214,17 @@ async def select_variants(job: OwnedJob, body: SelectCalendarVariantsRequest, re
         picks, allow_repeats=job.preview, ready_variant_ids={i for i, s in rows if s == VariantStatus.ready},
         regenerating_variant_ids={i for i, s in rows if s == VariantStatus.regenerating})
     if problem:
-        code = status.HTTP_409_CONFLICT if problem.code == "selection_variant_regenerating" \
-            else status.HTTP_400_BAD_REQUEST
-        raise HTTPException(code, problem.message)
+        raise ApiProblem(SELECTION[problem.code], problem.message)
 
-    handle = _handle(temporal, job)
+    handle = _handle(await temporal.client(), job)
     selection_id = uuid.uuid4().hex
     await handle.signal(SELECT_SIGNAL, Selection(selections=picks, selection_id=selection_id))
     try:
         async with asyncio.timeout(settings.select_wait_seconds):
             outcome = await _outcome_of(handle, selection_id)
             if not outcome.accepted:  # refused by the workflow (a regeneration began meanwhile): say so now
-                raise HTTPException(status.HTTP_409_CONFLICT, f"selection refused: {outcome.problem}")
+                kind = SELECTION[outcome.problem_code or SelectionCode.selection_variant_unknown]
+                raise ApiProblem(kind, f"selection refused: {outcome.problem}")
             await handle.result()
     except (TimeoutError, RPCError, WorkflowFailureError):  # slow, unreachable or failed: the status URL tells
         response.status_code = status.HTTP_202_ACCEPTED
@@ -214,36 +244,45 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
         await asyncio.sleep(0.05)
 
 
-@router.post("/{job_id}/variants/{variant_id}/regenerate", status_code=status.HTTP_202_ACCEPTED,
-             responses={409: {"description": "the variant can't be regenerated now (why is in `detail`)"}})
+@router.post("/{job_id}/variants/{variant_id}/regenerate", summary="Replace one variant with a new image",
+             status_code=status.HTTP_202_ACCEPTED)
+@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED,
+        *REGENERATION_REFUSALS)
 async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
                              temporal: TemporalDep) -> RegenerationStarted:
     """Accepted only when the workflow accepts it: a spent budget, a variant already regenerating or not ready, or a
     generation no longer choosing is refused at once."""
     variant = await session.get(GeneratedCalendarVariant, variant_id)
     if variant is None or variant.job_id != job.id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"variant {variant_id} not found in generation {job.id}")
+        raise ApiProblem(NOT_FOUND, f"variant {variant_id} not found in generation {job.id}",
+                         params={"resource": "variant", "id": variant_id})
     _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
     try:
-        accepted = await _handle(temporal, job).execute_update(
+        accepted = await _handle(await temporal.client(), job).execute_update(
             REGENERATE_UPDATE, RegenerateVariant(variant_id=variant_id, custom_prompt=body.custom_prompt),
             result_type=RegenerationAccepted)
     except WorkflowUpdateFailedError as err:
+        # The workflow refuses with a SelectionCode as the error's type and a sentence it wrote itself.
         refusal = err.cause
-        message = refusal.message if isinstance(refusal, ApplicationError) else str(refusal)
-        raise HTTPException(status.HTTP_409_CONFLICT, message) from None
+        if isinstance(refusal, ApplicationError) and refusal.type in SELECTION:
+            raise ApiProblem(SELECTION[refusal.type], refusal.message) from None
+        # Not a refusal: the update itself failed (e.g. its database write): the customer may simply try again.
+        log.warning("regeneration of variant %s in %s failed: %s", variant_id, job.workflow_id, refusal)
+        raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE, "the regeneration could not be started; please try again") \
+            from None
     return RegenerationStarted(job_id=job.id, variant_id=variant_id, regenerations_left=accepted.regenerations_left,
                                status_url=_status_url(job.id))
 
 
-@router.delete("/{job_id}", status_code=status.HTTP_202_ACCEPTED)
+@router.delete("/{job_id}", summary="Cancel a generation before its selection", status_code=status.HTTP_202_ACCEPTED)
+@raises(GENERATION_FINISHED, GENERATION_NOT_CANCELLABLE)
 async def cancel_generation(job: OwnedJob, temporal: TemporalDep) -> GenerationStarted:
     if job.status in TERMINAL_JOB_STATUSES:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is already {job.status}")
+        raise _finished(job)
     if job.status in SELECTION_ACCEPTED_STAGES:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"generation {job.id} is {job.status}: your selection was "
-                                                      "accepted and the calendar is being made; it can't be cancelled")
-    handle = _handle(temporal, job)
+        raise ApiProblem(GENERATION_NOT_CANCELLABLE, f"generation {job.id} is {job.status}: your selection was "
+                                                     "accepted and the calendar is being made; it can't be cancelled")
+    handle = _handle(await temporal.client(), job)
     await handle.cancel()
-    return GenerationStarted(job_id=job.id, workflow_id=handle.id, status=job.status,
+    return GenerationStarted(job_id=job.id, workflow_id=handle.id, status=Stage(job.status),
                              status_url=_status_url(job.id))

@@ -6,12 +6,26 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url
+from api.openapi import raises
+from api.problems import (
+    PHOTO_DAMAGED,
+    PHOTO_EMPTY,
+    PHOTO_IN_USE,
+    PHOTO_NOT_AN_IMAGE,
+    PHOTO_TOO_LARGE,
+    PHOTO_TOO_MANY_PIXELS,
+    PHOTO_TOO_SMALL,
+    PHOTO_UNSUPPORTED_TYPE,
+    TOO_MANY_PHOTOS,
+    ApiProblem,
+    ProblemKind,
+)
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
 from db.models import TERMINAL_JOB_STATUSES, FileKind, GeneratedCalendarVariant, Job, UploadedFile
@@ -24,12 +38,13 @@ from storage.keys import photo_key, thumbnail_key
 router = APIRouter(prefix="/api/photos", tags=["photos"])
 
 _READ_CHUNK = 1024 * 1024
-_STATUS_FOR_REJECTION = {
-    "not_an_image": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-    "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-    "too_large_pixels": status.HTTP_413_CONTENT_TOO_LARGE,
-    "truncated": status.HTTP_400_BAD_REQUEST,
-    "too_small": status.HTTP_422_UNPROCESSABLE_CONTENT,
+# imaging.photos' rejection codes → the API's problems.
+_PROBLEM_FOR_REJECTION: dict[str, ProblemKind] = {
+    "not_an_image": PHOTO_NOT_AN_IMAGE,
+    "unsupported_type": PHOTO_UNSUPPORTED_TYPE,
+    "too_large_pixels": PHOTO_TOO_MANY_PIXELS,
+    "truncated": PHOTO_DAMAGED,
+    "too_small": PHOTO_TOO_SMALL,
 }
 
 
@@ -46,8 +61,9 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     while chunk := await upload.read(_READ_CHUNK):
         data += chunk
         if len(data) > limit:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                                f"{upload.filename or 'photo'} is larger than the {limit // (1024 * 1024)} MB limit")
+            name, megabytes = upload.filename or "photo", limit // (1024 * 1024)
+            raise ApiProblem(PHOTO_TOO_LARGE, f"{name} is larger than the {megabytes} MB limit",
+                             params={"name": name, "limit_mb": megabytes})
     return bytes(data)
 
 
@@ -55,23 +71,26 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
     data = await _read_limited(upload, settings.max_upload_bytes)
     name = upload.filename or "photo"
     if not data:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{name} is empty")
+        raise ApiProblem(PHOTO_EMPTY, f"{name} is empty", params={"name": name})
     try:
         photo = await asyncio.to_thread(normalize_photo, data, max_pixels=settings.max_image_pixels,
                                         min_short_side=settings.min_short_side)
     except PhotoRejected as err:
-        raise HTTPException(_STATUS_FOR_REJECTION.get(err.code, 400), f"{name}: {err.message}") from None
+        raise ApiProblem(_PROBLEM_FOR_REJECTION.get(err.code, PHOTO_DAMAGED), f"{name}: {err.message}",
+                         params={"name": name}) from None
     checks = await asyncio.to_thread(check_photo, photo.image)
     return photo, checks.model_dump()
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", summary="Upload photos (all or none are stored)", status_code=status.HTTP_201_CREATED)
+@raises(TOO_MANY_PHOTOS, PHOTO_TOO_LARGE, PHOTO_EMPTY, *_PROBLEM_FOR_REJECTION.values())
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
                         user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
                         settings: SettingsDep) -> list[PhotoOut]:
     if len(files) > settings.max_photos_per_generation:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST,
-                            f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}")
+        raise ApiProblem(TOO_MANY_PHOTOS,
+                         f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}",
+                         params={"max": settings.max_photos_per_generation, "got": len(files)})
     # Every file is checked before anything is stored: one bad file rejects the upload and stores nothing.
     prepared = [(upload.filename, *await _prepare(upload, settings)) for upload in files]
     rows = []
@@ -88,7 +107,7 @@ async def upload_photos(files: Annotated[list[UploadFile], File(description="JPE
     return [await photo_out(row, storage, settings) for row in rows]
 
 
-@router.get("")
+@router.get("", summary="List my photos")
 async def list_photos(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
                       settings: SettingsDep) -> list[PhotoOut]:
     photos = (await session.exec(select(UploadedFile).where(
@@ -96,12 +115,13 @@ async def list_photos(user: CurrentUserDep, session: SessionDep, storage: Storag
     return [await photo_out(p, storage, settings) for p in photos]
 
 
-@router.get("/{photo_id}")
+@router.get("/{photo_id}", summary="Read one photo")
 async def get_photo(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep) -> PhotoOut:
     return await photo_out(photo, storage, settings)
 
 
-@router.get("/{photo_id}/image", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+@router.get("/{photo_id}/image", summary="Redirect to the photo's image (or thumbnail)",
+            response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
 async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: SettingsDep,
                           thumbnail: bool = False) -> RedirectResponse:
     """Redirects to a short-lived signed URL of the image (or its thumbnail)."""
@@ -109,7 +129,8 @@ async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: Sett
     return RedirectResponse(await media_url(storage, settings, key), status.HTTP_307_TEMPORARY_REDIRECT)
 
 
-@router.delete("/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{photo_id}", summary="Delete a photo no generation uses", status_code=status.HTTP_204_NO_CONTENT)
+@raises(PHOTO_IN_USE)
 async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: SessionDep,
                        objects: StoredObjectsDep) -> None:
     used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
@@ -119,8 +140,8 @@ async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: Session
             Job.user_id == user.id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).all()
         used_by = next((job.id for job in running if photo.id in job.photo_ids), None)
     if used_by is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"photo {photo.id} is used by generation {used_by}; delete or finish that first")
+        raise ApiProblem(PHOTO_IN_USE, f"photo {photo.id} is used by generation {used_by}; delete or finish that first",
+                         params={"photo_id": photo.id, "generation_id": used_by})
     # The row goes first (committed by the unit of work), the objects after the commit: a crash in between leaves
     # unreferenced objects for the sweep, never a photo row without its image.
     objects.delete_after_commit(object_keys(photo))

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
 from api.media import media_url
+from api.openapi import raises
+from api.problems import NOT_FOUND, ApiProblem
 from api.schemas import TemplateOut
 from db.models import Template
 from services.pricing import generation_price
@@ -24,7 +26,7 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
                        color_scheme=data["colorScheme"], preview_url=preview)
 
 
-@router.get("")
+@router.get("", summary="List the themes")
 async def list_templates(_: CurrentUserDep, session: SessionDep, storage: StorageDep,
                          settings: SettingsDep) -> list[TemplateOut]:
     templates = (await session.exec(select(Template).where(Template.is_active == True)  # noqa: E712
@@ -32,10 +34,12 @@ async def list_templates(_: CurrentUserDep, session: SessionDep, storage: Storag
     return [await template_out(t, storage, settings) for t in templates]
 
 
-@router.get("/{template_id}")
+@router.get("/{template_id}", summary="Read one theme")
+@raises(NOT_FOUND)
 async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
                        settings: SettingsDep) -> TemplateOut:
     template = await session.get(Template, template_id)
     if template is None or not template.is_active:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"template {template_id} not found")
+        raise ApiProblem(NOT_FOUND, f"template {template_id} not found", params={"resource": "template",
+                                                                                "id": template_id})
     return await template_out(template, storage, settings)

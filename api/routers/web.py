@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
+
+from api.problems import NOT_FOUND, ApiProblem
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SWAGGER_UI = "/static/vendor/swagger-ui-5.35.0"
@@ -45,7 +47,9 @@ async def static_file(path: str, request: Request) -> Response:
     try:
         response = await _static.get_response(path, request.scope)
     except StarletteHTTPException as err:
-        raise HTTPException(err.status_code, f"no such file: /static/{path}") from None
+        if err.status_code != 404:
+            raise
+        raise ApiProblem(NOT_FOUND, f"no such file: /static/{path}") from None
     response.headers["Cache-Control"] = _cache_control(path)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -65,6 +69,6 @@ async def api_docs(request: Request) -> HTMLResponse:
 @router.get("/favicon.ico")
 async def favicon() -> Response:
     if not (WEB_DIR / "img" / "icon.svg").exists():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no icon")
+        raise ApiProblem(NOT_FOUND, "no icon")
     return FileResponse(WEB_DIR / "img" / "icon.svg", media_type="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400"})

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from api.deps import SessionDep, SettingsDep
+from api.openapi import raises
+from api.problems import WEBHOOK_PAYLOAD_INVALID, WEBHOOK_SIGNATURE_INVALID, WEBHOOKS_NOT_CONFIGURED, ApiProblem
 from db.models import WebhookEvent
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
@@ -27,30 +29,26 @@ _KEPT_FIELDS = ("id", "status", "output", "error", "metrics", "model", "version"
 _MAX_ID_LENGTH = 128
 
 
-@router.post("/replicate", summary="Replicate job status (signed webhook)", responses={
-    400: {"description": "signed, but the body is not a prediction or training"},
-    401: {"description": "missing, forged or stale signature: nothing was stored"},
-    503: {"description": "no (valid) webhook secret is configured, or the event could not be stored: retry"},
-})
+@router.post("/replicate", summary="Replicate job status (signed webhook)")
+@raises(WEBHOOKS_NOT_CONFIGURED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_PAYLOAD_INVALID)
 async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
     secret = settings.replicate.webhook_secret
     if secret is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "Replicate webhooks are not configured: set CALENDARY_REPLICATE_WEBHOOK_SECRET")
+        raise ApiProblem(WEBHOOKS_NOT_CONFIGURED,
+                         "Replicate webhooks are not configured: set CALENDARY_REPLICATE_WEBHOOK_SECRET")
     body = await request.body()  # raw bytes: the signature covers them exactly
     try:
         verify_webhook(request.headers, body, secret.get_secret_value(),
                        tolerance_seconds=settings.replicate.webhook_tolerance_seconds)
     except WebhookVerificationError as err:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"webhook rejected: {err}") from err
+        raise ApiProblem(WEBHOOK_SIGNATURE_INVALID, f"webhook rejected: {err}") from err
     except ValueError as err:  # our secret is malformed: the sender is not at fault, and it will retry
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"the Replicate webhook secret is misconfigured: {err}") from err
+        raise ApiProblem(WEBHOOKS_NOT_CONFIGURED, f"the Replicate webhook secret is misconfigured: {err}") from err
 
     webhook_id = request.headers["webhook-id"]
     job = _job(body)
     if len(webhook_id) > _MAX_ID_LENGTH or len(job["id"]) > _MAX_ID_LENGTH:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "webhook-id or job id is too long")
+        raise ApiProblem(WEBHOOK_PAYLOAD_INVALID, "webhook-id or job id is too long")
 
     event = WebhookEvent(webhook_id=webhook_id, provider_ref=job["id"], kind=_kind(job),
                          status=job["status"][:32], payload={k: job[k] for k in _KEPT_FIELDS if k in job})
@@ -78,9 +76,9 @@ def _job(body: bytes) -> dict[str, Any]:
     try:
         job = json.loads(body)
     except ValueError as err:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not JSON") from err
+        raise ApiProblem(WEBHOOK_PAYLOAD_INVALID, "the body is not JSON") from err
     if not isinstance(job, dict) or not isinstance(job.get("id"), str) or not isinstance(job.get("status"), str):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not a prediction or training")
+        raise ApiProblem(WEBHOOK_PAYLOAD_INVALID, "the body is not a prediction or training")
     return job
 
 

@@ -320,10 +320,11 @@ class ReplicateProvider:
         while job.is_running:
             # created_at is the honest clock across resumed attempts; first_seen covers a missing one.
             age = max(job.age_seconds(), time.time() - first_seen)
-            if starting_deadline is not None and job.status == "starting" and age > starting_deadline:
+            # Judged on a status just read, never on one that failed reads left stale: the job may well be done.
+            if starting_deadline is not None and job.status == "starting" and age > starting_deadline and not failures:
                 await self._jobs.cancel(kind, job.id)
                 raise ProviderJobFailed(f"{kind} {job.id} stuck in starting for {age:.1f}s; cancelled it")
-            if age > deadline:
+            if age > deadline and not failures:
                 await self._jobs.cancel(kind, job.id)
                 raise ProviderJobFailed(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
             hinted = await self._sleep_unless_hinted(job.id, poll_interval)

@@ -39,6 +39,16 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+# What the hosted API answers with each status (its problem+json bodies); other statuses read as a server error.
+_PROBLEMS = {
+    401: ("Unauthenticated", "You did not pass a valid authentication token"),
+    402: ("Insufficient credit", ("You have insufficient credit to run this model. Go to "
+                                  "https://replicate.com/account/billing#billing to purchase credit.")),
+    403: ("Forbidden", "You do not have permission to perform this action."),
+    500: ("Internal Server Error", "Injected failure: the server had a bad day."),
+}
+
+
 def route_of(method: str, path: str) -> str | None:
     for route_method, pattern, name in _ROUTES:
         if method == route_method and pattern.match(path):
@@ -147,8 +157,8 @@ class FaultMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
         elif fault.kind == "status":
-            await _send_json(send, fault.status, {"title": "Internal Server Error", "status": fault.status,
-                                                  "detail": "Injected failure: the server had a bad day."})
+            title, detail = _PROBLEMS.get(fault.status, _PROBLEMS[500])
+            await _send_json(send, fault.status, {"title": title, "status": fault.status, "detail": detail})
         elif fault.kind == "throttle":
             detail = f"Request was throttled. Your rate limit resets in ~{fault.retry_after}s."
             await _send_json(send, 429, {"detail": detail}, ((b"retry-after", str(fault.retry_after).encode()),))

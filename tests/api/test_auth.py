@@ -21,13 +21,15 @@ async def test_register_then_login(app_client) -> None:  # noqa: ANN001
 async def test_duplicate_email_is_a_conflict(app_client) -> None:  # noqa: ANN001
     await register(app_client, "taras@example.com")
     again = await app_client.post("/api/auth/register", json={"email": "TARAS@example.com", "password": "12345678"})
-    assert again.status_code == 409 and "already exists" in again.json()["detail"]
+    assert again.status_code == 409 and again.json()["code"] == "email_taken"
+    assert again.headers["content-type"] == "application/problem+json"
 
 
 async def test_wrong_password_is_unauthorized(app_client) -> None:  # noqa: ANN001
     await register(app_client, "ivan@example.com", "the right password")
     response = await app_client.post("/api/auth/login", json={"email": "ivan@example.com", "password": "the wrong one"})
-    assert response.status_code == 401 and response.json()["detail"] == "wrong email or password"
+    assert response.status_code == 401 and response.json()["code"] == "wrong_credentials"
+    assert response.json()["detail"] == "wrong email or password"
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -37,8 +39,9 @@ async def test_wrong_password_is_unauthorized(app_client) -> None:  # noqa: ANN0
 ])
 async def test_bad_credentials_name_the_field(app_client, body: dict, field: str) -> None:  # noqa: ANN001
     response = await app_client.post("/api/auth/register", json=body)
-    assert response.status_code == 422
-    assert any(field in error["loc"] for error in response.json()["detail"])
+    problem = response.json()
+    assert response.status_code == problem["status"] == 422 and problem["code"] == "validation_failed"
+    assert any(error["field"] == field for error in problem["errors"]), problem
 
 
 @pytest.mark.parametrize("path", ["/api/photos", "/api/templates", "/api/calendars", "/api/calendars/generate",

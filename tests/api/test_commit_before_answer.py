@@ -22,7 +22,7 @@ from db.models import UploadedFile, WebhookEvent
 from db.session import make_engine, make_session_factory
 from settings import Settings
 from testkit.api import photo_bytes, register, running_api, served_over_http
-from tests.conftest import POSTGRES_ADMIN_DSN
+from testkit.postgres import POSTGRES_ADMIN_DSN
 from tests.replicate_e2e.test_webhook_route import SENDER, URL, prediction, signed
 
 CREDENTIALS = {"email": "olena@example.com", "password": "correct horse battery"}
@@ -44,6 +44,7 @@ _POSTGRES_ACTIONS = {
     "connection lost": "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL",
 }
 EXPECTED_STATUS = {"constraint": 409, "connection lost": 503}
+EXPECTED_CODE = {"constraint": "write_conflict", "connection lost": "database_unavailable"}
 
 FAILURES = [
     pytest.param("sqlite", "constraint", id="sqlite-constraint"),
@@ -79,7 +80,8 @@ async def commit_failing(settings: Settings, table: str, failure: str) -> AsyncI
 
 def _assert_error(response: httpx.Response, failure: str) -> None:
     assert response.status_code == EXPECTED_STATUS[failure], response.text
-    assert set(response.json()) == {"detail"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == EXPECTED_CODE[failure]
     if response.status_code == 503:
         assert int(response.headers["retry-after"]) > 0
 

@@ -73,20 +73,22 @@ async def test_stored_copy_has_no_metadata(app_client) -> None:  # noqa: ANN001
     assert not stored.getexif()
 
 
-@pytest.mark.parametrize(("name", "data", "status", "words"), [
-    ("notes.txt", b"this is not a picture at all" * 10, 415, "not"),
-    ("anim.gif", _gif(), 415, "GIF"),
-    ("small.jpg", photo_bytes(400, 300), 422, "512"),
-    ("cut.jpg", photo_bytes(1024, 768)[:5000], 400, "incomplete"),
-    ("bomb.png", _png_header_claiming(30000, 30000), 413, "pixel"),
+@pytest.mark.parametrize(("name", "data", "status", "code", "words"), [
+    ("notes.txt", b"this is not a picture at all" * 10, 415, "photo_not_an_image", "not"),
+    ("anim.gif", _gif(), 415, "photo_unsupported_type", "GIF"),
+    ("small.jpg", photo_bytes(400, 300), 422, "photo_too_small", "512"),
+    ("cut.jpg", photo_bytes(1024, 768)[:5000], 422, "photo_damaged", "incomplete"),
+    ("bomb.png", _png_header_claiming(30000, 30000), 413, "photo_too_many_pixels", "pixel"),
 ])
-async def test_bad_uploads_are_refused_and_leave_nothing(app_client, name, data, status, words) -> None:  # noqa: ANN001
+async def test_bad_uploads_are_refused_and_leave_nothing(app_client, name, data, status, code,  # noqa: ANN001
+                                                         words) -> None:  # noqa: ANN001
     headers = await register(app_client)
     good = ("files", ("good.jpg", photo_bytes(1024, 768), "image/jpeg"))
     response = await app_client.post("/api/photos", headers=headers, files=[good, ("files", (name, data, "x/y"))])
     assert response.status_code == status, response.text
-    detail = response.json()["detail"]
-    assert name in detail and words.lower() in detail.lower()
+    problem = response.json()
+    assert (problem["code"], problem["params"]["name"]) == (code, name)
+    assert name in problem["detail"] and words.lower() in problem["detail"].lower()
     assert await _stored_state(app_client) == (0, [])
 
 
@@ -100,7 +102,8 @@ async def test_oversized_upload_is_refused(database) -> None:  # noqa: ANN001
         headers = await register(client)
         response = await client.post("/api/photos", headers=headers,
                                      files=[("files", ("big.png", noise.getvalue(), "image/png"))])
-        assert response.status_code == 413 and "big.png" in response.json()["detail"]
+        assert response.status_code == 413 and response.json()["code"] == "photo_too_large"
+        assert response.json()["params"]["name"] == "big.png"
         assert await _stored_state(client) == (0, [])
 
 

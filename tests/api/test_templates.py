@@ -20,4 +20,4 @@ async def test_templates_list_the_ten_themes_in_order(app_client, seeded) -> Non
 async def test_unknown_template_is_404(app_client, seeded) -> None:  # noqa: ANN001
     headers = await register(app_client)
     response = await app_client.get("/api/templates/999", headers=headers)
-    assert response.status_code == 404 and "999" in response.json()["detail"]
+    assert response.status_code == 404 and response.json()["code"] == "not_found" and "999" in response.json()["detail"]

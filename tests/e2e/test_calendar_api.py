@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -41,7 +42,7 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     assert "Січень" in _text(pdf.content)
 
     cover = await api.get(f"/api/calendars/{calendar_id}/pages/0", headers=headers)
-    assert cover.headers["content-type"] == "image/png"
+    assert cover.headers["content-type"] == "image/jpeg"  # httpx accepts */*: no sign of WebP support
     assert max(Image.open(io.BytesIO(cover.content)).size) <= 1600
     assert (await api.get(f"/api/calendars/{calendar_id}/pages/13", headers=headers)).status_code == 404
 
@@ -56,6 +57,35 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     assert after["months"][1]["variant_id"] == before["months"][0]["variant_id"]
     text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
     assert "January" in text and "Mom's birthday" in text and "Our year" in text
+
+    # The week start shown is the one printed: English prints Sunday first, and says so; a form that sends back
+    # what it was shown (as the page's does) keeps it.
+    assert after["options"]["week_start"] == "sunday" and text.index("Sun") < text.index("Mon")
+    echoed = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={
+        "title": "Our year, again", "week_start": after["options"]["week_start"]})
+    assert echoed.status_code == 200 and echoed.json()["options"]["week_start"] == "sunday"
+    text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
+    assert text.index("Sun") < text.index("Mon")
+
+
+async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepted(
+        stack: Stack, finished: tuple[dict[str, str], int]) -> None:
+    headers, calendar_id = finished
+    calendar = (await stack.api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+    assert len(calendar["preview_urls"]) == len(calendar["page_urls"]) == 13
+    stored = await stack.deps.storage.get(urlsplit(calendar["preview_urls"][1]).path.removeprefix("/media/"))
+    assert stored.content_type == "image/jpeg" and max(Image.open(io.BytesIO(stored.data)).size) <= 1600
+
+    # The signed link (no bearer token) and the API's own page route negotiate alike.
+    for url, auth in ((calendar["preview_urls"][1], {}), (calendar["page_urls"][1], headers)):
+        webp = await stack.api.get(url, headers={**auth, "Accept": "image/avif,image/webp,*/*;q=0.8"})
+        jpeg = await stack.api.get(url, headers={**auth, "Accept": "*/*"})
+        assert (webp.headers["content-type"], jpeg.headers["content-type"]) == ("image/webp", "image/jpeg")
+        assert webp.headers["vary"] == "Accept" and "immutable" in webp.headers["cache-control"]
+        assert len(webp.content) < len(jpeg.content)
+        unchanged = await stack.api.get(url, headers={**auth, "Accept": "image/webp",
+                                                      "If-None-Match": webp.headers["etag"]})
+        assert unchanged.status_code == 304
 
 
 @pytest.mark.parametrize(("body", "words"), [

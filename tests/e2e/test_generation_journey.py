@@ -42,7 +42,7 @@ async def test_register_upload_generate_select_and_receive_the_calendar(stack: S
 
         again = await api.post(f"/api/calendars/generate/{job_id}/select", headers=headers,
                                json={"selections": chosen})
-        assert again.status_code == 409 and "already completed" in again.json()["detail"]
+        assert again.status_code == 409 and again.json()["code"] == "generation_finished"
 
     # an operator finds the run in Temporal UI by its search attributes
     query = 'CalendarStatus="completed" AND CalendarTheme="vintage" AND CalendarProgress=100'

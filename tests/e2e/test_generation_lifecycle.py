@@ -60,7 +60,8 @@ async def test_without_a_selection_the_job_expires_and_every_variant_is_deleted(
     assert await _count(short_window, UploadedFile, UploadedFile.kind == "photo") == 3  # the photos stay
     late = await api.post(f"/api/calendars/generate/{started['job_id']}/select", headers=headers,
                           json={"selections": pick_twelve([{"id": 1, "status": "ready"}])})
-    assert late.status_code == 409 and "expired" in late.json()["detail"]
+    assert late.status_code == 409 and late.json()["code"] == "generation_finished"
+    assert late.json()["params"]["status"] == "expired"
 
 
 async def test_regenerate_replaces_the_image_and_respects_the_limit(short_window: Stack) -> None:
@@ -82,7 +83,7 @@ async def test_regenerate_replaces_the_image_and_respects_the_limit(short_window
                 await asyncio.sleep(0.2)
         over = await api.post(f"/api/calendars/generate/{job}/variants/{target['id']}/regenerate",
                               headers=headers, json={})
-        assert over.status_code == 409 and "regenerations of this generation are used" in over.json()["detail"]
+        assert over.status_code == 409 and over.json()["code"] == "regeneration_budget_spent"
         assert len(await _variant_objects(short_window)) == 24  # the replaced image is gone, not kept beside
         await api.post(f"/api/calendars/generate/{job}/select", headers=headers,
                        json={"selections": pick_twelve(current)})

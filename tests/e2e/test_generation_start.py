@@ -43,7 +43,7 @@ async def test_a_start_temporal_refuses_marks_the_job_failed(tmp_path: Path, dev
         finally:
             await squatter.terminate()
 
-        assert response.status_code == 503 and response.json()["detail"].startswith("could not start the generation")
+        assert response.status_code == 503 and response.json()["code"] == "generation_start_refused"
         [job] = await _jobs(stack.settings)
         assert job.status == "failed" and "refused to start" in (job.error or "")
         listed = (await stack.api.get("/api/calendars/generate", headers=headers)).json()

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.embedded import SERVICES, alive, embedded_stack, environment, manage, prepared
 from testkit.journey import pick_twelve, start_generation, wait_for_status
-from tests.ops.embedded import SERVICES, alive, embedded_stack, environment, manage, prepared
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ops.supervisor import GAVE_UP, Policy, Service, Supervisor, port_open
-from tests.ops.embedded import alive
+from testkit.embedded import alive
 
 FAST = Policy(first_delay=0.05, max_delay=0.2, stable_after=60, max_failed_starts=3, ready_timeout=30,
               stop_timeout=10, tick=0.02)

@@ -86,7 +86,7 @@ async def test_a_forged_webhook_is_refused_and_changes_nothing(
 
     response = await api.post(URL, **request)
 
-    assert response.status_code == 401 and response.json()["detail"].startswith("webhook rejected")
+    assert response.status_code == 401 and response.json()["code"] == "webhook_signature_invalid"
     assert await _events(configured) == []
 
 
@@ -132,19 +132,21 @@ async def test_without_a_secret_webhooks_are_refused_as_unavailable(database: Se
     async with running_api(database) as client:
         response = await client.post(URL, **signed(prediction()))
 
-    assert response.status_code == 503 and "CALENDARY_REPLICATE_WEBHOOK_SECRET" in response.json()["detail"]
+    assert response.status_code == 503 and response.json()["code"] == "webhooks_not_configured"
+    assert "CALENDARY_REPLICATE_WEBHOOK_SECRET" in response.json()["detail"]
     assert await _events(database) == []
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"id": 7, "status": "succeeded"}'])
-async def test_a_signed_body_that_is_no_job_is_a_400(api: httpx.AsyncClient, configured: Settings, body: bytes) -> None:
+async def test_a_signed_body_that_is_no_job_is_a_422(api: httpx.AsyncClient, configured: Settings, body: bytes) -> None:
     webhook_id, timestamp = "msg_odd", int(time.time())
     headers = {"webhook-id": webhook_id, "webhook-timestamp": str(timestamp),
                "webhook-signature": sign(SENDER.key, webhook_id, timestamp, body)}
 
     response = await api.post(URL, content=body, headers=headers)
 
-    assert response.status_code == 400 and await _events(configured) == []
+    assert response.status_code == 422 and response.json()["code"] == "webhook_payload_invalid"
+    assert await _events(configured) == []
 
 
 async def test_a_worker_without_a_token_exits_at_once_saying_why(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -97,3 +97,19 @@ async def test_delete_prefix_handles_more_than_one_delete_batch(s3: S3Storage) -
     assert await s3.delete_prefix("bulk") == 1001
 
     assert await s3.list_keys("") == ["bulky/keep"]
+
+
+async def test_presigned_urls_with_one_request_date_are_identical_across_clients(
+        make_s3_storage: Callable[..., S3Storage]) -> None:
+    """Two API processes, one window: the same link, so a browser or CDN can reuse what it fetched."""
+    signed_at = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
+    first, second = make_s3_storage(), make_s3_storage()
+
+    urls = [await storage.presigned_url("users/7/a.thumb.jpg", timedelta(minutes=22, seconds=30), signed_at=signed_at,
+                                        cache_control="private, max-age=900, immutable") for storage in (first, second)]
+
+    assert urls[0] == urls[1]
+    assert "X-Amz-Date=20270101T120000Z" in urls[0] and "X-Amz-Expires=1350" in urls[0]
+    later = await first.presigned_url("users/7/a.thumb.jpg", timedelta(minutes=22, seconds=30),
+                                      signed_at=signed_at + timedelta(minutes=7, seconds=30))
+    assert later != urls[0]

@@ -134,8 +134,9 @@ class StreamFaults:
         if number in self.refuse:
             self.log.append(f"{number}: refused")
             await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": b'{"detail": "try again later"}'})
+                        "headers": [(b"content-type", b"application/problem+json")]})
+            await send({"type": "http.response.body", "body": b'{"code": "database_unavailable", "status": 503, '
+                                                              b'"detail": "try again later"}'})
             return
         if number not in self.cut:
             self.log.append(f"{number}: open")

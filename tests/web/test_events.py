@@ -97,7 +97,8 @@ async def test_a_token_is_required_header_or_query(world: World) -> None:
     intruder = await register(world.api, "intruder@example.com")
     other = intruder["Authorization"].removeprefix("Bearer ")
     refused = await world.api.get(_url(world), params={"token": other})
-    assert refused.status_code == 404 and refused.json()["detail"] == f"generation {world.job_id} not found"
+    assert refused.status_code == 404 and refused.json()["code"] == "not_found"
+    assert refused.json()["detail"] == f"generation {world.job_id} not found"
     missing = await world.api.get("/api/calendars/generate/424242/events", headers=world.headers)
     assert missing.status_code == 404
 

@@ -1,5 +1,5 @@
 // The HTTP API: bearer token in localStorage, JSON in and out, every failure turned into words.
-import { t, translateServer } from './i18n.js';
+import { maybeT, t } from './i18n.js';
 
 const TOKEN_KEY = 'calendary.token';
 const USER_KEY = 'calendary.user';
@@ -26,39 +26,46 @@ export function signOut() {
   localStorage.removeItem(USER_KEY);
 }
 
+/** A failed request: `code` is the problem's stable code (docs/api.md), `message` its sentence in the user's language. */
 export class ApiError extends Error {
-  constructor(status, message, detail = null) {
+  constructor(status, message, problem = null) {
     super(message);
     this.status = status;
-    this.detail = detail;
+    this.code = (problem && problem.code) || null;
+    this.problem = problem;
   }
 }
 
-function fieldName(loc) {
-  const name = Array.isArray(loc) ? loc.filter((part) => part !== 'body').join('.') : String(loc);
-  const label = t(`field.${name}`);
-  return label === `field.${name}` ? name : label;
+function fieldName(field) {
+  return maybeT(`field.${field}`) ?? field;
 }
 
-/** FastAPI errors: {"detail": "words"} or 422 {"detail": [{loc, msg}]}; anything else by status code. */
-export function describeDetail(status, detail) {
-  if (typeof detail === 'string' && detail) return translateServer(detail);
-  if (Array.isArray(detail) && detail.length) {
-    return detail.map((item) => `${fieldName(item.loc)}: ${translateServer(item.msg)}`).join('; ');
+/**
+ * Every error is an RFC 9457 problem with a stable `code`: the page says it in its own words, chosen by that code
+ * (and the problem's `params`). The server's English `detail` is never shown; an unknown code is told by status.
+ */
+export function describeProblem(status, problem) {
+  const code = problem && typeof problem.code === 'string' ? problem.code : null;
+  const params = (problem && problem.params) || {};
+  if (code === 'validation_failed' && Array.isArray(problem.errors) && problem.errors.length) {
+    return problem.errors.map((item) => `${fieldName(item.field)}: ${
+      maybeT(`fieldError.${item.code}`) ?? t('fieldError.invalid')}`).join('; ');
   }
+  const known = code && (maybeT(`problem.${code}.${params.resource}`, params) ?? maybeT(`problem.${code}`, params));
+  if (known) return known;
   if (status >= 500) return t('error.server', { status });
   if (status === 404) return t('error.notFound');
   return t('error.status', { status });
 }
 
 async function errorFrom(response) {
-  let detail = null;
+  let problem = null;
   try {
-    detail = (await response.json()).detail;
+    problem = await response.json();
   } catch {
-    detail = null;
+    problem = null;
   }
-  return new ApiError(response.status, describeDetail(response.status, detail), detail);
+  return new ApiError(response.status, describeProblem(response.status, problem), problem);
 }
 
 /**
@@ -94,7 +101,7 @@ export async function api(path, { method = 'GET', json, form, raw = false, cache
   return type.includes('json') ? response.json() : response;
 }
 
-/** A protected binary (page PNG, PDF) as a Blob; the routes need the bearer header, so <img src> can't load them. */
+/** A protected binary (the PDF) as a Blob; its route needs the bearer header, so a plain link can't load it. */
 export async function fetchBlob(path) {
   const response = await api(path, { raw: true, cache: 'no-store' });
   return { blob: await response.blob(), response };

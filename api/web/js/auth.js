@@ -60,8 +60,8 @@ export async function renderAuth(view) {
       sessionStorage.removeItem('calendary.after-login');
       location.hash = next && next !== '#/login' ? next : (mode === 'login' ? '#/jobs' : '#/new');
     } catch (err) {
-      if (err.status === 401) error.show(t('auth.wrong'));
-      else if (err.status === 409) error.show(t('auth.exists'));
+      if (err.code === 'wrong_credentials') error.show(t('auth.wrong'));
+      else if (err.code === 'email_taken') error.show(t('auth.exists'));
       else error.show(errorMessage(err));
     }
   });

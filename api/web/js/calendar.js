@@ -8,6 +8,7 @@ import { ratingPanel } from './rating.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 const PAGE_RETRY_MS = 3000;
+const MAX_FAILED_LOADS = 5; // pages that still will not load after this many fresh links: say so
 
 export async function renderCalendar(view, ctx) {
   const calendarId = Number(ctx.params[0]);
@@ -15,12 +16,9 @@ export async function renderCalendar(view, ctx) {
     api(`/api/calendars/${calendarId}`), loadTemplates().catch(() => [])]);
   let calendar = first;
   if (!ctx.isCurrent()) return;
-  let objectUrls = [];
   let retryTimer = null;
-  ctx.onCleanup(() => {
-    objectUrls.forEach((url) => URL.revokeObjectURL(url));
-    clearTimeout(retryTimer);
-  });
+  let failedLoads = 0;
+  ctx.onCleanup(() => clearTimeout(retryTimer));
 
   const heading = h('h1', { id: 'calendar-title' });
   const pages = h('div', { class: 'pages', id: 'pages', 'aria-live': 'polite' });
@@ -40,47 +38,50 @@ export async function renderCalendar(view, ctx) {
       h('span', { class: 'page-label', text: monthName(m.month) }))));
   }
 
-  async function loadPages() {
+  /** The rendered pages by their signed links (docs/media.md): the browser, a proxy or a CDN caches them. */
+  function loadPages() {
     clearTimeout(retryTimer);
+    retryTimer = null;
     heading.textContent = title();
     download.disabled = !calendar.pdf_url;
-    if (!calendar.page_urls.length) {
+    if (!calendar.preview_urls.length) {
       pagesNote.textContent = t('calendar.pagesPending');
       clear(pages, monthTiles());
-      retryTimer = setTimeout(reload, PAGE_RETRY_MS);
+      retryLater();
       return;
     }
-    pagesNote.textContent = t('calendar.pagesLoading');
-    try {
-      const blobs = await Promise.all(calendar.page_urls.map((url) => fetchBlob(url)));
-      if (!ctx.isCurrent()) return;
-      objectUrls.forEach((url) => URL.revokeObjectURL(url));
-      objectUrls = blobs.map(({ blob }) => URL.createObjectURL(blob));
-      const [cover, ...monthPages] = objectUrls;
-      clear(pages,
-        h('figure', { class: 'cover-page' }, pageButton(cover, t('calendar.cover'), 'page-0'),
-          h('figcaption', { text: t('calendar.cover') })),
-        h('ol', { class: 'page-grid' }, monthPages.map((url, i) => h('li', { class: 'page-tile' },
-          pageButton(url, monthName(i + 1), `page-${i + 1}`),
-          h('span', { class: 'page-label', text: monthName(i + 1) })))));
-      pagesNote.textContent = '';
-    } catch (err) {
-      if (err.status === 409) { // being re-rendered: try again shortly
-        pagesNote.textContent = t('calendar.pagesPending');
-        retryTimer = setTimeout(reload, PAGE_RETRY_MS);
-        return;
-      }
-      pagesNote.textContent = '';
+    pagesNote.textContent = '';
+    const [cover, ...monthPages] = calendar.preview_urls;
+    clear(pages,
+      h('figure', { class: 'cover-page' }, pageButton(cover, t('calendar.cover'), 'page-0'),
+        h('figcaption', { text: t('calendar.cover') })),
+      h('ol', { class: 'page-grid' }, monthPages.map((url, i) => h('li', { class: 'page-tile' },
+        pageButton(url, monthName(i + 1), `page-${i + 1}`),
+        h('span', { class: 'page-label', text: monthName(i + 1) })))));
+  }
+
+  /** A page that will not load: re-rendered meanwhile (old keys deleted) or its link expired — fresh links. */
+  function pageFailed() {
+    if (retryTimer || !ctx.isCurrent()) return;
+    failedLoads += 1;
+    if (failedLoads > MAX_FAILED_LOADS) {
       clear(pages, h('p', { class: 'alert alert-error', role: 'alert',
-                            text: t('calendar.pagesFailed', { reason: errorMessage(err) }) }), monthTiles());
+                            text: t('calendar.pagesFailed', { reason: t('error.notFound') }) }), monthTiles());
+      return;
     }
+    pagesNote.textContent = t('calendar.pagesPending');
+    retryLater();
+  }
+
+  function retryLater() {
+    retryTimer = setTimeout(() => { retryTimer = null; reload(); }, PAGE_RETRY_MS);
   }
 
   function pageButton(url, label, id) {
     return h('button', { type: 'button', class: 'page-zoom', 'aria-label': t('calendar.zoomPage', { page: label }),
                          onclick: () => openDialog(label, h('figure', { class: 'zoom-figure' },
                            h('img', { src: url, alt: label }))) },
-      h('img', { src: url, alt: label, id, loading: 'lazy' }));
+      h('img', { src: url, alt: label, id, loading: 'lazy', onerror: pageFailed }));
   }
 
   async function reload() {

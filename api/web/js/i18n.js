@@ -42,8 +42,13 @@ function lookup(key) {
 
 /** t('months.chosen', {n: 3}) → the text with {placeholders} filled; plural entries are objects {one, few, many, other}. */
 export function t(key, vars = {}) {
+  return maybeT(key, vars) ?? key;
+}
+
+/** Like t(), but null when neither language has the key. */
+export function maybeT(key, vars = {}) {
   let text = lookup(key);
-  if (text === undefined) return key;
+  if (text === undefined) return null;
   if (typeof text === 'object' && !Array.isArray(text)) {
     const form = new Intl.PluralRules(lang).select(Number(vars.n ?? 0));
     text = text[form] ?? text.other;
@@ -78,16 +83,6 @@ export function formatMinutes(minutes) {
   const rounded = Math.round(minutes);
   if (rounded < 60) return t('time.minutes', { n: rounded });
   return t('time.hoursMinutes', { h: Math.floor(rounded / 60), m: rounded % 60 });
-}
-
-/** The server speaks English; known messages get the user's language, the rest stays as said. */
-export function translateServer(message) {
-  if (lang === 'en' || typeof message !== 'string') return message;
-  for (const [pattern, replacement] of lookup('serverMessages')) {
-    const match = message.match(new RegExp(pattern, 'i'));
-    if (match) return replacement.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? '');
-  }
-  return message;
 }
 
 /** A photo check warning ("blurry: the photo is …") in the user's language. */

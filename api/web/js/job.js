@@ -3,7 +3,7 @@
 // job is listed under "My calendars" and this page picks up where it is.
 import { api, loadTemplates } from './api.js';
 import { clear, errorMessage, h, openDialog, toast } from './dom.js';
-import { formatDateTime, formatMinutes, t, themeText, translateServer } from './i18n.js';
+import { formatDateTime, formatMinutes, maybeT, t, themeText } from './i18n.js';
 import { etaMinutes } from './draft.js';
 import { applyThemeAccent } from './colours.js';
 import { Gallery } from './gallery.js';
@@ -105,7 +105,7 @@ export async function renderJob(view, ctx) {
 
   function showOutcome() {
     const outcome = {
-      failed: t('job.failed', { reason: translateServer(job.error || job.current_step || '') }),
+      failed: t('job.failed', { reason: jobError(job) }),
       expired: t('job.expired'),
       cancelled: t('job.cancelled'),
     }[job.status];
@@ -118,7 +118,7 @@ export async function renderJob(view, ctx) {
     if (job.error && job.status === 'ready_for_selection') {
       message.hidden = false;
       message.className = 'job-message alert alert-error';
-      message.textContent = translateServer(job.error);
+      message.textContent = jobError(job);
       return;
     }
     message.hidden = !outcome;
@@ -185,6 +185,12 @@ export async function renderJob(view, ctx) {
     live.start();
     ctx.onCleanup(() => live.stop());
   }
+}
+
+/** A failed or refused generation in the user's words, chosen by its `error_code` (the server's text stays unshown). */
+function jobError(job) {
+  if (!job.error_code) return '';
+  return maybeT(`jobError.${job.error_code}`) ?? t('jobError.unknown');
 }
 
 function throttle(fn, ms) {

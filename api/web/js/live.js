@@ -1,6 +1,6 @@
 // The live connection to one generation: server-sent events first; after a drop the browser reconnects (the
 // server answers every connection with a full snapshot); while the stream is down the status URL is polled.
-import { api, getToken } from './api.js';
+import { ApiError, api, describeProblem, getToken } from './api.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 const POLL_MS = 3000;
@@ -113,7 +113,8 @@ export class LiveJob {
     source.addEventListener('gone', (event) => {
       this.stop();
       this.setMode('done');
-      this.handlers.fatal(new Error((parse(event) || {}).detail || 'gone'));
+      const problem = parse(event) || {};
+      this.handlers.fatal(new ApiError(404, describeProblem(404, problem), problem));
     });
     source.onerror = () => this.onStreamError(source);
   }

@@ -83,7 +83,7 @@ async function remove(entry) {
     try {
       await api(`/api/photos/${entry.photo.id}`, { method: 'DELETE' });
     } catch (err) {
-      if (err.status !== 409 && err.status !== 404) {
+      if (err.code !== 'photo_in_use' && err.code !== 'not_found') {
         entry.state = 'ready';
         toast(errorMessage(err));
         rerender();
