@@ -50,6 +50,7 @@ bench: install browser
 	$(PY) bench/render_pdf.py
 	$(PY) bench/stylize_speed.py
 	$(PY) bench/page_load.py
+	$(PY) bench/metrics_scrape.py
 	$(PY) bench/media_bytes.py
 
 clean:

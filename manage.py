@@ -1,8 +1,9 @@
-"""Operator commands: `migrate`, `seed`, and `run` (the whole embedded stack in one process tree).
+"""Operator commands: `migrate`, `seed`, `run` (the whole embedded stack in one process tree) and `report`.
 
     python manage.py migrate   # Alembic upgrade head on CALENDARY_DATABASE_URL
     python manage.py seed      # the ten themes and their preview images (idempotent)
     python manage.py run       # Temporal dev server + UI, API, worker, supervised; Ctrl-C stops all of them
+    python manage.py report [--since 7d]  # the seed's figures from the database (docs/operations.md)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -62,6 +64,32 @@ async def seed(settings: Settings) -> None:
     log.info("seeded 10 templates")
 
 
+async def report(settings: Settings, since: timedelta | None) -> str:
+    from db.models import utcnow
+    from db.session import make_engine, make_session_factory
+    from ops.figures import collect_figures
+    from ops.report import render_report
+
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    start = now - since if since is not None else None
+    try:
+        async with make_session_factory(engine)() as session:
+            figures = await collect_figures(session, since=start, now=now)
+    finally:
+        await engine.dispose()
+    return render_report(figures, start)
+
+
+def _period(text: str) -> timedelta:
+    from ops.report import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def temporal_binary() -> str:
     candidate = Path(sys.executable).parent / "temporal"
     found = str(candidate) if candidate.exists() else shutil.which("temporal")
@@ -82,10 +110,14 @@ def temporal_dev_server_command(settings: Settings) -> list[str]:
 def run(settings: Settings) -> int:
     """The embedded stack under a supervisor (ops/supervisor.py): the Temporal dev server, the API, the worker.
     A crashed process is restarted with backoff; Ctrl-C stops everything; the exit code says whether it could run."""
+    from ops.http_server import split_address
     from ops.supervisor import GAVE_UP, Service, Supervisor, port_open
 
     host, _, port = settings.temporal_address.rpartition(":")
+    metrics_host, metrics_port = split_address(settings.worker_metrics_address)
     ports = {(host, int(port)), (host, settings.temporal_ui_port), (settings.api_host, settings.api_port)}
+    if metrics_port:  # 0: the worker picks a free one
+        ports.add((metrics_host, metrics_port))
     if busy := sorted(f"{h}:{p}" for h, p in ports if port_open(h, p)()):
         log.error("already in use: %s (another `make run`?); nothing started", ", ".join(busy))
         return GAVE_UP
@@ -97,8 +129,9 @@ def run(settings: Settings) -> int:
                         "--app-dir", str(PROJECT_ROOT), "--host", settings.api_host, "--port", str(settings.api_port),
                         "--timeout-graceful-shutdown", "5"],
                 env=python, ready=port_open(settings.api_host, settings.api_port)),
-        # No port to probe: a worker that has run this long got past its settings, provider and Temporal connection.
-        Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python, ready_after=10.0),
+        # Its metrics endpoint answers once it got past its settings, provider and Temporal connection and polls.
+        Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python,
+                ready=port_open(metrics_host, metrics_port) if metrics_port else None, ready_after=10.0),
     ]
     log.info("Temporal UI: http://%s:%d  API: http://%s:%d (docs: /docs)  — Ctrl-C stops everything",
              host, settings.temporal_ui_port, settings.api_host, settings.api_port)
@@ -108,8 +141,11 @@ def run(settings: Settings) -> int:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["migrate", "seed", "run"])
-    command = parser.parse_args().command
+    parser.add_argument("command", choices=["migrate", "seed", "run", "report"])
+    parser.add_argument("--since", type=_period, default=None,
+                        help="report: generations started in this last period (30m, 12h, 7d, 2w); default all time")
+    arguments = parser.parse_args()
+    command = arguments.command
     try:
         settings = get_settings()
     except ValidationError as err:
@@ -119,6 +155,8 @@ def main() -> None:
         migrate(settings)
     elif command == "seed":
         asyncio.run(seed(settings))
+    elif command == "report":
+        sys.stdout.write(asyncio.run(report(settings, arguments.since)) + "\n")
     else:
         raise SystemExit(run(settings))
 

@@ -158,6 +158,26 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
+    # E-mail (docs/operations.md): with no SMTP host, messages are written as .eml files under `outbox_dir`.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Calendary <no-reply@calendary.local>"
+    outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    # Where customers open the web page: the links in e-mails start here.
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    # The reminder goes this long before the selection window closes (skipped when already chosen).
+    expiry_reminder_before: Duration = timedelta(hours=24)
+
+    # Logs: human-readable text, or one JSON object per line for a log pipeline (docs/operations.md).
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # The worker's /metrics (its own series and the Temporal SDK's) and /healthz; port 0 picks a free one.
+    worker_metrics_address: str = Field(default="127.0.0.1:9464", pattern=r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):\d{1,5}$")
+
     # `manage.py run` (the embedded stack): the Temporal dev server's state file and UI, and the supervisor's pid
     # files ({run_dir}/temporal.pid, api.pid, worker.pid, supervisor.pid).
     temporal_ui_port: int = 8233

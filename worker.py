@@ -21,6 +21,9 @@ from temporalio.worker import Worker
 from activities import all_activities, provider_activities
 from activities.deps import ActivityDeps
 from imaging.providers.replicate_settings import ReplicateNotConfigured
+from ops.http_server import served, split_address
+from ops.logs import configure_logging
+from ops.worker_endpoint import endpoint_app, temporal_runtime, worker_readiness
 from services.reconciler_schedule import ensure_reconciler_schedule
 from settings import Settings, get_settings
 from temporal_client import connect
@@ -57,15 +60,17 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = get_settings()
+        configure_logging(settings.log_format, settings.log_level)
         deps = await ActivityDeps.from_settings(settings)  # before connecting: a misconfiguration fails at once
     except (ValidationError, ReplicateNotConfigured) as err:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         # A distinct exit code: a supervisor (manage.py run) stops instead of restarting what cannot work.
         log.error("worker not started: %s", err)
         raise SystemExit(os.EX_CONFIG) from None
-    client = await connect(settings)
+    runtime, sdk_metrics_url = temporal_runtime()
+    client = await connect(settings, runtime)
     await ensure_reconciler_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -73,8 +78,13 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with AsyncExitStack() as workers:
-            for worker in build_workers(client, settings, deps):
+            running = build_workers(client, settings, deps)
+            for worker in running:
                 await workers.enter_async_context(worker)
+            endpoint = endpoint_app(worker_readiness(deps.engine, client, running), sdk_metrics_url)
+            host, port = split_address(settings.worker_metrics_address)
+            url = await workers.enter_async_context(served(endpoint, host, port))
+            log.info("worker metrics and health at %s/metrics and %s/healthz", url, url)
             log.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
                          settings.temporal_address)
             await stop.wait()

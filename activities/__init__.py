@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.calendars import CalendarActivities
 from activities.deps import ActivityDeps
 from activities.jobs import JobActivities
+from activities.notifications import NotificationActivities
 from activities.reconciler import ReconcilerActivities
 from activities.synthesis import SynthesisActivities
 from activities.training import TrainingActivities
@@ -31,6 +32,7 @@ def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., A
         variants.delete_variants,
         calendars.finalize_calendar,
         calendars.render_calendar,
+        NotificationActivities(deps).send_notification,
         ReconcilerActivities(deps, temporal).reconcile_jobs,
     ]
 

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from imaging.providers.base import ImageProvider, JobKind
+from ops.metrics import PROVIDER_CALLS, PROVIDER_IN_FLIGHT
 
 
 class HeartbeatDetails:
@@ -57,15 +59,26 @@ async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind:
     timeout (a worker that stalled, or was taken for dead and replaced) — in both cases the retry resumes the same
     paid job, so cancelling it would pay for a replacement.
     """
-    async with heartbeating(details):
-        try:
-            yield
-        except asyncio.CancelledError:
-            why = activity.cancellation_details()
-            asked = why.cancel_requested if why is not None else not activity.is_worker_shutdown()
-            if details.provider_ref and asked and not activity.is_worker_shutdown():
-                await provider.cancel(details.provider_ref, kind)
-            raise
+    outcome = "error"  # anything unexpected; narrowed below
+    PROVIDER_IN_FLIGHT.labels(kind).inc()
+    try:
+        async with heartbeating(details):
+            try:
+                yield
+                outcome = "succeeded"
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                why = activity.cancellation_details()
+                asked = why.cancel_requested if why is not None else not activity.is_worker_shutdown()
+                if details.provider_ref and asked and not activity.is_worker_shutdown():
+                    await provider.cancel(details.provider_ref, kind)
+                raise
+            except ApplicationError as err:  # provider_failures' verdict: ContentRejected, ProviderError...
+                outcome = err.type or outcome
+                raise
+    finally:
+        PROVIDER_IN_FLIGHT.labels(kind).dec()
+        PROVIDER_CALLS.labels(kind, outcome).inc()
 
 
 @asynccontextmanager

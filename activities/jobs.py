@@ -15,7 +15,7 @@ from activities.job_rows import owned_job
 from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import GenerationPlan, JobUpdate, PlanRequest, PromptConfig
-from db.models import TERMINAL_JOB_STATUSES, FileKind, Job, Template, UploadedFile, utcnow
+from db.models import TERMINAL_JOB_STATUSES, FileKind, Job, JobStatus, Template, UploadedFile, utcnow
 from db.session import session_scope
 from db.template_data import TemplateData
 
@@ -71,6 +71,8 @@ class JobActivities:
                 values[field] = getattr(update, field)
         if update.stage in TERMINAL_JOB_STATUSES:
             values["completed_at"] = func.coalesce(Job.completed_at, now)
+        if update.stage == JobStatus.ready_for_selection:
+            values["ready_at"] = func.coalesce(Job.ready_at, now)
         # Reports of concurrently finishing variants race each other: one conditional UPDATE lets progress within
         # a stage only grow, whatever order the transactions commit in.
         statement = update_(Job).where(

@@ -24,6 +24,7 @@ from db.models import FileKind, FluxModel, GeneratedCalendarVariant, UploadedFil
 from db.session import session_scope
 from imaging.providers.base import SynthesisRequest, SynthesisResult
 from imaging.thumbnails import image_size, make_thumbnail
+from ops.metrics import CACHE_HITS, REGENERATIONS
 from storage import ObjectNotFound
 from storage.keys import thumbnail_key, variant_key
 
@@ -100,11 +101,13 @@ class SynthesisActivities:
                            else (VariantStatus.ready, VariantStatus.regenerating))
         async with session_scope(self._deps.sessions) as session:
             await owned_job(session, mark)
-            await session.exec(update(GeneratedCalendarVariant).where(
+            changed = await session.exec(update(GeneratedCalendarVariant).where(
                 col(GeneratedCalendarVariant.job_id) == mark.job_id,
                 col(GeneratedCalendarVariant.variant_number) == mark.variant_number,
                 col(GeneratedCalendarVariant.status) == current,
             ).values(status=wanted, error=mark.error))
+        if mark.regenerating and changed.rowcount:  # a retry finds the row already marked: counted once
+            REGENERATIONS.inc()
 
     async def _record_started(self, request: GenerateVariantInput, provider_ref: str) -> None:
         """Keep the paid job's id on the variant's row before waiting on it, so that a retry whose heartbeat details
@@ -149,6 +152,7 @@ class SynthesisActivities:
         except ObjectNotFound:
             return None
         activity.logger.info("variant answered from the cache (file %s)", earlier.id)
+        CACHE_HITS.inc()
         return SynthesisResult(image=stored.data, content_type=stored.content_type, provider_ref=f"cache:{earlier.id}")
 
     async def _store(self, request: GenerateVariantInput, prompt: str, result: SynthesisResult,

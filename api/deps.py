@@ -22,6 +22,7 @@ from api.temporal import TemporalConnection
 from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
 from contracts.vocabulary import MAX_DB_ID
 from db.models import FileKind, Job, UploadedFile, User, UserCalendar
+from ops.logs import bind
 from settings import Settings
 from storage import Storage
 
@@ -133,7 +134,9 @@ async def owned_job(session: AsyncSession, job_id: int, user: User) -> Job:
 
 
 async def get_owned_job(job_id: IdPath, user: CurrentUserDep, session: SessionDep) -> Job:
-    return await owned_job(session, job_id, user)
+    job = await owned_job(session, job_id, user)
+    bind(workflow_id=job.workflow_id, job_id=job.id)  # every log line of this request names the generation
+    return job
 
 
 async def get_owned_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UploadedFile:

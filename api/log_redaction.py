@@ -8,11 +8,14 @@ import re
 _TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"]+")
 
 
+def redact_tokens(text: str) -> str:
+    return _TOKEN_IN_QUERY.sub(r"\1[redacted]", text)
+
+
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_IN_QUERY.sub(r"\1[redacted]", a) if isinstance(a, str) else a
-                                for a in record.args)
+            record.args = tuple(redact_tokens(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

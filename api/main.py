@@ -13,9 +13,26 @@ from temporalio.client import Client
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.openapi import install_openapi, operation_id
-from api.routers import auth, calendars, config, events, generations, media, photos, templates, web, webhooks
+from api.request_telemetry import RequestTelemetry
+from api.routers import (
+    auth,
+    calendars,
+    config,
+    events,
+    generations,
+    health,
+    me,
+    media,
+    metrics,
+    photos,
+    ratings,
+    templates,
+    web,
+    webhooks,
+)
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
+from ops.logs import configure_logging
 from settings import Settings, get_settings
 from storage import Storage, make_storage
 
@@ -31,6 +48,7 @@ TAGS = [
     {"name": "generations", "description": "Generate variants, follow them, choose 12, regenerate, cancel."},
     {"name": "calendars", "description": "Finished calendars: read, download, edit."},
     {"name": "webhooks", "description": "For the image provider only."},
+    {"name": "account", "description": "The caller's account: e-mail language and reminders."},
 ]
 
 
@@ -41,6 +59,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redact_tokens_in_access_log()
+        configure_logging(settings.log_format, settings.log_level)
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.engine = engine
@@ -58,16 +77,14 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
                   description=API_DESCRIPTION, openapi_tags=TAGS, generate_unique_id_function=operation_id)
 
     install_error_handlers(app)
+    app.add_middleware(RequestTelemetry)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> RedirectResponse:
         return RedirectResponse("/api/docs")
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web):
+    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
+                   ratings, me, health, metrics):
         app.include_router(module.router)
     install_openapi(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
 
 from contracts.selection import MonthPick
 from contracts.vocabulary import DbId, Stage, VariantStatus
@@ -29,6 +29,21 @@ class Credentials(BaseModel):
 class UserOut(BaseModel):
     id: int
     email: str
+
+
+class AccountOut(UserOut):
+    language: Literal["uk", "en"]
+    email_notifications: bool
+
+
+class AccountUpdate(BaseModel):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["uk", "en"] | None = Field(default=None, description="the language of e-mails")
+    email_notifications: StrictBool | None = Field(
+        default=None, description="false: no reminders before a generation's variants expire")
 
 
 class TokenOut(BaseModel):
@@ -228,3 +243,15 @@ class CalendarUpdate(BaseModel):
             if months[0] == months[1]:
                 raise ValueError("swap_months needs two different months")
         return months
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stars: int = Field(ge=1, le=5, strict=True, description="1 (poor) to 5 (excellent)")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class RatingOut(RatingIn):
+    calendar_id: int
+    updated_at: datetime

@@ -21,6 +21,7 @@ from contracts.messages import (
     GenerateVariantInput,
     GenerationPlan,
     JobUpdate,
+    Notification,
     PlanRequest,
     ReconcileReport,
     RegenerationMark,
@@ -95,11 +96,17 @@ async def render_calendar(request: RenderInput) -> None:
 
 
 @activity.defn
+async def send_notification(notification: Notification) -> bool:
+    """True when a message went out (or into the outbox folder); False when it no longer applies."""
+    raise NotImplementedError
+
+
+@activity.defn
 async def reconcile_jobs() -> ReconcileReport:
     raise NotImplementedError
 
 
 GENERATION_ACTIVITIES = (load_generation_plan, train_model, generate_variant, mark_variant_failed,
                          mark_variant_regenerating, record_job_update, finalize_calendar, delete_variants,
-                         render_calendar)
+                         render_calendar, send_notification)
 ALL = (*GENERATION_ACTIVITIES, reconcile_jobs)

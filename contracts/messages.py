@@ -8,6 +8,7 @@ replayed id can never touch another customer's data.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel
 
@@ -126,3 +127,17 @@ class ReconcileReport(BaseModel):
     checked: int = 0
     started: list[int] = []  # job rows whose workflow never started: started now
     closed: list[int] = []  # job rows left non-terminal by a workflow that had ended: given its outcome
+
+
+class NotificationKind(StrEnum):
+    variants_ready = "variants_ready"  # every variant can be chosen now
+    expiry_reminder = "expiry_reminder"  # the selection window closes soon (skipped after an opt-out)
+    calendar_ready = "calendar_ready"  # the calendar's preview and PDF are ready
+
+
+class Notification(JobRef):
+    """An e-mail to the job's owner, in their language; `send_notification` decides whether it still applies."""
+
+    kind: NotificationKind
+    calendar_id: int | None = None
+    expires_at: datetime | None = None

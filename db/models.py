@@ -45,6 +45,8 @@ class User(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     password_hash: str = Field(max_length=255)
+    language: str = Field(default="uk", max_length=8)  # of the e-mails (uk, en)
+    email_notifications: bool = True  # reminders before expiry; PATCH /api/me turns them off
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -134,6 +136,7 @@ class Job(SQLModel, table=True):
     expires_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    ready_at: datetime | None = None  # all variants ready for selection: the seed's "time to 24 variants" ends here
     completed_at: datetime | None = None
 
 
@@ -178,6 +181,19 @@ class UserCalendar(SQLModel, table=True):
     page_keys: list | None = _json_column(nullable=True)
     render_report: list | None = _json_column(nullable=True)
     rendered_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarRating(SQLModel, table=True):
+    """The customer's satisfaction with one calendar (the seed's "customer satisfaction"); one per calendar."""
+
+    __tablename__ = "calendar_rating"
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    calendar_id: int = Field(foreign_key="user_calendar.id", unique=True)
+    stars: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -17,7 +17,8 @@ def generation_input(job: Job, settings: Settings) -> GenerationInput:
     return GenerationInput(
         job_id=job.id, user_id=job.user_id, template_id=job.template_id, photo_ids=list(job.photo_ids),
         variant_count=job.variant_count, max_parallel=settings.max_parallel,
-        selection_timeout=settings.selection_timeout, max_regenerations=settings.max_regenerations,
+        selection_timeout=settings.selection_timeout, expiry_reminder_before=settings.expiry_reminder_before,
+        max_regenerations=settings.max_regenerations,
         preview=job.preview, year=job.year, locale=job.locale, provider_task_queue=settings.provider_task_queue,
         heartbeat_timeout=settings.provider_heartbeat_timeout,
         retry=RetryTuning(max_interval=settings.activity_retry_max_interval,
@@ -30,4 +31,7 @@ async def start_generation_workflow(client: Client, job: Job, settings: Settings
     await client.start_workflow(
         WORKFLOW_NAME, generation_input(job, settings), id=job.workflow_id, task_queue=settings.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # What an operator reads in the Temporal UI's run list without opening a payload.
+        static_summary=f"customer {job.user_id}: {theme or 'a'} calendar, {job.variant_count} variants"
+                       f"{' (preview)' if job.preview else ''}",
         search_attributes=generation_attributes(stage=Stage.pending, progress=0, user_id=job.user_id, theme=theme))

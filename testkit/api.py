@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 from PIL import Image, ImageDraw
 from temporalio.client import Client
 
 from api.main import create_app
+from ops.http_server import served
 from settings import Settings
 
 
@@ -36,24 +34,8 @@ async def served_over_http(app: Any, **options: Any) -> AsyncIterator[str]:
     server delivers the response the moment it is sent — what a client can observe before work after the send.
     `options` go to `uvicorn.Config`.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, **{"lifespan": "off", "log_level": "warning", "access_log": False,
-                                                   **options}))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                if serving.done():
-                    serving.result()
-                await asyncio.sleep(0.01)
-        host, port = sock.getsockname()
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+    async with served(app, **options) as url:
+        yield url
 
 
 @asynccontextmanager

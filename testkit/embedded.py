@@ -39,6 +39,8 @@ def environment(folder: Path, **variables: str) -> dict[str, str]:
         "CALENDARY_TEMPORAL_DB_FILE": str(folder / "temporal.db"),
         "CALENDARY_RUN_DIR": str(folder / "run"),
         "CALENDARY_API_PORT": str(free_port()),
+        "CALENDARY_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "CALENDARY_OUTBOX_DIR": str(folder / "outbox"),
         "CALENDARY_JWT_SECRET": "embedded-stack-test-secret-embedded-stack",
         "CALENDARY_PROVIDER": "local",
         **variables,

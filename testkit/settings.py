@@ -12,6 +12,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'calendary.db'}",
         "storage_dir": tmp_path / "storage",
+        "outbox_dir": tmp_path / "outbox",  # e-mails as .eml files, never into the checkout
         "temporal_address": "127.0.0.1:1",  # runs that need Temporal pass their own client
         "jwt_secret": "test-secret-test-secret-test-secret",
         "select_wait_seconds": 0.0,

@@ -119,3 +119,22 @@ def test_image_links_point_at_the_proxy() -> None:
     port = urlsplit(default.group(1)).port
     [published] = compose["services"]["media-cache"]["ports"]
     assert published.endswith(f":{port}:8090") and "listen 8090;" in media_cache_config()
+
+
+def test_healthchecks_use_the_readiness_routes_and_monitoring_is_provisioned() -> None:
+    services = _compose()["services"]
+    assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+    worker = services["worker"]
+    assert "/healthz" in " ".join(worker["healthcheck"]["test"])
+    assert worker["environment"]["CALENDARY_WORKER_METRICS_ADDRESS"].endswith(":9464")
+    assert worker["depends_on"]["api"]["condition"] == "service_healthy"
+    mounted = [volume.split(":")[0] for name in ("prometheus", "grafana") for volume in services[name]["volumes"]]
+    for source in mounted:
+        if source.startswith("./"):
+            assert (ROOT / source).exists(), f"compose mounts missing {source}"
+    assert {"./deploy/prometheus/prometheus.yml", "./deploy/prometheus/alerts.yml",
+            "./deploy/grafana/provisioning", "./deploy/grafana/dashboards"} <= set(mounted)
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in scrape["scrape_configs"]}
+    assert jobs["calendary-api"]["static_configs"][0]["targets"] == ["api:8000"]
+    assert jobs["calendary-worker"]["dns_sd_configs"][0]["port"] == 9464

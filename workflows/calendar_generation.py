@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         GenerateVariantInput,
         GenerationPlan,
         JobUpdate,
+        NotificationKind,
         PlanRequest,
         RegenerationMark,
         RenderInput,
@@ -48,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.selection import SelectionCode, SelectionProblem, selection_problem
     from contracts.variations import variant_seed, variation_for
     from contracts.vocabulary import WORKFLOW_NAME, Stage
+    from workflows import notifications as notices
     from workflows.models import (
         REGENERATE_UPDATE,
         SELECT_SIGNAL,
@@ -232,6 +234,7 @@ class CalendarGenerationWorkflow:
                         task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(minutes=15),
                         heartbeat_timeout=self._input.heartbeat_timeout,
                         schedule_to_close_timeout=self._input.retry.outage_tolerance,
+                        summary=f"variant {number}, attempt {attempt}",
                         # On cancel, wait until the synthesis really stopped, so none stores a variant after clean-up.
                         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
                     )
@@ -270,6 +273,9 @@ class CalendarGenerationWorkflow:
         """Wait for a valid selection until the deadline; None when the customer did not choose in time."""
         deadline = workflow.now() + self._input.selection_timeout
         await self._enter(Stage.ready_for_selection, expires_at=deadline)
+        if workflow.patched(notices.PATCH_NOTIFICATIONS):
+            self._background(notices.variants_ready_then_reminder(
+                self._input, deadline, chosen=lambda: self._stage != Stage.ready_for_selection))
         while True:
             remaining = deadline - workflow.now()
             try:
@@ -308,6 +314,8 @@ class CalendarGenerationWorkflow:
             # The renderer refused for good: the chosen months are kept (an edit renders again), operators see why.
             await self._fail(f"the calendar could not be rendered: {reason(err)}")
         await self._enter(Stage.completed, progress=100)
+        if workflow.patched(notices.PATCH_NOTIFICATIONS):
+            await notices.notify(self._input, NotificationKind.calendar_ready, calendar_id=self._calendar_id)
 
     async def _end_without_calendar(self, stage: Stage) -> None:
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._regenerating)
@@ -366,6 +374,7 @@ class CalendarGenerationWorkflow:
         attributes = sa.generation_attributes(stage=stage, progress=self._progress, user_id=self._input.user_id,
                                               theme=self._plan.theme if self._plan else None)
         workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in attributes])
+        workflow.set_current_details(self._step_text(stage))  # the Temporal UI shows it: "12/24 variants ready"
         await self._durable(act.record_job_update, JobUpdate(
             job_id=self._input.job_id, user_id=self._input.user_id, stage=stage, progress=self._progress,
             current_step=self._step_text(stage), error=self._error,

@@ -36,6 +36,7 @@ class GenerationInput(BaseModel):
     variant_count: int = Field(default=24, ge=1, le=48)
     max_parallel: int = Field(default=4, ge=1)
     selection_timeout: timedelta = timedelta(days=7)
+    expiry_reminder_before: timedelta = timedelta(hours=24)  # the reminder e-mail, this long before the deadline
     max_regenerations: int = Field(default=6, ge=0)
     max_variant_replacements: int = Field(default=2, ge=0)
     preview: bool = False

@@ -15,7 +15,8 @@ from db.migrate import downgrade, upgrade
 from db.session import make_engine
 
 EXPECTED_TABLES = {"user", "uploaded_file", "flux_model", "template", "training", "job",
-                   "generated_calendar_variant", "user_calendar", "calendar_month", "webhook_event"}
+                   "generated_calendar_variant", "user_calendar", "calendar_month", "webhook_event",
+                   "calendar_rating"}
 
 
 async def _schema_state(url: str) -> tuple[set[str], list]:

@@ -246,6 +246,16 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
         assert "День народження мами" in text and f"Наш {NEXT_YEAR}" in text
 
+        # --- 7. the customer rates the calendar (the seed's satisfaction figure) ------------------------------
+        await page.click("#rating-submit")
+        await expect(page.locator("#rating-form .alert")).to_have_text("Оберіть від 1 до 5 зірок.")
+        await page.check("#rating-5")
+        await page.fill("#rating-comment", "Чудовий подарунок")
+        await page.click("#rating-submit")
+        await expect(page.locator("#rating-status")).to_contain_text("Ваша оцінка: 5 з 5", timeout=TIMEOUT)
+        rating = (await web.stack.api.get(f"/api/calendars/{calendar_id}/rating", headers=await _headers(page))).json()
+        assert (rating["stars"], rating["comment"]) == (5, "Чудовий подарунок")
+
         await page.click("a.nav-link[href='#/jobs']")
         await expect(page.locator(f'.job-row[data-job-id="{job_id}"]')).to_contain_text("Готово")
 

@@ -21,6 +21,7 @@ from contracts.messages import (
     GenerateVariantInput,
     GenerationPlan,
     JobUpdate,
+    Notification,
     PlanRequest,
     PromptConfig,
     RegenerationMark,
@@ -62,6 +63,8 @@ class FakeActivities:
     # variant number -> how many times its synthesis fails the way an outage does (retried, not replaced)
     outages: dict[int, int] = field(default_factory=dict)
     fail_render: bool = False
+    notifications: list[Notification] = field(default_factory=list)
+    fail_mail: bool = False  # every e-mail fails for good (the SMTP server refuses the message)
 
     @property
     def stages(self) -> list[str]:
@@ -74,7 +77,7 @@ class FakeActivities:
     def all(self) -> list[Callable]:
         return [self.load_generation_plan, self.train_model, self.generate_variant, self.mark_variant_failed,
                 self.mark_variant_regenerating, self.record_job_update, self.finalize_calendar,
-                self.delete_variants, self.render_calendar]
+                self.delete_variants, self.render_calendar, self.send_notification]
 
     @implements(contract.load_generation_plan)
     async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
@@ -143,3 +146,10 @@ class FakeActivities:
             raise ApplicationError("month images are missing for month(s) 4", type=FailureType.invalid_input,
                                    non_retryable=True)
         self.rendered.append(request.calendar_id)
+
+    @implements(contract.send_notification)
+    async def send_notification(self, notification: Notification) -> bool:
+        if self.fail_mail:
+            raise ApplicationError("550 mailbox unavailable", type=FailureType.invalid_input, non_retryable=True)
+        self.notifications.append(notification)
+        return True

@@ -4,6 +4,7 @@ import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
 import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
 import { monthName, t } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
+import { ratingPanel } from './rating.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 const PAGE_RETRY_MS = 3000;
@@ -212,7 +213,8 @@ export async function renderCalendar(view, ctx) {
           h('div', {}, h('label', { for: 'swap-a', text: t('calendar.swapFirst') }), swapA),
           h('div', {}, h('label', { for: 'swap-b', text: t('calendar.swapSecond') }), swapB),
           swapButton)),
-      h('p', { class: 'field-hint', text: t('calendar.variantsDeleted') })));
+      h('p', { class: 'field-hint', text: t('calendar.variantsDeleted') })),
+    h('section', { class: 'panel rating-panel' }, ratingPanel(calendarId)));
   const template = templates.find((tpl) => tpl.id === calendar.template_id);
   if (template) applyThemeAccent(page, template.color_scheme);
   view.replaceChildren(page);

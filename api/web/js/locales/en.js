@@ -225,6 +225,13 @@ export default {
   'calendar.swap': 'Swap',
   'calendar.swapSame': 'Choose two different months.',
   'calendar.variantsDeleted': 'The variants you did not choose were deleted; the 12 you chose are kept with the calendar.',
+  'rating.title': 'How do you like your calendar?',
+  'rating.legend': 'Your rating',
+  'rating.stars': '{stars} of 5',
+  'rating.comment': 'A comment (optional)',
+  'rating.submit': 'Send the rating',
+  'rating.saved': 'Thank you! Your rating: {stars} of 5. You can change it at any time.',
+  'rating.pick': 'Choose from 1 to 5 stars.',
 
   months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
     'November', 'December'],
