@@ -9,9 +9,9 @@ import httpx
 from testkit.api import register, upload_photos
 
 
-async def start_generation(api: httpx.AsyncClient, *, preview: bool = False,
-                           theme: str = "vintage") -> tuple[dict[str, str], dict]:
-    headers = await register(api)
+async def start_generation(api: httpx.AsyncClient, *, preview: bool = False, theme: str = "vintage",
+                           email: str = "olena@example.com") -> tuple[dict[str, str], dict]:
+    headers = await register(api, email=email)
     photos = await upload_photos(api, headers, count=3)
     templates = (await api.get("/api/templates", headers=headers)).json()
     template = next(t for t in templates if t["theme"] == theme)

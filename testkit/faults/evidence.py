@@ -11,8 +11,8 @@ import httpx
 
 from contracts.vocabulary import TERMINAL_STAGES
 from storage.base import Storage
-from testkit.api import register, upload_photos
 from testkit.fake_replicate.server import FakeReplicate
+from testkit.journey import pick_twelve, start_generation
 
 TERMINAL = {str(stage) for stage in TERMINAL_STAGES}
 
@@ -25,16 +25,9 @@ class Customer:
     workflow_id: str
 
     @classmethod
-    async def start(cls, api: httpx.AsyncClient, email: str, *, theme: str = "vintage") -> Customer:
-        headers = await register(api, email=email)
-        photos = await upload_photos(api, headers, count=3)
-        templates = (await api.get("/api/templates", headers=headers)).json()
-        template = next(t for t in templates if t["theme"] == theme)
-        response = await api.post("/api/calendars/generate", headers=headers, json={
-            "template_id": template["id"], "photo_ids": [p["id"] for p in photos], "year": 2027})
-        assert response.status_code == 202, response.text
-        body = response.json()
-        return cls(api, headers, body["job_id"], body["workflow_id"])
+    async def start(cls, api: httpx.AsyncClient, email: str) -> Customer:
+        headers, started = await start_generation(api, email=email)
+        return cls(api, headers, started["job_id"], started["workflow_id"])
 
     async def status(self) -> dict[str, Any]:
         """The job's status; an API that is restarting or waiting for its database is asked again."""
@@ -56,14 +49,17 @@ class Customer:
     async def wait_for_stage(self, stage: str, seconds: float = 300) -> dict[str, Any]:
         return await self.wait(lambda s: s["status"] in {stage} | TERMINAL, seconds)
 
+    async def wait_for_variants(self, count: int, seconds: float = 300) -> dict[str, Any]:
+        """Once `count` variants exist (or the job moved on without them)."""
+        return await self.wait(lambda s: s["generated_variants_count"] >= count
+                               or s["status"] not in {"pending", "training", "generating"}, seconds)
+
     async def finished(self, seconds: float = 600) -> dict[str, Any]:
         return await self.wait(lambda s: s["status"] in TERMINAL, seconds, poll=0.25)
 
     async def select_twelve(self, variants: list[dict[str, Any]]) -> httpx.Response:
-        ready = [v for v in variants if v["status"] == "ready"]
-        picks = [{"variant_id": ready[i % len(ready)]["id"], "month_number": i + 1} for i in range(12)]
         return await self.api.post(f"/api/calendars/generate/{self.job}/select", headers=self.headers,
-                                   json={"selections": picks})
+                                   json={"selections": pick_twelve(variants)})
 
     async def cancel(self) -> int:
         return (await self.api.delete(f"/api/calendars/generate/{self.job}", headers=self.headers)).status_code

@@ -15,7 +15,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from testkit.fake_replicate.server import FakeReplicate
-from testkit.faults.evidence import TERMINAL, Billing, Customer, Outcome, generation_outcome, variant_objects
+from testkit.faults.evidence import Billing, Customer, Outcome, generation_outcome, variant_objects
 from testkit.faults.outages import StoppableS3, folder_gone, postgres_stopped
 from testkit.faults.stacks import PREDICTION_SECONDS, SupervisedStack, supervised_stack, worker_process
 from testkit.stack import Stack
@@ -31,8 +31,7 @@ async def _reach(customer: Customer, stage: str) -> dict[str, Any]:
     if stage == "training":
         return await customer.wait_for_stage("training")
     if stage == "generating":
-        return await customer.wait(lambda s: s["generated_variants_count"] >= 3
-                                   or s["status"] not in {"pending", "training", "generating"}, 300)
+        return await customer.wait_for_variants(3)
     ready = await customer.wait_for_stage("ready_for_selection")
     if stage == "ready_for_selection":
         return ready
@@ -108,12 +107,8 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
             customer = await Customer.start(stack.api, f"kill-{seed}-{run}@example.com")
             point = rng.randint(-1, VARIANTS - 4)  # -1: as soon as it is training (or past it, if that was quick)
 
-            def reached(status: dict[str, Any], made: int = point) -> bool:
-                if made < 0:
-                    return status["status"] != "pending"
-                return status["generated_variants_count"] >= made or status["status"] in TERMINAL
-
-            seen = await customer.wait(reached, 600)
+            seen = await (customer.wait(lambda s: s["status"] != "pending", 600) if point < 0
+                          else customer.wait_for_variants(point, 600))
             assert process.poll() is None, f"the worker exited by itself ({process.returncode}); see {log}"
             process.kill()
             await asyncio.to_thread(process.wait)
@@ -127,14 +122,10 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
         await asyncio.to_thread(process.wait)
 
 
-async def _at_a_quarter(customer: Customer) -> None:
-    await customer.wait(lambda s: s["generated_variants_count"] >= VARIANTS // 4, 300)
-
-
 async def temporal_restart(stack: SupervisedStack) -> Outcome:
     """The Temporal server SIGKILLed mid-generation; the supervisor starts it again on its state file."""
     customer = await Customer.start(stack.api, "temporal-restart@example.com")
-    await _at_a_quarter(customer)
+    await customer.wait_for_variants(VARIANTS // 4)
     old = stack.embedded.pids()["temporal"]
     os.kill(old, signal.SIGKILL)
     await stack.embedded.new_pid("temporal", old)
@@ -144,7 +135,7 @@ async def temporal_restart(stack: SupervisedStack) -> Outcome:
 async def postgres_outage(stack: SupervisedStack, seconds: float) -> Outcome:
     """PostgreSQL stopped for `seconds` with a quarter of the variants made."""
     customer = await Customer.start(stack.api, "postgres-outage@example.com")
-    await _at_a_quarter(customer)
+    await customer.wait_for_variants(VARIANTS // 4)
     async with postgres_stopped():
         await asyncio.sleep(seconds / 2)
         during = (await stack.api.get(f"/api/calendars/generate/{customer.job}/status",
@@ -157,7 +148,7 @@ async def postgres_outage(stack: SupervisedStack, seconds: float) -> Outcome:
 async def folder_outage(stack: SupervisedStack, seconds: float) -> Outcome:
     """The file store's folder gone for `seconds` with a quarter of the variants made."""
     customer = await Customer.start(stack.api, "folder-outage@example.com")
-    await _at_a_quarter(customer)
+    await customer.wait_for_variants(VARIANTS // 4)
     async with folder_gone(stack.settings.storage_dir):
         await asyncio.sleep(seconds)
     return await generation_outcome(f"file store gone {seconds:.0f} s", customer, stack.storage, stack.fake)
@@ -166,7 +157,7 @@ async def folder_outage(stack: SupervisedStack, seconds: float) -> Outcome:
 async def s3_outage(stack: SupervisedStack, s3: StoppableS3, seconds: float) -> Outcome:
     """The S3 server stopped (connections refused) for `seconds` with a quarter of the variants made."""
     customer = await Customer.start(stack.api, "s3-outage@example.com")
-    await _at_a_quarter(customer)
+    await customer.wait_for_variants(VARIANTS // 4)
     async with s3.stopped():
         await asyncio.sleep(seconds)
     return await generation_outcome(f"S3 server stopped {seconds:.0f} s", customer, stack.storage, stack.fake)
