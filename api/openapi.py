@@ -19,7 +19,8 @@ from fastapi.routing import APIRoute
 
 from api import deps, problems
 from api.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemKind, problem_example
-from api.routers.events import get_watched_job
+from api.rate_limits import get_limiter
+from api.routers.events import get_stream_slots, get_watched_job
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +33,8 @@ _RAISED_BY_DEPENDENCY: dict[Callable[..., Any], tuple[ProblemKind, ...]] = {
     deps.get_owned_calendar: (problems.NOT_FOUND,),
     deps.get_temporal: (problems.WORKFLOW_SERVICE_UNAVAILABLE,),
     deps.get_unit_of_work: (problems.DATABASE_UNAVAILABLE,),
+    get_limiter: (problems.RATE_LIMITED,),
+    get_stream_slots: (problems.TOO_MANY_STREAMS,),
 }
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

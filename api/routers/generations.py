@@ -42,6 +42,7 @@ from api.problems import (
     WORKFLOW_SERVICE_UNAVAILABLE,
     ApiProblem,
 )
+from api.rate_limits import LimiterDep
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
@@ -143,8 +144,9 @@ async def _validate_request(body: GenerateCalendarRequest, user_id: int, session
 @raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
         PHOTOS_UNKNOWN, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
-                           temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
+                           temporal: TemporalDep, settings: SettingsDep, limiter: LimiterDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
+    await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=settings.preview_variant_count if body.preview else settings.variant_count,

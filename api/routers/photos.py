@@ -26,6 +26,7 @@ from api.problems import (
     ApiProblem,
     ProblemKind,
 )
+from api.rate_limits import LimiterDep
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
 from db.models import TERMINAL_JOB_STATUSES, FileKind, GeneratedCalendarVariant, Job, UploadedFile
@@ -86,7 +87,8 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
 @raises(TOO_MANY_PHOTOS, PHOTO_TOO_LARGE, PHOTO_EMPTY, *_PROBLEM_FOR_REJECTION.values())
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
                         user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
-                        settings: SettingsDep) -> list[PhotoOut]:
+                        settings: SettingsDep, limiter: LimiterDep) -> list[PhotoOut]:
+    await limiter.hit("upload", user.id)
     if len(files) > settings.max_photos_per_generation:
         raise ApiProblem(TOO_MANY_PHOTOS,
                          f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}",

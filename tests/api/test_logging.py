@@ -40,7 +40,7 @@ async def test_json_access_lines_carry_the_request_and_workflow_ids(database: Se
         headers = await register(api, "logs@example.com")
         job = await _own_job(api, headers)
         answer = await api.get(f"/api/calendars/generate/{job}/status", headers={**headers, "X-Request-ID": "abc-1"})
-        stream = await api.get(f"/api/calendars/generate/{job}/events?token=eyJsecret.part&x=1")
+        stream = await api.get(f"/api/calendars/generate/{job}/events?ticket=eyJsecret.part&x=1")
         minted = await api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     configure_logging("text")
 
@@ -51,7 +51,7 @@ async def test_json_access_lines_carry_the_request_and_workflow_ids(database: Se
     assert status_line["route"] == "/api/calendars/generate/{job_id}/status" and status_line["status"] == 200
     assert status_line["workflow_id"] == "calendar-generation-4242" and status_line["job_id"] == job
     server_lines = json.dumps([line for line in lines if line["logger"] != "httpx"])  # httpx: the test's client
-    assert "eyJsecret" not in server_lines and "token=[redacted]&x=1" in server_lines
+    assert "eyJsecret" not in server_lines and "ticket=[redacted]&x=1" in server_lines
     assert stream.headers["X-Request-ID"]
     assert minted.headers["X-Request-ID"] != "bad id with spaces" and len(minted.headers["X-Request-ID"]) == 32
     assert all(line.get("request_id") for line in lines if line["logger"] == "calendary.access")
