@@ -166,6 +166,8 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=50_000_000, ge=1)
     min_short_side: int = Field(default=512, ge=1)
     max_photos_per_generation: int = Field(default=30, ge=1)
+    # Photos decoded at once per API process (each up to max_image_pixels × 4 bytes); more uploads queue.
+    image_decode_concurrency: int = Field(default=2, ge=1)
     # Request bodies, refused with 413 before they are read: an upload (all its files), a JSON body, a webhook.
     max_upload_request_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     max_json_bytes: int = Field(default=64 * 1024, ge=1)

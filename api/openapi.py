@@ -65,12 +65,18 @@ def route_problems(route: APIRoute) -> list[ProblemKind]:
         found.append(problems.WRITE_CONFLICT)
     if _has_input(route.dependant):
         found.append(problems.VALIDATION_FAILED)
+    if _has_body(route.dependant):
+        found.append(problems.REQUEST_TOO_LARGE)  # api.body_limits
     return list(dict.fromkeys(found))
 
 
 def _has_input(dependant: Dependant) -> bool:
     own = dependant.path_params or dependant.query_params or dependant.header_params or dependant.body_params
     return bool(own) or any(_has_input(sub) for sub in dependant.dependencies)
+
+
+def _has_body(dependant: Dependant) -> bool:
+    return bool(dependant.body_params) or any(_has_body(sub) for sub in dependant.dependencies)
 
 
 def problem_responses(kinds: list[ProblemKind]) -> dict[int | str, dict[str, Any]]:

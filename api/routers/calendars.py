@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
 from api.media import image_response
 from api.openapi import raises
+from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
@@ -36,11 +37,12 @@ async def _stored(storage: Storage, key: str | None, what: str) -> StoredObject:
         raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is being re-rendered; try again") from None
 
 
-@router.get("", summary="List my calendars")
+@router.get("", summary="List my calendars (newest first, paginated)",
+            responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of calendars"}})
 async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                         settings: SettingsDep) -> list[UserCalendarDto]:
-    calendars = (await session.exec(select(UserCalendar).where(UserCalendar.user_id == user.id)
-                                    .order_by(col(UserCalendar.id).desc()))).all()
+                         settings: SettingsDep, page: PageDep) -> list[UserCalendarDto]:
+    calendars = page.rows((await session.exec(page.select(
+        select(UserCalendar).where(UserCalendar.user_id == user.id), UserCalendar.id, newest_first=True))).all())
     return await calendar_dtos(session, calendars, storage, settings)
 
 

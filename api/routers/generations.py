@@ -25,6 +25,7 @@ from api.deps import (
     TemporalDep,
 )
 from api.openapi import raises
+from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import (
     GENERATION_FINISHED,
     GENERATION_NOT_CANCELLABLE,
@@ -182,9 +183,12 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
     raise ApiProblem(GENERATION_START_REFUSED, "could not start the generation, please try again") from None
 
 
-@router.get("", summary="List my generations (without variants)")
-async def list_generations(user: CurrentUserDep, session: SessionDep) -> list[CalendarGenerationStatusDto]:
-    jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
+@router.get("", summary="List my generations (newest first, paginated, without variants)",
+            responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of generations"}})
+async def list_generations(user: CurrentUserDep, session: SessionDep,
+                           page: PageDep) -> list[CalendarGenerationStatusDto]:
+    jobs = page.rows((await session.exec(page.select(select(Job).where(Job.user_id == user.id), Job.id,
+                                                     newest_first=True))).all())
     return await status_dtos(session, jobs)
 
 
