@@ -108,6 +108,9 @@ RESET_TOKEN_INVALID = _kind("reset_token_invalid", S.UNPROCESSABLE_ENTITY,
                              "Ask for a new link (POST /api/auth/password-reset).")
 LINK_INVALID = _kind("link_invalid", S.FORBIDDEN, "The link is invalid or has expired",
                      "Read the resource again for a freshly signed URL.")
+GENERATION_RUNNING = _kind("generation_running", S.CONFLICT, "A generation is still running",
+                          "Cancel it (DELETE /api/calendars/generate/{id}, `params.generation_id`) or let it finish, "
+                          "then try again.")
 # --- photos ----------------------------------------------------------------------------------------------------
 PHOTO_TOO_LARGE = _kind("photo_too_large", S.REQUEST_ENTITY_TOO_LARGE, "The photo file is too large",
                         "Upload a smaller file (GET /api/config: max_upload_bytes).")

@@ -262,6 +262,7 @@ export default {
   'problem.too_many_streams': 'Too many live views are open; close another tab.',
   'problem.request_too_large': 'This request is too large; send fewer or smaller files at once.',
   'problem.reset_token_invalid': 'This password-reset link is invalid, used or expired; ask for a new one.',
+  'problem.generation_running': 'A generation is still running; cancel it or wait for it to finish first.',
   'problem.link_invalid': 'This link is invalid or has expired.',
   'problem.not_found': 'Not found.',
   'problem.not_found.generation': 'Generation {id} not found.',

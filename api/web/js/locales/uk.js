@@ -263,6 +263,7 @@ export default {
   'problem.too_many_streams': 'Відкрито забагато живих переглядів; закрийте іншу вкладку.',
   'problem.request_too_large': 'Запит завеликий; надішліть менше або менші файли за раз.',
   'problem.reset_token_invalid': 'Посилання для відновлення пароля недійсне, використане або застаріле; попросіть нове.',
+  'problem.generation_running': 'Генерація ще триває; скасуйте її або дочекайтеся завершення.',
   'problem.link_invalid': 'Посилання недійсне або застаріло.',
   'problem.not_found': 'Не знайдено.',
   'problem.not_found.generation': 'Генерацію {id} не знайдено.',
