@@ -97,6 +97,16 @@ class Settings(BaseSettings):
     # Temporal
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    # A secured cluster or Temporal Cloud (temporal_client.py): TLS with the system's roots or this CA (and SNI
+    # name), mTLS with a client certificate and key, and/or an API key (which turns TLS on by itself). Or
+    # `temporal_profile`: a profile of the SDK's own config file / TEMPORAL_* variables, used instead of all these.
+    temporal_tls: bool = False
+    temporal_tls_server_name: str | None = None
+    temporal_tls_ca_cert: Path | None = None
+    temporal_tls_client_cert: Path | None = None
+    temporal_tls_client_key: Path | None = None
+    temporal_api_key: SecretStr | None = None
+    temporal_profile: str | None = None
     task_queue: str = "calendar-generation"
     provider_task_queue: str = "calendar-generation-provider"
     # Enforced by the Temporal server across every worker of the provider queue (Replicate allows 600 creates/min).
@@ -221,6 +231,15 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
     run_dir: Path = PROJECT_ROOT / "var" / "run"
+
+    @model_validator(mode="after")
+    def _temporal_mtls_pair(self) -> Settings:
+        if (self.temporal_tls_client_cert is None) != (self.temporal_tls_client_key is None):
+            raise ValueError("CALENDARY_TEMPORAL_TLS_CLIENT_CERT and _CLIENT_KEY go together (mTLS needs both)")
+        if not self.temporal_tls and any((self.temporal_tls_ca_cert, self.temporal_tls_client_cert,
+                                          self.temporal_tls_server_name)):
+            raise ValueError("TLS files or a server name are set but CALENDARY_TEMPORAL_TLS is false")
+        return self
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
