@@ -164,7 +164,8 @@ class Settings(BaseSettings):
 
     # Rate limits (docs/api.md), each counted per client IP and per account (the e-mail for login and register,
     # the user for upload and generate): one more answers 429 with Retry-After. The counts live in
-    # `rate_limit_storage`: `memory://` (each API process its own), or `redis://host:6379` shared by replicas (needs `coredis`).
+    # `rate_limit_storage`: `memory://` (each API process its own), or `redis://host:6379` shared by replicas
+    # (needs `coredis`).
     rate_limit_login: Rate = "10/minute"
     rate_limit_register: Rate = "5/minute"
     rate_limit_upload: Rate = "30/minute"
