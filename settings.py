@@ -202,6 +202,8 @@ class Settings(BaseSettings):
     activity_retry_outage_tolerance: Duration = timedelta(hours=6)
     reconcile_interval: Duration = timedelta(minutes=5)
     reconcile_grace: Duration = timedelta(minutes=10)
+    # Provider webhook events are deleted (by the reconciler's passes) once this old.
+    webhook_event_retention: Duration = timedelta(days=30)
 
     # API
     api_host: str = "127.0.0.1"

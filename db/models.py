@@ -222,4 +222,4 @@ class WebhookEvent(SQLModel, table=True):
     kind: str = Field(max_length=16)  # prediction | training
     status: str = Field(max_length=32)
     payload: dict = Field(sa_column=Column(JSON, nullable=False))  # the job as sent, without its input and logs
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, index=True)  # pruned by age (activities.reconciler)

@@ -1,4 +1,5 @@
-"""security: each user's token version (logout and password reset revoke every token issued before)
+"""security: each user's token version (logout and password reset revoke every token issued before); webhook
+events indexed by age (pruned after the retention)
 
 Revision ID: 0006_security
 Revises: 0005
@@ -19,8 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token_version', sa.Integer(), nullable=False, server_default='0'))
+    with op.batch_alter_table('webhook_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_event_received_at'), ['received_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('webhook_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_event_received_at'))
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('token_version')
