@@ -181,6 +181,10 @@ class UserCalendar(SQLModel, table=True):
     page_keys: list | None = _json_column(nullable=True)
     render_report: list | None = _json_column(nullable=True)
     rendered_at: datetime | None = None
+    # The end of the seed's conversion (generation → calendar → PDF downloaded), counted by the download route in
+    # the row itself, so every API process agrees (ops/figures.py).
+    pdf_downloads: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pdf_first_downloaded_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
