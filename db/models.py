@@ -57,6 +57,7 @@ class UploadedFile(SQLModel, table=True):
     kind: str = Field(max_length=16, index=True)
     storage_key: str = Field(max_length=512, unique=True)
     thumbnail_key: str | None = Field(default=None, max_length=512)
+    thumbnail_webp_key: str | None = Field(default=None, max_length=512)  # its WebP copy (services/web_images.py)
     content_type: str = Field(max_length=64)
     size: int
     width: int
@@ -179,6 +180,7 @@ class UserCalendar(SQLModel, table=True):
     render_revision: int = 0  # every render writes new keys, so cached page images are never stale
     pdf_key: str | None = Field(default=None, max_length=512)
     page_keys: list | None = _json_column(nullable=True)
+    page_webp_keys: list | None = _json_column(nullable=True)  # the pages' WebP copies; None for older renders
     render_report: list | None = _json_column(nullable=True)
     rendered_at: datetime | None = None
     # The end of the seed's conversion (generation → calendar → PDF downloaded), counted by the download route in
