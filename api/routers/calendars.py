@@ -55,6 +55,8 @@ async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: St
             responses={200: {"content": {"application/pdf": {"schema": _BINARY}}, "description": "the PDF"}})
 @raises(CALENDAR_RENDER_PENDING)
 async def calendar_pdf(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep) -> Response:
+    """The PDF as an attachment. Each download is counted with the calendar (the seed's conversion figure,
+    docs/operations.md)."""
     pdf = (await _stored(storage, calendar.pdf_key, "PDF")).data
     await _count_download(session, calendar.id)
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
