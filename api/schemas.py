@@ -89,6 +89,8 @@ class TemplateOut(BaseModel):
     currency: Literal["UAH"] = "UAH"
     color_scheme: list[str]
     preview_url: str
+    preview_webp_url: str | None = Field(default=None, description="the preview's WebP copy for `<picture>`; None "
+                                                                   "where none is stored (docs/media.md)")
 
 
 class ClientConfig(BaseModel):

@@ -96,6 +96,7 @@ class Template(SQLModel, table=True):
     description: str = ""
     category: str = Field(max_length=32)
     preview_key: str | None = Field(default=None, max_length=512)
+    preview_webp_key: str | None = Field(default=None, max_length=512)  # its WebP copy (services/web_images.py)
     price_uah: int = Field(ge=0)
     sort_order: int = 0
     is_active: bool = Field(default=True, index=True)

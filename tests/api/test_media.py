@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 import api.media
+import manage
 from api.media import LinkWindow
 from db.migrate import upgrade
 from db.models import CalendarMonth, GeneratedCalendarVariant, Job, UploadedFile, UserCalendar, VariantStatus
@@ -25,6 +26,7 @@ from db.session import make_engine, make_session_factory, session_scope
 from services.calendar_render import render_and_store
 from settings import Settings
 from storage import make_storage
+from storage.keys import template_preview_key, webp_key
 from testkit.api import register, running_api, upload_photos
 from testkit.settings import make_settings
 from tests.fakes.s3 import MOTO_ACCESS_KEY, MOTO_REGION, MOTO_SECRET_KEY
@@ -313,16 +315,33 @@ async def test_thumbnails_and_page_previews_link_to_stored_webp_copies(customer:
     status = (await customer.api.get(f"/api/calendars/generate/{customer.job_id}/status",
                                      headers=customer.headers)).json()
     calendar = await _rendered_calendar(customer)
+    await manage.seed(customer.settings)  # the theme previews
+    themes = (await customer.api.get("/api/templates", headers=customer.headers)).json()
     pairs = [(customer.photo["thumbnail_url"], customer.photo["thumbnail_webp_url"]),
              *((v["thumbnail_url"], v["thumbnail_webp_url"]) for v in status["variants"]),
              *((m["thumbnail_url"], m["thumbnail_webp_url"]) for m in calendar["months"]),
-             *zip(calendar["preview_urls"], calendar["preview_webp_urls"], strict=True)]
-    assert len(calendar["preview_webp_urls"]) == 13 and len(pairs) == 1 + 2 + 12 + 13
+             *zip(calendar["preview_urls"], calendar["preview_webp_urls"], strict=True),
+             *((t["preview_url"], t["preview_webp_url"]) for t in themes)]
+    assert len(calendar["preview_webp_urls"]) == 13 and len(pairs) == 1 + 2 + 12 + 13 + 10
     for jpeg, webp in pairs:
         jpeg_path, webp_path = urlsplit(jpeg).path, urlsplit(webp).path
         assert jpeg_path.endswith(".jpg") and webp_path == jpeg_path.removesuffix(".jpg") + ".webp"
         assert await _format(customer, webp) == ("image/webp", "WEBP")  # the object exists, as WebP
         if customer.settings.storage_backend == "minio":
             assert urlsplit(webp).netloc == customer.settings.minio_endpoint
-    for jpeg, _ in (pairs[0], pairs[-1]):  # the fallbacks: a thumbnail and a page preview
+    for jpeg, _ in (pairs[0], pairs[-11], pairs[-1]):  # the fallbacks: a thumbnail, a page and a theme preview
         assert await _format(customer, jpeg) == ("image/jpeg", "JPEG")
+
+
+async def test_seeding_again_adds_the_copy_of_a_theme_preview_seeded_before_copies(fs_customer: Customer) -> None:
+    settings = fs_customer.settings
+    await manage.seed(settings)
+    storage = make_storage(settings)
+    jpeg, webp = template_preview_key("family"), webp_key(template_preview_key("family"))
+    before = (await storage.get(jpeg)).data
+    await storage.delete(webp)
+
+    await manage.seed(settings)
+
+    assert (await storage.get(jpeg)).data == before  # the kept JPEG, not a new drawing under the same key
+    assert Image.open(io.BytesIO((await storage.get(webp)).data)).format == "WEBP"

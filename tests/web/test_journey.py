@@ -125,6 +125,7 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         cards = page.locator(".theme-card")
         await expect(cards).to_have_count(10)
         await expect(page.locator(".theme-card img")).to_have_count(10)
+        await _shown_as_webp_with_jpeg_fallback(page, page.locator(".theme-card img").first)
         vintage = page.locator('.theme-card[data-theme="vintage"]')
         await expect(vintage).to_contain_text("Вінтаж")
         await expect(vintage).to_contain_text("849 ₴")

@@ -1,5 +1,5 @@
-"""webp copies: the key of each thumbnail's WebP copy and of each rendered page's, stored next to the JPEGs so links
-straight to the object store or a CDN can offer WebP (older rows have none and keep JPEG only)
+"""webp copies: the key of each thumbnail's, rendered page's and theme preview's WebP copy, stored next to the JPEGs
+so links straight to the object store or a CDN can offer WebP (older rows have none and keep JPEG only)
 
 Revision ID: 0007_finish_webp
 Revises: 0006_finish_downloads
@@ -24,9 +24,14 @@ def upgrade() -> None:
                                       nullable=True))
     with op.batch_alter_table('user_calendar', schema=None) as batch_op:
         batch_op.add_column(sa.Column('page_webp_keys', sa.JSON(), nullable=True))
+    with op.batch_alter_table('template', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('preview_webp_key', sqlmodel.sql.sqltypes.AutoString(length=512),
+                                      nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('template', schema=None) as batch_op:
+        batch_op.drop_column('preview_webp_key')
     with op.batch_alter_table('user_calendar', schema=None) as batch_op:
         batch_op.drop_column('page_webp_keys')
     with op.batch_alter_table('uploaded_file', schema=None) as batch_op:
