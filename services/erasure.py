@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.files import object_keys
+from db.files import calendar_object_keys, object_keys
 from db.models import (
     TERMINAL_JOB_STATUSES,
     CalendarMonth,
@@ -30,17 +30,13 @@ from db.models import (
 )
 
 
-def _calendar_keys(calendar: UserCalendar) -> list[str]:
-    return [key for key in [calendar.pdf_key, *(calendar.page_keys or [])] if key]
-
-
 async def erase_calendar(session: AsyncSession, calendar: UserCalendar) -> list[str]:
     """The calendar, its months and rating; its generation stays (its variants are the customer's images) and
     no longer names it."""
     await session.exec(delete(CalendarRating).where(col(CalendarRating.calendar_id) == calendar.id))
     await session.exec(delete(CalendarMonth).where(col(CalendarMonth.calendar_id) == calendar.id))
     await session.exec(update(Job).where(col(Job.calendar_id) == calendar.id).values(calendar_id=None))
-    keys = _calendar_keys(calendar)
+    keys = calendar_object_keys(calendar)
     await session.delete(calendar)
     return keys
 

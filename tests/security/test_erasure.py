@@ -14,7 +14,7 @@ from db.models import (
     User,
     UserCalendar,
 )
-from storage.keys import calendar_page_key, calendar_pdf_key
+from storage.keys import calendar_page_key, calendar_pdf_key, webp_key
 from testkit.api import register, upload_photos
 from tests.security.conftest import World
 
@@ -27,10 +27,12 @@ async def _rendered(world: World) -> list[str]:
         job = await session.get(Job, world.ids["job_id"])
         assert calendar is not None and job is not None
         owner, calendar_id = calendar.user_id, calendar.id
-        keys = [calendar_pdf_key(owner, calendar_id, 1), calendar_page_key(owner, calendar_id, 1, 0)]
+        page = calendar_page_key(owner, calendar_id, 1, 0)
+        keys = [calendar_pdf_key(owner, calendar_id, 1), page, webp_key(page)]
         for key in keys:
             await storage.put(key, b"rendered", "application/octet-stream")
-        calendar.pdf_key, calendar.page_keys, calendar.job_id = keys[0], keys[1:], job.id
+        calendar.pdf_key, calendar.page_keys, calendar.page_webp_keys = keys[0], [page], [keys[2]]
+        calendar.job_id = job.id
         job.status, job.calendar_id = "completed", calendar.id
         session.add_all([calendar, job, CalendarRating(user_id=calendar.user_id, calendar_id=calendar.id, stars=5)])
         await session.commit()
@@ -56,7 +58,7 @@ async def test_deleting_a_calendar_erases_it_and_keeps_its_generation(world: Wor
     assert (await world.api.delete(f"/api/calendars/{calendar_id}", headers=world.owner)).status_code == 204
 
     assert (await world.api.get(f"/api/calendars/{calendar_id}", headers=world.owner)).status_code == 404
-    assert [await _exists(world, key) for key in keys] == [False, False]
+    assert [await _exists(world, key) for key in keys] == [False, False, False]
     assert await _count(world, CalendarMonth, calendar_id=calendar_id) == 0
     assert await _count(world, CalendarRating, calendar_id=calendar_id) == 0
     status = (await world.api.get(f"/api/calendars/generate/{world.ids['job_id']}/status", headers=world.owner)).json()

@@ -1,8 +1,8 @@
 """security: each user's token version (logout and password reset revoke every token issued before); webhook
 events indexed by age (pruned after the retention)
 
-Revision ID: 0006_security
-Revises: 0005
+Revision ID: 0008_security
+Revises: 0007_finish_webp
 Create Date: 2026-12-04 23:10:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006_security'
-down_revision: str | None = '0005'
+revision: str = '0008_security'
+down_revision: str | None = '0007_finish_webp'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
