@@ -60,6 +60,20 @@ def _at_most_four_days(value: timedelta) -> timedelta:
     return value
 
 
+def _rate_limit(value: str) -> str:
+    from limits import parse  # the library that enforces it reads the same notation
+
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a rate: use e.g. '10/minute' or '100 per hour'") from None
+    return value
+
+
+# A rate in the `limits` notation: "10/minute", "5 per 15 minutes".
+Rate = Annotated[str, AfterValidator(_rate_limit)]
+
+
 def _origin_url(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
@@ -83,6 +97,16 @@ class Settings(BaseSettings):
     # Temporal
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    # A secured cluster or Temporal Cloud (temporal_client.py): TLS with the system's roots or this CA (and SNI
+    # name), mTLS with a client certificate and key, and/or an API key (which turns TLS on by itself). Or
+    # `temporal_profile`: a profile of the SDK's own config file / TEMPORAL_* variables, used instead of all these.
+    temporal_tls: bool = False
+    temporal_tls_server_name: str | None = None
+    temporal_tls_ca_cert: Path | None = None
+    temporal_tls_client_cert: Path | None = None
+    temporal_tls_client_key: Path | None = None
+    temporal_api_key: SecretStr | None = None
+    temporal_profile: str | None = None
     task_queue: str = "calendar-generation"
     provider_task_queue: str = "calendar-generation-provider"
     # Enforced by the Temporal server across every worker of the provider queue (Replicate allows 600 creates/min).
@@ -130,12 +154,37 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_ttl: Duration = timedelta(days=7)
     media_signing_key: SecretStr = SecretStr(DEVELOPMENT_MEDIA_SIGNING_KEY)
+    # Argon2 hashes computed at once (each takes ~50-100 ms of a core and 64 MiB); more wait their turn, off the
+    # event loop.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    # The event stream's ticket (EventSource can't send a header): good for opening one job's stream this soon.
+    events_ticket_ttl: Duration = timedelta(seconds=60)
+    # A password-reset link works this long, and once.
+    password_reset_ttl: Duration = timedelta(hours=1)
+
+    # Rate limits (docs/api.md), each counted per client IP and per account (the e-mail for login and register,
+    # the user for upload and generate): one more answers 429 with Retry-After. The counts live in
+    # `rate_limit_storage`: `memory://` (each API process its own), or `redis://host:6379` shared by replicas
+    # (needs `coredis`).
+    rate_limit_login: Rate = "10/minute"
+    rate_limit_register: Rate = "5/minute"
+    rate_limit_upload: Rate = "30/minute"
+    rate_limit_generate: Rate = "10/minute"
+    rate_limit_storage: str = "memory://"
 
     # Uploads
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_image_pixels: int = Field(default=50_000_000, ge=1)
     min_short_side: int = Field(default=512, ge=1)
     max_photos_per_generation: int = Field(default=30, ge=1)
+    # Photos decoded at once per API process (each up to max_image_pixels × 4 bytes); more uploads queue.
+    image_decode_concurrency: int = Field(default=2, ge=1)
+    # Request bodies, refused with 413 before they are read: an upload (all its files), a JSON body, a webhook.
+    max_upload_request_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    max_json_bytes: int = Field(default=64 * 1024, ge=1)
+    max_webhook_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Live event streams one user may hold open at once (a tab holds one); one more answers 429.
+    max_streams_per_user: int = Field(default=5, ge=1)
 
     # Generation
     variant_count: int = Field(default=24, ge=12)
@@ -153,6 +202,8 @@ class Settings(BaseSettings):
     activity_retry_outage_tolerance: Duration = timedelta(hours=6)
     reconcile_interval: Duration = timedelta(minutes=5)
     reconcile_grace: Duration = timedelta(minutes=10)
+    # Provider webhook events are deleted (by the reconciler's passes) once this old.
+    webhook_event_retention: Duration = timedelta(days=30)
 
     # API
     api_host: str = "127.0.0.1"
@@ -183,6 +234,15 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
     run_dir: Path = PROJECT_ROOT / "var" / "run"
+
+    @model_validator(mode="after")
+    def _temporal_mtls_pair(self) -> Settings:
+        if (self.temporal_tls_client_cert is None) != (self.temporal_tls_client_key is None):
+            raise ValueError("CALENDARY_TEMPORAL_TLS_CLIENT_CERT and _CLIENT_KEY go together (mTLS needs both)")
+        if not self.temporal_tls and any((self.temporal_tls_ca_cert, self.temporal_tls_client_cert,
+                                          self.temporal_tls_server_name)):
+            raise ValueError("TLS files or a server name are set but CALENDARY_TEMPORAL_TLS is false")
+        return self
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:

@@ -7,12 +7,16 @@ A job row is written before its workflow starts and mirrors the run from then on
   outage outlasted every retry): the row gets the run's outcome, and the variants no calendar uses are deleted as
   any other ending would.
 
+Each pass also deletes provider webhook events older than `webhook_event_retention` (30 days): a waiting worker
+reads them within minutes, and older ones only keep what the provider said about a customer's jobs.
+
 Only rows that look stuck are checked against Temporal — not updated for `reconcile_grace`, and, while waiting
 for the customer's choice, past their deadline — so one pass costs a few calls, however many customers are waiting.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlmodel import col, or_, select
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
@@ -25,7 +29,7 @@ from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import DeleteVariantsInput, ReconcileReport
 from contracts.vocabulary import TERMINAL_STAGES, Stage
-from db.models import Job, Template, UserCalendar, utcnow
+from db.models import Job, Template, UserCalendar, WebhookEvent, utcnow
 from db.session import session_scope
 from services.generations import start_generation_workflow
 from workflows.models import GenerationResult
@@ -47,7 +51,7 @@ class ReconcilerActivities:
 
     @implements(contract.reconcile_jobs)
     async def reconcile_jobs(self) -> ReconcileReport:
-        report = ReconcileReport()
+        report = ReconcileReport(webhook_events_pruned=await self._prune_webhook_events())
         for job in await self._stale_jobs():
             report.checked += 1
             assert job.workflow_id is not None
@@ -66,6 +70,12 @@ class ReconcilerActivities:
         if report.started or report.closed:
             activity.logger.warning("reconciler: started %s, closed %s", report.started, report.closed)
         return report
+
+    async def _prune_webhook_events(self) -> int:
+        cutoff = utcnow() - self._deps.settings.webhook_event_retention
+        async with session_scope(self._deps.sessions) as session:
+            result = await session.exec(delete(WebhookEvent).where(col(WebhookEvent.received_at) < cutoff))
+            return result.rowcount or 0
 
     async def _stale_jobs(self) -> list[Job]:
         now = utcnow()

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.problems import AUTH_REQUIRED, NOT_FOUND, WORKFLOW_SERVICE_UNAVAILABLE, ApiProblem
-from api.security import user_id_from_token
+from api.security import Passwords, token_claims
 from api.temporal import TemporalConnection
 from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
 from contracts.vocabulary import MAX_DB_ID
@@ -38,6 +38,13 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_passwords(request: Request) -> Passwords:
+    return request.app.state.passwords
+
+
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
 def get_storage(request: Request) -> Storage:
@@ -109,11 +116,13 @@ async def get_current_user(
     return await user_for_token(session, settings, credentials.credentials if credentials else None)
 
 
-async def user_for_token(session: AsyncSession, settings: Settings, token: str | None) -> User:
-    """The token's user, or 401: a missing, forged or expired token, or a user that no longer exists."""
-    user_id = user_id_from_token(token, settings) if token else None
-    user = await session.get(User, user_id) if user_id is not None else None
-    if user is None:
+async def user_for_token(session: AsyncSession, settings: Settings, token: str | None,
+                         audience: str | None = None) -> User:
+    """The token's user, or 401: a missing, forged, expired or revoked token (logged out, password reset), one
+    made for another purpose than `audience` (None: an access token), or a user that no longer exists."""
+    claims = token_claims(token, settings, audience) if token else None
+    user = await session.get(User, claims[0]) if claims is not None else None
+    if user is None or claims is None or user.token_version != claims[1]:
         raise ApiProblem(AUTH_REQUIRED, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     return user
 

@@ -1,11 +1,12 @@
-"""Keep bearer tokens out of access logs: the live-events route accepts `?token=` (EventSource sends no headers)."""
+"""Keep credentials out of access logs: the live-events route takes a `?ticket=` (EventSource sends no headers), and
+an old page may still send `?token=`."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"]+")
+_TOKEN_IN_QUERY = re.compile(r"(\b(?:token|ticket)=)[^&\s\"]+")
 
 
 def redact_tokens(text: str) -> str:

@@ -6,13 +6,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
+from api.body_limits import BodyLimits
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.openapi import install_openapi, operation_id
+from api.rate_limits import RateLimits
 from api.request_telemetry import RequestTelemetry
 from api.routers import (
     auth,
@@ -30,6 +33,8 @@ from api.routers import (
     web,
     webhooks,
 )
+from api.security import Passwords
+from api.streams import StreamSlots
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
 from ops.logs import configure_logging
@@ -64,6 +69,10 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessions = make_session_factory(engine)
+        app.state.passwords = Passwords(settings)
+        app.state.rate_limits = RateLimits(settings)
+        app.state.streams = StreamSlots(settings.max_streams_per_user)
+        app.state.decoding = CapacityLimiter(settings.image_decode_concurrency)
         app.state.storage = storage or make_storage(settings)
         await app.state.storage.start()
         app.state.temporal = TemporalConnection(settings, temporal)
@@ -77,6 +86,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
                   description=API_DESCRIPTION, openapi_tags=TAGS, generate_unique_id_function=operation_id)
 
     install_error_handlers(app)
+    app.add_middleware(BodyLimits, settings=settings)  # inside the telemetry: a 413 is logged and counted too
     app.add_middleware(RequestTelemetry)
 
     @app.get("/docs", include_in_schema=False)

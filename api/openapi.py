@@ -19,7 +19,8 @@ from fastapi.routing import APIRoute
 
 from api import deps, problems
 from api.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemKind, problem_example
-from api.routers.events import get_watched_job
+from api.rate_limits import get_limiter
+from api.routers.events import get_stream_slots, get_watched_job
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +33,8 @@ _RAISED_BY_DEPENDENCY: dict[Callable[..., Any], tuple[ProblemKind, ...]] = {
     deps.get_owned_calendar: (problems.NOT_FOUND,),
     deps.get_temporal: (problems.WORKFLOW_SERVICE_UNAVAILABLE,),
     deps.get_unit_of_work: (problems.DATABASE_UNAVAILABLE,),
+    get_limiter: (problems.RATE_LIMITED,),
+    get_stream_slots: (problems.TOO_MANY_STREAMS,),
 }
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -62,12 +65,18 @@ def route_problems(route: APIRoute) -> list[ProblemKind]:
         found.append(problems.WRITE_CONFLICT)
     if _has_input(route.dependant):
         found.append(problems.VALIDATION_FAILED)
+    if _has_body(route.dependant):
+        found.append(problems.REQUEST_TOO_LARGE)  # api.body_limits
     return list(dict.fromkeys(found))
 
 
 def _has_input(dependant: Dependant) -> bool:
     own = dependant.path_params or dependant.query_params or dependant.header_params or dependant.body_params
     return bool(own) or any(_has_input(sub) for sub in dependant.dependencies)
+
+
+def _has_body(dependant: Dependant) -> bool:
+    return bool(dependant.body_params) or any(_has_body(sub) for sub in dependant.dependencies)
 
 
 def problem_responses(kinds: list[ProblemKind]) -> dict[int | str, dict[str, Any]]:

@@ -88,6 +88,12 @@ NOT_FOUND = _kind("not_found", S.NOT_FOUND, "Not found",
                   "The id does not exist or is not yours: reload the list it came from.")
 METHOD_NOT_ALLOWED = _kind("method_not_allowed", S.METHOD_NOT_ALLOWED, "Method not allowed",
                            "A client bug: use the method the API document gives for this path.")
+REQUEST_TOO_LARGE = _kind("request_too_large", S.REQUEST_ENTITY_TOO_LARGE, "The request body is too large",
+                          "Send a smaller body (`params.limit_bytes`); upload photos in several requests.")
+RATE_LIMITED = _kind("rate_limited", S.TOO_MANY_REQUESTS, "Too many requests",
+                     "Wait the `Retry-After` seconds, then try again.")
+TOO_MANY_STREAMS = _kind("too_many_streams", S.TOO_MANY_REQUESTS, "Too many live event streams open",
+                         "Close another tab's stream, or poll GET …/status instead.")
 INTERNAL_ERROR = _kind("internal_error", S.INTERNAL_SERVER_ERROR, "Internal error",
                        "A server bug (it is logged): try again later; report it if it persists.")
 # --- accounts --------------------------------------------------------------------------------------------------
@@ -97,8 +103,14 @@ WRONG_CREDENTIALS = _kind("wrong_credentials", S.UNAUTHORIZED, "Wrong email or p
                           "Ask the person to check the email and password.")
 EMAIL_TAKEN = _kind("email_taken", S.CONFLICT, "An account with this email exists",
                     "Log in instead, or register with another email.")
+RESET_TOKEN_INVALID = _kind("reset_token_invalid", S.UNPROCESSABLE_ENTITY,
+                             "The password-reset link is invalid, used or expired",
+                             "Ask for a new link (POST /api/auth/password-reset).")
 LINK_INVALID = _kind("link_invalid", S.FORBIDDEN, "The link is invalid or has expired",
                      "Read the resource again for a freshly signed URL.")
+GENERATION_RUNNING = _kind("generation_running", S.CONFLICT, "A generation is still running",
+                          "Cancel it (DELETE /api/calendars/generate/{id}, `params.generation_id`) or let it finish, "
+                          "then try again.")
 # --- photos ----------------------------------------------------------------------------------------------------
 PHOTO_TOO_LARGE = _kind("photo_too_large", S.REQUEST_ENTITY_TOO_LARGE, "The photo file is too large",
                         "Upload a smaller file (GET /api/config: max_upload_bytes).")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
 
@@ -19,11 +19,41 @@ def _example(**example: JsonValue) -> ConfigDict:
 _WHEN = "2026-12-04T10:00:00Z"
 
 
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+
 class Credentials(BaseModel):
     model_config = _example(email="olena@example.com", password="correct horse battery")
 
     email: EmailStr
-    password: str = Field(min_length=8, max_length=128)
+    password: Password
+
+
+class PasswordResetRequest(BaseModel):
+    model_config = _example(email="olena@example.com")
+
+    email: EmailStr
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = _example(token="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+                            password="a new long password")
+
+    token: str = Field(min_length=1, max_length=2048, description="from the e-mailed link")
+    password: Password
+
+
+class Accepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class EventsTicket(BaseModel):
+    model_config = _example(ticket="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", expires_in=60)
+
+    ticket: str = Field(description="for `GET .../events?ticket=`: opens this generation's stream, soon, "
+                                    "for this user only")
+    expires_in: int = Field(description="seconds the ticket can open a stream")
 
 
 class UserOut(BaseModel):

@@ -7,7 +7,7 @@ import hashlib
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import UploadedFile
+from db.models import UploadedFile, UserCalendar
 
 
 async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage_key: str, thumbnail_key: str | None,
@@ -31,6 +31,11 @@ async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage
 
 def object_keys(file: UploadedFile) -> list[str]:
     return [key for key in (file.storage_key, file.thumbnail_key, file.thumbnail_webp_key) if key]
+
+
+def calendar_object_keys(calendar: UserCalendar) -> list[str]:
+    """The current render's objects: the PDF, the page previews and their WebP copies."""
+    return [key for key in [calendar.pdf_key, *(calendar.page_keys or []), *(calendar.page_webp_keys or [])] if key]
 
 
 async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:

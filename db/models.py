@@ -47,6 +47,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     language: str = Field(default="uk", max_length=8)  # of the e-mails (uk, en)
     email_notifications: bool = True  # reminders before expiry; PATCH /api/me turns them off
+    token_version: int = 0  # in every token (api.security); logout and a password reset increment it
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -228,4 +229,4 @@ class WebhookEvent(SQLModel, table=True):
     kind: str = Field(max_length=16)  # prediction | training
     status: str = Field(max_length=32)
     payload: dict = Field(sa_column=Column(JSON, nullable=False))  # the job as sent, without its input and logs
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, index=True)  # pruned by age (activities.reconciler)

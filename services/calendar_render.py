@@ -7,6 +7,7 @@ import asyncio
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.files import calendar_object_keys
 from db.models import CalendarMonth, Template, UploadedFile, UserCalendar, utcnow
 from db.template_data import TemplateData
 from imaging.web_formats import JPEG, sized_for_slot
@@ -42,8 +43,7 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     previews = await asyncio.to_thread(lambda: [sized_for_slot(page, JPEG, PREVIEW_SLOT_PX).data
                                                 for page in rendered.pages])
 
-    old_keys = [key for key in [calendar.pdf_key, *(calendar.page_keys or []), *(calendar.page_webp_keys or [])]
-                if key]
+    old_keys = calendar_object_keys(calendar)
     revision = calendar.render_revision + 1
     pdf_key = calendar_pdf_key(calendar.user_id, calendar.id, revision)
     page_keys = [calendar_page_key(calendar.user_id, calendar.id, revision, n) for n in range(len(previews))]

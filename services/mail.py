@@ -63,22 +63,43 @@ class MailFacts:
     deadline: datetime | None = None
 
 
+_RESET_TEXT = {  # subject, body, button
+    "uk": ("Відновлення пароля", ("Щоб задати новий пароль, відкрийте посилання протягом години. Якщо ви не "
+                                 "просили змінити пароль, нічого не робіть."), "Задати новий пароль"),
+    "en": ("Reset your password", ("To set a new password, open the link within an hour. If you did not ask for "
+                                  "this, do nothing."), "Set a new password"),
+}
+
+
 def compose(facts: MailFacts, sender: str) -> EmailMessage:
-    language = facts.language if facts.language in LANGUAGES else "uk"
+    language = _language(facts.language)
     subject, body, button = _TEXT[language][facts.kind]
     deadline = f"{facts.deadline:%d.%m.%Y %H:%M} UTC" if facts.deadline else ""
     values = {"count": facts.count, "theme": facts.theme, "deadline": deadline}
-    subject, body = subject.format(**values), body.format(**values)
+    return _message(sender, facts.to, language, subject.format(**values), body.format(**values), button, facts.link)
+
+
+def compose_password_reset(to: str, language: str, link: str, sender: str) -> EmailMessage:
+    language = _language(language)
+    subject, body, button = _RESET_TEXT[language]
+    return _message(sender, to, language, subject, body, button, link)
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else "uk"
+
+
+def _message(sender: str, to: str, language: str, subject: str, body: str, button: str, link: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, facts.to, subject
+    message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Message-ID"] = make_msgid(domain="calendary")
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Content-Language"] = language
-    message.set_content(f"{body}\n\n{button}: {facts.link}\n\n-- \n{_FOOTER[language]}\n")
+    message.set_content(f"{body}\n\n{button}: {link}\n\n-- \n{_FOOTER[language]}\n")
     message.add_alternative(
         f'<!doctype html><html lang="{language}"><body>'
         f"<p>{html.escape(body)}</p>"
-        f'<p><a href="{html.escape(facts.link, quote=True)}">{html.escape(button)}</a></p>'
+        f'<p><a href="{html.escape(link, quote=True)}">{html.escape(button)}</a></p>'
         f"<p><small>{html.escape(_FOOTER[language])}</small></p></body></html>", subtype="html")
     return message
 

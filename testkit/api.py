@@ -70,3 +70,18 @@ async def upload_photos(client: httpx.AsyncClient, headers: dict[str, str], coun
     response = await client.post("/api/photos", files=files, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def add_job(api: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> int:
+    """A generation row of the caller's (no workflow behind it), written straight to the API's database; its id."""
+    from db.models import Job
+    from db.seed import seed_templates
+
+    me = (await api.get("/api/me", headers=headers)).json()
+    async with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        template = (await seed_templates(session))[0]
+        job = Job(**{"user_id": me["id"], "template_id": template.id, "photo_ids": [], "variant_count": 24,
+                     "year": 2027, **fields})
+        session.add(job)
+        await session.commit()
+        return job.id

@@ -16,6 +16,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "temporal_address": "127.0.0.1:1",  # runs that need Temporal pass their own client
         "jwt_secret": "test-secret-test-secret-test-secret",
         "select_wait_seconds": 0.0,
+        # Suites register and log in many times from one address; tests of the limits set their own low rates.
+        **{f"rate_limit_{action}": "10000/minute" for action in ("login", "register", "upload", "generate")},
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel
+from temporalio.api.enums.v1 import IndexedValueType
 
 from contracts import search_attributes
 from settings import Settings
@@ -52,10 +53,91 @@ def test_app_environment_names_real_settings() -> None:
     assert not unknown, f"compose sets variables no setting reads: {unknown}"
 
 
-def test_compose_registers_the_workflow_search_attributes() -> None:
-    command = " ".join(_compose()["services"]["temporal-search-attributes"]["command"])
+_TYPES = {"KEYWORD": "Keyword", "INT": "Int", "TEXT": "Text", "BOOL": "Bool", "DOUBLE": "Double",
+          "DATETIME": "Datetime", "KEYWORD_LIST": "KeywordList"}
+ONE_SHOT = {"temporal-schema", "temporal-setup", "minio-setup", "migrate"}
+
+
+def _script(service: str) -> str:
+    return " ".join(_compose()["services"][service]["command"])
+
+
+def test_compose_registers_the_workflow_search_attributes_idempotently() -> None:
+    script = _script("temporal-setup")
     for key in search_attributes.ALL:
-        assert f"--name {key.name}" in command
+        kind = _TYPES[IndexedValueType.Name(key.indexed_value_type).removeprefix("INDEXED_VALUE_TYPE_")]
+        assert f"{key.name}:{kind}" in script, key.name
+    assert "search-attribute list" in script and "--retention 14d" in script
+    for service in ONE_SHOT:  # a failed step fails the job: no `|| true`, the shell stops at the first error
+        definition = _compose()["services"][service]
+        shell = definition.get("entrypoint") or definition["command"][:2]
+        assert "|| true" not in _script(service) and shell == ["sh", "-euc"], service
+
+
+def test_temporal_runs_the_server_image_with_its_schema_set_up_by_the_admin_tools() -> None:
+    services = _compose()["services"]
+    assert services["temporal"]["image"].startswith("temporalio/server:")
+    assert not any("auto-setup" in service.get("image", "") for service in services.values())
+    assert "tctl" not in (ROOT / "docker-compose.temporal.yml").read_text()
+    assert services["temporal-schema"]["image"].startswith("temporalio/admin-tools:")
+    script = _script("temporal-schema")
+    for database in ("temporal", "temporal_visibility"):
+        assert f"--db {database} setup-schema" in script and f"--db {database} update-schema" in script
+    assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"
+
+
+def test_images_are_pinned_and_every_service_is_checked_and_restarted() -> None:
+    services = _compose()["services"]
+    for name, service in services.items():
+        if "build" not in service:
+            image = service["image"]
+            assert ":" in image and not image.endswith(":latest"), f"{name}: pin {image}"
+        if name in ONE_SHOT:
+            assert service["restart"] == "no", name
+        else:
+            assert "healthcheck" in service and service["restart"] == "unless-stopped", name
+    images = {services[name]["image"] for name in ("migrate", "api", "worker")}
+    assert len(images) == 1  # one image for the migration, the API and the workers
+
+
+def test_the_app_waits_for_one_migration_and_never_migrates_itself() -> None:
+    services = _compose()["services"]
+    for name in ("api", "worker"):
+        needs = services[name]["depends_on"]
+        for job in ("migrate", "temporal-setup", "minio-setup"):
+            assert needs[job]["condition"] == "service_completed_successfully", (name, job)
+    assert "manage.py migrate" in _script("migrate")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "migrate" not in dockerfile.split("CMD", 1)[1]
+
+
+def test_secrets_come_from_the_env_file_and_the_app_gets_a_least_privilege_minio_user() -> None:
+    compose = _compose()
+    text = (ROOT / "docker-compose.temporal.yml").read_text()
+    example = (ROOT / "deploy" / "production.env.example").read_text()
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
+    assert {"CALENDARY_JWT_SECRET", "APP_DB_PASSWORD", "TEMPORAL_DB_PASSWORD", "MINIO_ROOT_PASSWORD",
+            "CALENDARY_MINIO_SECRET_KEY"} <= required
+    assert all(re.search(rf"^{name}=", example, re.MULTILINE) for name in required), required
+    for service in compose["services"].values():  # no password written into the file itself
+        for key, value in (service.get("environment") or {}).items():
+            if "PASSWORD" in key or "SECRET" in key or key.endswith("_PWD"):
+                assert str(value).startswith("${"), key
+    api = compose["services"]["api"]["environment"]
+    assert "MINIO_ROOT" not in api["CALENDARY_MINIO_ACCESS_KEY"] + api["CALENDARY_MINIO_SECRET_KEY"]
+    assert "CALENDARY_REPLICATE_API_TOKEN" not in api  # only the workers call Replicate
+    assert compose["services"]["worker"]["environment"]["CALENDARY_REPLICATE_API_TOKEN"]
+    setup = _script("minio-setup")
+    assert "mc admin policy create" in setup and "s3:*" not in setup and "s3:GetObject" in setup
+    assert "deploy/production.env" in (ROOT / ".gitignore").read_text()
+
+
+def test_the_image_runs_unprivileged_and_leaves_secrets_and_state_out() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert users and not users[-1].startswith(("root", "0"))
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", "var/", ".git/"} <= set(ignored)
 
 
 def test_readme_opens_with_the_two_commands() -> None:

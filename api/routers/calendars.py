@@ -6,19 +6,21 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Response, status
 from pydantic import ValidationError
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import image_response
 from api.openapi import raises
+from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
-from db.models import CalendarMonth, Template, UserCalendar, utcnow
+from db.models import TERMINAL_JOB_STATUSES, CalendarMonth, Job, Template, UserCalendar, utcnow
 from services.calendar_render import calendar_spec, render_and_store
+from services.erasure import erase_calendar
 from storage import ObjectNotFound, Storage, StoredObject
 
 router = APIRouter(prefix="/api/calendars", tags=["calendars"])
@@ -37,11 +39,12 @@ async def _stored(storage: Storage, key: str | None, what: str) -> StoredObject:
         raise ApiProblem(CALENDAR_RENDER_PENDING, f"the {what} is being re-rendered; try again") from None
 
 
-@router.get("", summary="List my calendars")
+@router.get("", summary="List my calendars (newest first, paginated)",
+            responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of calendars"}})
 async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                         settings: SettingsDep) -> list[UserCalendarDto]:
-    calendars = (await session.exec(select(UserCalendar).where(UserCalendar.user_id == user.id)
-                                    .order_by(col(UserCalendar.id).desc()))).all()
+                         settings: SettingsDep, page: PageDep) -> list[UserCalendarDto]:
+    calendars = page.rows((await session.exec(page.select(
+        select(UserCalendar).where(UserCalendar.user_id == user.id), UserCalendar.id, newest_first=True))).all())
     return await calendar_dtos(session, calendars, storage, settings)
 
 
@@ -88,6 +91,16 @@ async def calendar_page(calendar: OwnedCalendar, page: int, storage: StorageDep,
     stored = await _stored(storage, keys[page] if keys else None, "page preview")
     # The URL names the render revision (?rev=), and a revision's pages never change.
     return await image_response(stored, accept=accept, if_none_match=if_none_match, max_age=PAGE_MAX_AGE_SECONDS)
+
+
+@router.delete("/{calendar_id}", summary="Delete a calendar: its pages, PDF, months and rating (for good)",
+               status_code=status.HTTP_204_NO_CONTENT)
+@raises(CALENDAR_RENDER_PENDING)
+async def delete_calendar(calendar: OwnedCalendar, session: SessionDep, objects: StoredObjectsDep) -> None:
+    job = await session.get(Job, calendar.job_id) if calendar.job_id else None
+    if job is not None and job.status not in TERMINAL_JOB_STATUSES:  # the worker is still writing it
+        raise ApiProblem(CALENDAR_RENDER_PENDING, f"calendar {calendar.id} is still being made; try again shortly")
+    objects.delete_after_commit(await erase_calendar(session, calendar))
 
 
 @router.patch("/{calendar_id}", summary="Edit a calendar before ordering (renders it again)")

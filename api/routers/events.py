@@ -19,8 +19,11 @@ gets a fresh snapshot — image URLs are signed for minutes, not hours — and n
 grace period by much. The workflow writes every change to the database first, so the database is the one source of
 truth here, and the stream works while Temporal or the worker is down.
 
-Browsers' `EventSource` cannot send an Authorization header, so this route — and only this route — also accepts the
-bearer token as the `?token=` query parameter.
+Browsers' `EventSource` cannot send an Authorization header, and a 7-day bearer token in a URL ends up in access
+logs and browser history. So the page first asks `POST .../events/ticket` (with its bearer token) for a ticket:
+signed for this user and this generation only, good for opening a stream for `events_ticket_ttl` (60 s), revoked
+with the user's tokens; the stream takes it as `?ticket=`. A user holds at most `max_streams_per_user` streams at
+once (api.streams); one more answers 429 `too_many_streams`.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import (
     BearerDep,
+    CurrentUserDep,
     IdPath,
+    OwnedJob,
     SessionDep,
     SessionFactoryDep,
     SettingsDep,
@@ -50,7 +55,9 @@ from api.deps import (
     user_for_token,
 )
 from api.problems import NOT_FOUND
-from api.schemas import CalendarGenerationStatusDto
+from api.schemas import CalendarGenerationStatusDto, EventsTicket
+from api.security import events_audience, issue_events_ticket
+from api.streams import StreamSlots
 from api.views import status_dto, status_dtos, variant_dtos
 from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job
 from settings import Settings
@@ -129,15 +136,29 @@ async def get_watched_job(
     session: SessionDep,
     settings: SettingsDep,
     credentials: BearerDep,
-    token: Annotated[str | None, Query(description="the bearer token, for clients (EventSource) "
-                                                   "that cannot send an Authorization header")] = None,
+    ticket: Annotated[str | None, Query(max_length=2048, description=(
+        "a ticket from POST .../events/ticket, for clients (EventSource) that cannot send an Authorization "
+        "header"))] = None,
 ) -> Job:
-    """The caller's job, the caller known by the Authorization header or, for EventSource, the `token` query."""
-    return await owned_job(session, job_id, await user_for_token(
-        session, settings, credentials.credentials if credentials else token))
+    """The caller's job, the caller known by the Authorization header or, for EventSource, the `ticket` query."""
+    if credentials:
+        user = await user_for_token(session, settings, credentials.credentials)
+    else:
+        user = await user_for_token(session, settings, ticket, audience=events_audience(job_id))
+    return await owned_job(session, job_id, user)
 
 
 WatchedJob = Annotated[Job, Depends(get_watched_job)]
+
+
+@router.post("/{job_id}/events/ticket", summary="A short-lived ticket to open this generation's event stream")
+async def events_ticket(job: OwnedJob, user: CurrentUserDep, settings: SettingsDep) -> EventsTicket:
+    return EventsTicket(ticket=issue_events_ticket(user, job.id, settings),
+                        expires_in=int(settings.events_ticket_ttl.total_seconds()))
+
+
+def get_stream_slots(request: Request) -> StreamSlots:
+    return request.app.state.streams
 
 
 @router.get(
@@ -152,35 +173,43 @@ async def generation_events(
     sessions: SessionFactoryDep,
     storage: StorageDep,
     settings: SettingsDep,
+    slots: Annotated[StreamSlots, Depends(get_stream_slots)],
 ) -> StreamingResponse:
     """Live status and variants of one generation as server-sent events (a full snapshot on every connect)."""
     job_id = job.id
     assert job_id is not None
     watcher = _JobWatcher(sessions, job_id, storage, settings)
+    slots.take(job.user_id)
 
     async def stream() -> AsyncIterator[str]:
-        yield f"retry: {RETRY_MILLISECONDS}\n\n"
-        opened = last_sent = time.monotonic()
-        while True:
-            try:
-                frames = await watcher.frames()
-            except Exception:  # a database hiccup: end the stream, the browser reconnects by itself
-                log.exception("live events of generation %s stopped", job_id)
-                return
-            if frames:
-                yield "".join(frames)
-                last_sent = time.monotonic()
-            if watcher.finished:
-                return
-            if time.monotonic() - opened >= MAX_STREAM_SECONDS:
-                yield RENEW_FRAME
-                return
-            if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
-                yield HEARTBEAT_FRAME
-                last_sent = time.monotonic()
-            await asyncio.sleep(POLL_SECONDS)
-            if await request.is_disconnected():
-                return
+        with slots.held(job.user_id):
+            async for frames in _frames(watcher, request, job_id):
+                yield frames
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
+
+
+async def _frames(watcher: _JobWatcher, request: Request, job_id: int) -> AsyncIterator[str]:
+    yield f"retry: {RETRY_MILLISECONDS}\n\n"
+    opened = last_sent = time.monotonic()
+    while True:
+        try:
+            frames = await watcher.frames()
+        except Exception:  # a database hiccup: end the stream, the browser reconnects by itself
+            log.exception("live events of generation %s stopped", job_id)
+            return
+        if frames:
+            yield "".join(frames)
+            last_sent = time.monotonic()
+        if watcher.finished:
+            return
+        if time.monotonic() - opened >= MAX_STREAM_SECONDS:
+            yield RENEW_FRAME
+            return
+        if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
+            yield HEARTBEAT_FRAME
+            last_sent = time.monotonic()
+        await asyncio.sleep(POLL_SECONDS)
+        if await request.is_disconnected():
+            return

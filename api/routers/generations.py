@@ -25,6 +25,7 @@ from api.deps import (
     TemporalDep,
 )
 from api.openapi import raises
+from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import (
     GENERATION_FINISHED,
     GENERATION_NOT_CANCELLABLE,
@@ -42,6 +43,7 @@ from api.problems import (
     WORKFLOW_SERVICE_UNAVAILABLE,
     ApiProblem,
 )
+from api.rate_limits import LimiterDep
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
@@ -143,8 +145,9 @@ async def _validate_request(body: GenerateCalendarRequest, user_id: int, session
 @raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
         PHOTOS_UNKNOWN, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
-                           temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
+                           temporal: TemporalDep, settings: SettingsDep, limiter: LimiterDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
+    await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
@@ -180,9 +183,12 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
     raise ApiProblem(GENERATION_START_REFUSED, "could not start the generation, please try again") from None
 
 
-@router.get("", summary="List my generations (without variants)")
-async def list_generations(user: CurrentUserDep, session: SessionDep) -> list[CalendarGenerationStatusDto]:
-    jobs = (await session.exec(select(Job).where(Job.user_id == user.id).order_by(col(Job.id).desc()))).all()
+@router.get("", summary="List my generations (newest first, paginated, without variants)",
+            responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of generations"}})
+async def list_generations(user: CurrentUserDep, session: SessionDep,
+                           page: PageDep) -> list[CalendarGenerationStatusDto]:
+    jobs = page.rows((await session.exec(page.select(select(Job).where(Job.user_id == user.id), Job.id,
+                                                     newest_first=True))).all())
     return await status_dtos(session, jobs)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile, status
+import anyio.to_thread
+from anyio import CapacityLimiter
+from fastapi import APIRouter, Depends, File, Request, UploadFile, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
 from api.media import media_url, optional_media_url
 from api.openapi import raises
+from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import (
     PHOTO_DAMAGED,
     PHOTO_EMPTY,
@@ -26,6 +29,7 @@ from api.problems import (
     ApiProblem,
     ProblemKind,
 )
+from api.rate_limits import LimiterDep
 from api.schemas import PhotoOut
 from db.files import object_keys, upsert_file
 from db.models import TERMINAL_JOB_STATUSES, FileKind, GeneratedCalendarVariant, Job, UploadedFile
@@ -69,18 +73,28 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     return bytes(data)
 
 
-async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPhoto, dict]:
+def get_decoding_slots(request: Request) -> CapacityLimiter:
+    """Images decoded at once by this API process (`image_decode_concurrency`): a decoded photo takes up to
+    `max_image_pixels` × 4 bytes, so many uploads at once must queue rather than exhaust memory."""
+    return request.app.state.decoding
+
+
+DecodingSlots = Annotated[CapacityLimiter, Depends(get_decoding_slots)]
+
+
+async def _prepare(upload: UploadFile, settings: Settings, slots: CapacityLimiter) -> tuple[NormalizedPhoto, dict]:
     data = await _read_limited(upload, settings.max_upload_bytes)
     name = upload.filename or "photo"
     if not data:
         raise ApiProblem(PHOTO_EMPTY, f"{name} is empty", params={"name": name})
     try:
-        photo = await asyncio.to_thread(normalize_photo, data, max_pixels=settings.max_image_pixels,
-                                        min_short_side=settings.min_short_side)
+        decode = partial(normalize_photo, data, max_pixels=settings.max_image_pixels,
+                         min_short_side=settings.min_short_side)
+        photo = await anyio.to_thread.run_sync(decode, limiter=slots)
     except PhotoRejected as err:
         raise ApiProblem(_PROBLEM_FOR_REJECTION.get(err.code, PHOTO_DAMAGED), f"{name}: {err.message}",
                          params={"name": name}) from None
-    checks = await asyncio.to_thread(check_photo, photo.image)
+    checks = await anyio.to_thread.run_sync(check_photo, photo.image, limiter=slots)
     return photo, checks.model_dump()
 
 
@@ -88,13 +102,14 @@ async def _prepare(upload: UploadFile, settings: Settings) -> tuple[NormalizedPh
 @raises(TOO_MANY_PHOTOS, PHOTO_TOO_LARGE, PHOTO_EMPTY, *_PROBLEM_FOR_REJECTION.values())
 async def upload_photos(files: Annotated[list[UploadFile], File(description="JPEG, PNG, WebP or HEIC photos")],
                         user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, storage: StorageDep,
-                        settings: SettingsDep) -> list[PhotoOut]:
+                        settings: SettingsDep, limiter: LimiterDep, slots: DecodingSlots) -> list[PhotoOut]:
+    await limiter.hit("upload", user.id)
     if len(files) > settings.max_photos_per_generation:
         raise ApiProblem(TOO_MANY_PHOTOS,
                          f"at most {settings.max_photos_per_generation} photos per upload, got {len(files)}",
                          params={"max": settings.max_photos_per_generation, "got": len(files)})
     # Every file is checked before anything is stored: one bad file rejects the upload and stores nothing.
-    prepared = [(upload.filename, *await _prepare(upload, settings)) for upload in files]
+    prepared = [(upload.filename, *await _prepare(upload, settings, slots)) for upload in files]
     rows = []
     for name, photo, checks in prepared:
         # Objects first, rows second: the unit of work deletes these objects again if the rows never commit.
@@ -110,11 +125,13 @@ async def upload_photos(files: Annotated[list[UploadFile], File(description="JPE
     return [await photo_out(row, storage, settings) for row in rows]
 
 
-@router.get("", summary="List my photos")
+@router.get("", summary="List my photos (oldest first, paginated)",
+            responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of photos"}})
 async def list_photos(user: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                      settings: SettingsDep) -> list[PhotoOut]:
-    photos = (await session.exec(select(UploadedFile).where(
-        UploadedFile.user_id == user.id, UploadedFile.kind == FileKind.photo).order_by(col(UploadedFile.id)))).all()
+                      settings: SettingsDep, page: PageDep) -> list[PhotoOut]:
+    photos = page.rows((await session.exec(page.select(select(UploadedFile).where(
+        UploadedFile.user_id == user.id, UploadedFile.kind == FileKind.photo), UploadedFile.id,
+        newest_first=False))).all())
     return [await photo_out(p, storage, settings) for p in photos]
 
 

@@ -17,7 +17,13 @@ from sqlmodel import select
 
 from api.deps import SessionDep, SettingsDep
 from api.openapi import raises
-from api.problems import WEBHOOK_PAYLOAD_INVALID, WEBHOOK_SIGNATURE_INVALID, WEBHOOKS_NOT_CONFIGURED, ApiProblem
+from api.problems import (
+    REQUEST_TOO_LARGE,
+    WEBHOOK_PAYLOAD_INVALID,
+    WEBHOOK_SIGNATURE_INVALID,
+    WEBHOOKS_NOT_CONFIGURED,
+    ApiProblem,
+)
 from db.models import WebhookEvent
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
@@ -30,7 +36,8 @@ _MAX_ID_LENGTH = 128
 
 
 @router.post("/replicate", summary="Replicate job status (signed webhook)")
-@raises(WEBHOOKS_NOT_CONFIGURED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_PAYLOAD_INVALID)
+@raises(WEBHOOKS_NOT_CONFIGURED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_PAYLOAD_INVALID,
+        REQUEST_TOO_LARGE)  # the body is read here, not declared: api.body_limits caps it before the signature check
 async def replicate_webhook(request: Request, settings: SettingsDep, session: SessionDep) -> dict[str, str]:
     secret = settings.replicate.webhook_secret
     if secret is None:

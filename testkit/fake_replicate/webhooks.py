@@ -116,3 +116,26 @@ class WebhookSink:
     def snapshot(self) -> list[ReceivedWebhook]:
         with self._lock:
             return list(self.received)
+
+
+SENDER = WebhookSender()  # tests of the API's webhook route sign with its key (the signing above is independent)
+
+
+def prediction(status: str = "succeeded", job_id: str = "p1abc") -> dict[str, Any]:
+    return {"id": job_id, "status": status, "model": "calendary/calendary-lora-u1", "version": "v1",
+            "input": {"prompt": "a portrait of TOK", "image": "https://replicate.delivery/photo.jpg"},
+            "output": ["https://replicate.delivery/out-0.jpg"] if status == "succeeded" else None,
+            "error": None, "logs": "a long log", "metrics": {"predict_time": 2.5},
+            "created_at": "2026-11-24T12:00:00Z", "completed_at": "2026-11-24T12:00:03Z",
+            "webhook": "https://calendary.example/api/webhooks/replicate?tag=job1-v1-a0",
+            "urls": {"get": f"https://api.replicate.com/v1/predictions/{job_id}"}}
+
+
+def signed(job: dict[str, Any], *, webhook_id: str | None = None, key: bytes = SENDER.key,
+           timestamp: int | None = None) -> dict[str, Any]:
+    body = json.dumps(job).encode()
+    webhook_id = webhook_id or f"msg_{secrets.token_hex(8)}"
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {"content": body, "headers": {"content-type": "application/json", "webhook-id": webhook_id,
+                                         "webhook-timestamp": str(timestamp),
+                                         "webhook-signature": sign(key, webhook_id, timestamp, body)}}

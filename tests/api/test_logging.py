@@ -7,29 +7,16 @@ import io
 import json
 import logging
 
-import httpx
 from temporalio.testing import ActivityEnvironment
 
-from db.models import Job, Template
-from db.seed import seed_templates
 from ops.logs import configure_logging, log_context
 from settings import Settings
-from testkit.api import register, running_api
+from testkit.api import add_job, register, running_api
 
 
 def _lines(buffer: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
 
-
-async def _own_job(api: httpx.AsyncClient, headers: dict[str, str]) -> int:
-    me = (await api.get("/api/me", headers=headers)).json()
-    async with api.app.state.sessions() as session:  # type: ignore[attr-defined]
-        template: Template = (await seed_templates(session))[0]
-        job = Job(user_id=me["id"], template_id=template.id, photo_ids=[], variant_count=24, year=2027,
-                  workflow_id="calendar-generation-4242")
-        session.add(job)
-        await session.commit()
-        return job.id
 
 
 async def test_json_access_lines_carry_the_request_and_workflow_ids(database: Settings) -> None:
@@ -38,9 +25,9 @@ async def test_json_access_lines_carry_the_request_and_workflow_ids(database: Se
         buffer = io.StringIO()
         configure_logging("json", stream=buffer)
         headers = await register(api, "logs@example.com")
-        job = await _own_job(api, headers)
+        job = await add_job(api, headers, workflow_id="calendar-generation-4242")
         answer = await api.get(f"/api/calendars/generate/{job}/status", headers={**headers, "X-Request-ID": "abc-1"})
-        stream = await api.get(f"/api/calendars/generate/{job}/events?token=eyJsecret.part&x=1")
+        stream = await api.get(f"/api/calendars/generate/{job}/events?ticket=eyJsecret.part&x=1")
         minted = await api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     configure_logging("text")
 
@@ -51,7 +38,7 @@ async def test_json_access_lines_carry_the_request_and_workflow_ids(database: Se
     assert status_line["route"] == "/api/calendars/generate/{job_id}/status" and status_line["status"] == 200
     assert status_line["workflow_id"] == "calendar-generation-4242" and status_line["job_id"] == job
     server_lines = json.dumps([line for line in lines if line["logger"] != "httpx"])  # httpx: the test's client
-    assert "eyJsecret" not in server_lines and "token=[redacted]&x=1" in server_lines
+    assert "eyJsecret" not in server_lines and "ticket=[redacted]&x=1" in server_lines
     assert stream.headers["X-Request-ID"]
     assert minted.headers["X-Request-ID"] != "bad id with spaces" and len(minted.headers["X-Request-ID"]) == 32
     assert all(line.get("request_id") for line in lines if line["logger"] == "calendary.access")

@@ -144,3 +144,26 @@ async def test_a_list_costs_as_many_queries_for_many_items_as_for_one(customer: 
 
     assert (one, many) == (1, MANY)
     assert len(statements_for_many) == len(statements_for_one), (statements_for_one, statements_for_many)
+
+
+@pytest.mark.parametrize("path", ["/api/photos", "/api/calendars/generate", "/api/calendars"])
+async def test_every_page_costs_the_same_queries_and_pages_cover_the_list_once(customer: Customer,
+                                                                               path: str) -> None:
+    first, more = ROUTES[path]
+    await first(customer, 1)
+    await more(customer, MANY)
+    key = "job_id" if path == "/api/calendars/generate" else "id"
+    whole = [item[key] for item in (await customer.api.get(path, headers=customer.headers)).json()]
+    seen: list[int] = []
+    counts = []
+    url: str | None = f"{path}?limit=2"
+    while url:
+        async with counted_statements(customer) as statements:
+            response = await customer.api.get(url, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        seen += [item[key] for item in response.json()]
+        counts.append(len(statements))
+        link = response.headers.get("Link")
+        url = link.split(">")[0].lstrip("<") if link else None
+    assert seen == whole and len(whole) > MANY
+    assert len(set(counts)) == 1, counts

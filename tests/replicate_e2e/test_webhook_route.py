@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import secrets
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,31 +21,10 @@ from db.models import WebhookEvent
 from db.session import make_engine, make_session_factory
 from settings import PROJECT_ROOT, Settings
 from testkit.api import running_api
-from testkit.fake_replicate.webhooks import WebhookSender, sign
+from testkit.fake_replicate.webhooks import SENDER, prediction, sign, signed
 from testkit.settings import make_settings
 
 URL = "/api/webhooks/replicate"
-SENDER = WebhookSender()  # only its key: the signing is the fake's independent implementation
-
-
-def prediction(status: str = "succeeded", job_id: str = "p1abc") -> dict[str, Any]:
-    return {"id": job_id, "status": status, "model": "calendary/calendary-lora-u1", "version": "v1",
-            "input": {"prompt": "a portrait of TOK", "image": "https://replicate.delivery/photo.jpg"},
-            "output": ["https://replicate.delivery/out-0.jpg"] if status == "succeeded" else None,
-            "error": None, "logs": "a long log", "metrics": {"predict_time": 2.5},
-            "created_at": "2026-11-24T12:00:00Z", "completed_at": "2026-11-24T12:00:03Z",
-            "webhook": "https://calendary.example/api/webhooks/replicate?tag=job1-v1-a0",
-            "urls": {"get": f"https://api.replicate.com/v1/predictions/{job_id}"}}
-
-
-def signed(job: dict[str, Any], *, webhook_id: str | None = None, key: bytes = SENDER.key,
-           timestamp: int | None = None) -> dict[str, Any]:
-    body = json.dumps(job).encode()
-    webhook_id = webhook_id or f"msg_{secrets.token_hex(8)}"
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    return {"content": body, "headers": {"content-type": "application/json", "webhook-id": webhook_id,
-                                         "webhook-timestamp": str(timestamp),
-                                         "webhook-signature": sign(key, webhook_id, timestamp, body)}}
 
 
 @pytest.fixture

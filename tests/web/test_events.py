@@ -91,22 +91,41 @@ def _url(world: World) -> str:
     return f"/api/calendars/generate/{world.job_id}/events"
 
 
-async def test_a_token_is_required_header_or_query(world: World) -> None:
+async def _ticket(world: World, headers: dict[str, str], job_id: int | None = None) -> httpx.Response:
+    return await world.api.post(f"/api/calendars/generate/{job_id or world.job_id}/events/ticket", headers=headers)
+
+
+async def test_a_token_header_or_a_ticket_of_this_job_is_required(world: World) -> None:
     assert (await world.api.get(_url(world))).status_code == 401
-    assert (await world.api.get(_url(world), params={"token": "not-a-token"})).status_code == 401
+    assert (await world.api.get(_url(world), params={"ticket": "not-a-ticket"})).status_code == 401
+    # The 7-day bearer token is no ticket: it never goes into a URL.
+    token = world.headers["Authorization"].removeprefix("Bearer ")
+    assert (await world.api.get(_url(world), params={"ticket": token})).status_code == 401
+    assert (await world.api.get(_url(world), params={"token": token})).status_code == 401
     intruder = await register(world.api, "intruder@example.com")
-    other = intruder["Authorization"].removeprefix("Bearer ")
-    refused = await world.api.get(_url(world), params={"token": other})
+    refused = await _ticket(world, intruder)
     assert refused.status_code == 404 and refused.json()["code"] == "not_found"
     assert refused.json()["detail"] == f"generation {world.job_id} not found"
     missing = await world.api.get("/api/calendars/generate/424242/events", headers=world.headers)
     assert missing.status_code == 404
 
 
+async def test_a_ticket_opens_only_its_own_job_and_dies_with_a_logout(world: World) -> None:
+    (other,) = await _add(world.api, Job(user_id=1, template_id=1, photo_ids=[world.photo_id], variant_count=2,
+                                         year=2027, status="completed"))
+    ticket = (await _ticket(world, world.headers)).json()
+    assert 0 < ticket["expires_in"] <= 60
+    wrong_job = await world.api.get(f"/api/calendars/generate/{other.id}/events",  # type: ignore[attr-defined]
+                                    params={"ticket": ticket["ticket"]})
+    assert wrong_job.status_code == 401
+    assert (await world.api.post("/api/auth/logout", headers=world.headers)).status_code == 204
+    assert (await world.api.get(_url(world), params={"ticket": ticket["ticket"]})).status_code == 401
+
+
 async def test_a_finished_job_sends_its_snapshot_and_ends(world: World) -> None:
     await _update(world.api, Job, world.job_id, status="completed", progress=100)
-    token = world.headers["Authorization"].removeprefix("Bearer ")
-    response = await world.api.get(_url(world), params={"token": token})
+    ticket = (await _ticket(world, world.headers)).json()["ticket"]
+    response = await world.api.get(_url(world), params={"ticket": ticket})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"].startswith("no-cache")

@@ -132,3 +132,16 @@ export async function loadTemplates() {
 export function forgetTemplates() {
   templatesCache = null;
 }
+
+/** Every item of a paginated list (docs/api.md, "Pagination"): follows `Link: <…>; rel="next"` to the last page. */
+export async function apiAll(path) {
+  const items = [];
+  let next = path;
+  while (next) {
+    const response = await api(next, { raw: true });
+    items.push(...await response.json());
+    const match = (response.headers.get('Link') || '').match(/<([^>]+)>;\s*rel="next"/);
+    next = match ? match[1] : null;
+  }
+  return items;
+}

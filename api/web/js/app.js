@@ -1,5 +1,5 @@
 // The single-page app: hash routes, the header (navigation, language), the wizard steps, global error handling.
-import { getToken, getUser, signOut } from './api.js';
+import { api, getToken, getUser, signOut } from './api.js';
 import { clear, h, hideBanner, showBanner, errorMessage } from './dom.js';
 import { LANGS, applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
 import { renderAuth } from './auth.js';
@@ -54,7 +54,9 @@ function renderHeader() {
     h('a', { href: '#/new', class: 'nav-link', text: t('nav.new') }),
     h('a', { href: '#/jobs', class: 'nav-link', text: t('nav.jobs') }),
     h('span', { class: 'nav-user', text: user ? user.email : '' }),
-    h('button', { type: 'button', class: 'link-button', text: t('nav.signOut'), onclick: () => {
+    h('button', { type: 'button', class: 'link-button', text: t('nav.signOut'), onclick: async () => {
+      // Revokes the token on the server too (every session of the account): a copied token stops working.
+      try { await api('/api/auth/logout', { method: 'POST' }); } catch { /* signed out here all the same */ }
       signOut();
       location.hash = '#/login';
     } }),

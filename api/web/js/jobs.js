@@ -1,5 +1,5 @@
 // "My calendars": every generation (running ones can be left and picked up here) and every finished calendar.
-import { api, loadTemplates } from './api.js';
+import { apiAll, loadTemplates } from './api.js';
 import { h } from './dom.js';
 import { formatDateTime, t, themeText } from './i18n.js';
 import { isTerminal } from './live.js';
@@ -38,7 +38,7 @@ function jobRow(job, templates) {
 }
 
 export async function renderJobs(view, ctx) {
-  const [jobs, templates] = await Promise.all([api('/api/calendars/generate'), loadTemplates().catch(() => [])]);
+  const [jobs, templates] = await Promise.all([apiAll('/api/calendars/generate'), loadTemplates().catch(() => [])]);
   if (!ctx.isCurrent()) return;
   const body = jobs.length
     ? h('ul', { class: 'job-list', id: 'job-list' }, jobs.map((job) => jobRow(job, templates)))

@@ -1,6 +1,6 @@
 // The live connection to one generation: server-sent events first; after a drop the browser reconnects (the
 // server answers every connection with a full snapshot); while the stream is down the status URL is polled.
-import { ApiError, api, describeProblem, getToken } from './api.js';
+import { ApiError, api, describeProblem } from './api.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 const POLL_MS = 3000;
@@ -73,10 +73,19 @@ export class LiveJob {
     }
   }
 
-  connect() {
+  async connect() {
     if (this.stopped) return;
     this.closeSource();
-    const url = `/api/calendars/generate/${this.jobId}/events?token=${encodeURIComponent(getToken() || '')}`;
+    // EventSource can't send the bearer token: a short-lived ticket for this job goes in the URL instead.
+    let ticket;
+    try {
+      ({ ticket } = await api(`/api/calendars/generate/${this.jobId}/events/ticket`, { method: 'POST' }));
+    } catch {
+      this.retryLater();
+      return;
+    }
+    if (this.stopped || this.source) return;
+    const url = `/api/calendars/generate/${this.jobId}/events?ticket=${encodeURIComponent(ticket)}`;
     const source = new EventSource(url);
     this.source = source;
     this.lastMessageAt = Date.now();
@@ -121,15 +130,26 @@ export class LiveJob {
 
   onStreamError(source) {
     if (this.stopped || source !== this.source) return;
-    this.failures += 1;
     if (source.readyState === EventSource.CLOSED) {
-      // The browser gave up on this stream (refused, wrong answer): our own back-off, then try again.
+      // The browser gave up on this stream (refused — e.g. its ticket expired —, wrong answer): our own back-off,
+      // then try again with a fresh ticket.
       this.source = null;
-      const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.failures, 4));
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+      this.retryLater();
+      return;
     }
     // Otherwise the browser reconnects by itself after the server's `retry:`; meanwhile poll.
+    this.failures += 1;
+    this.setMode('reconnecting');
+    this.startPolling();
+  }
+
+  /** No stream now: poll meanwhile, and connect again (with a new ticket) after a growing pause. */
+  retryLater() {
+    if (this.stopped) return;
+    this.failures += 1;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.failures, 4));
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
     this.setMode('reconnecting');
     this.startPolling();
   }

@@ -1,6 +1,6 @@
 // Step 1: photos. Drag & drop or a file picker, several at once; each photo uploads on its own so one bad file
 // doesn't reject the others; thumbnails, the API's per-photo warnings, remove before generating.
-import { api, getUser } from './api.js';
+import { api, apiAll, getUser } from './api.js';
 import { alertBox, clear, errorMessage, formatBytes, h, picture, toast } from './dom.js';
 import { t, translateWarning } from './i18n.js';
 import { BEST_MAX_PHOTOS, BEST_MIN_PHOTOS, MAX_PHOTOS, loadDraft, saveDraft } from './draft.js';
@@ -27,7 +27,7 @@ function persist() {
 async function restoreFromDraft() {
   const wanted = loadDraft().photoIds.filter((id) => !entries.some((e) => e.photo && e.photo.id === id));
   if (!wanted.length) return;
-  const photos = await api('/api/photos');
+  const photos = await apiAll('/api/photos');
   for (const photo of photos.filter((p) => wanted.includes(p.id))) {
     entries.push({ key: nextKey++, name: photo.original_name || `#${photo.id}`, state: 'ready', photo });
   }

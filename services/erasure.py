@@ -1,0 +1,67 @@
+"""Erasure: a customer deletes a calendar, or the whole account, rows and stored objects alike.
+
+Each function deletes the rows in the caller's transaction (children before parents, so every foreign key holds
+at each step) and answers the object keys that were theirs; the caller deletes those objects only after the commit
+(api.unit_of_work: `delete_after_commit`), so a failed commit leaves everything as it was, and a crash after it
+leaves only unreferenced objects for the sweep — never a row whose object is gone.
+
+Not erased here: what the image provider keeps (trained models, uploaded photos on Replicate) — that needs the
+worker, which holds the provider token; see docs/api.md.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.files import calendar_object_keys, object_keys
+from db.models import (
+    TERMINAL_JOB_STATUSES,
+    CalendarMonth,
+    CalendarRating,
+    FluxModel,
+    GeneratedCalendarVariant,
+    Job,
+    Training,
+    UploadedFile,
+    User,
+    UserCalendar,
+)
+
+
+async def erase_calendar(session: AsyncSession, calendar: UserCalendar) -> list[str]:
+    """The calendar, its months and rating; its generation stays (its variants are the customer's images) and
+    no longer names it."""
+    await session.exec(delete(CalendarRating).where(col(CalendarRating.calendar_id) == calendar.id))
+    await session.exec(delete(CalendarMonth).where(col(CalendarMonth.calendar_id) == calendar.id))
+    await session.exec(update(Job).where(col(Job.calendar_id) == calendar.id).values(calendar_id=None))
+    keys = calendar_object_keys(calendar)
+    await session.delete(calendar)
+    return keys
+
+
+async def running_generation(session: AsyncSession, user_id: int) -> int | None:
+    """A generation of the user's whose workflow still runs (it would write rows and objects meanwhile)."""
+    return (await session.exec(select(Job.id).where(
+        Job.user_id == user_id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).first()
+
+
+async def erase_account(session: AsyncSession, user: User) -> list[str]:
+    """Every row of the user's and the account itself; the caller checked that no generation runs."""
+    keys: list[str] = []
+    for calendar in (await session.exec(select(UserCalendar).where(UserCalendar.user_id == user.id))).all():
+        keys += await erase_calendar(session, calendar)
+    files = (await session.exec(select(UploadedFile).where(UploadedFile.user_id == user.id))).all()
+    keys += [key for file in files for key in object_keys(file)]
+    models = select(FluxModel.id).where(FluxModel.user_id == user.id)
+    for statement in (
+        delete(GeneratedCalendarVariant).where(col(GeneratedCalendarVariant.user_id) == user.id),
+        delete(Job).where(col(Job.user_id) == user.id),
+        delete(Training).where(col(Training.flux_model_id).in_(models)),
+        delete(FluxModel).where(col(FluxModel.user_id) == user.id),
+        delete(UploadedFile).where(col(UploadedFile.user_id) == user.id),
+    ):
+        await session.exec(statement)
+    await session.delete(user)
+    return keys

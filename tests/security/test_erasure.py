@@ -1,0 +1,110 @@
+"""A customer erases a calendar, or the whole account: rows and stored objects go, after the commit; another
+customer's data stays; nothing is erased while a generation still runs."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from db.models import (
+    CalendarMonth,
+    CalendarRating,
+    GeneratedCalendarVariant,
+    Job,
+    UploadedFile,
+    User,
+    UserCalendar,
+)
+from storage.keys import calendar_page_key, calendar_pdf_key, webp_key
+from testkit.api import register, upload_photos
+from tests.security.conftest import World
+
+
+async def _rendered(world: World) -> list[str]:
+    """Gives the owner's calendar a stored PDF and cover page, and its generation a link to it; their keys."""
+    storage = world.api.app.state.storage  # type: ignore[attr-defined]
+    async with world.api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        calendar = await session.get(UserCalendar, world.ids["calendar_id"])
+        job = await session.get(Job, world.ids["job_id"])
+        assert calendar is not None and job is not None
+        owner, calendar_id = calendar.user_id, calendar.id
+        page = calendar_page_key(owner, calendar_id, 1, 0)
+        keys = [calendar_pdf_key(owner, calendar_id, 1), page, webp_key(page)]
+        for key in keys:
+            await storage.put(key, b"rendered", "application/octet-stream")
+        calendar.pdf_key, calendar.page_keys, calendar.page_webp_keys = keys[0], [page], [keys[2]]
+        calendar.job_id = job.id
+        job.status, job.calendar_id = "completed", calendar.id
+        session.add_all([calendar, job, CalendarRating(user_id=calendar.user_id, calendar_id=calendar.id, stars=5)])
+        await session.commit()
+    return keys
+
+
+async def _count(world: World, model: type, **where: int) -> int:
+    async with world.api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        statement = select(model)
+        for name, value in where.items():
+            statement = statement.where(col(getattr(model, name)) == value)
+        return len((await session.exec(statement)).all())
+
+
+async def _exists(world: World, key: str) -> bool:
+    return await world.api.app.state.storage.exists(key)  # type: ignore[attr-defined]
+
+
+async def test_deleting_a_calendar_erases_it_and_keeps_its_generation(world: World) -> None:
+    keys = await _rendered(world)
+    calendar_id = world.ids["calendar_id"]
+
+    assert (await world.api.delete(f"/api/calendars/{calendar_id}", headers=world.owner)).status_code == 204
+
+    assert (await world.api.get(f"/api/calendars/{calendar_id}", headers=world.owner)).status_code == 404
+    assert [await _exists(world, key) for key in keys] == [False, False, False]
+    assert await _count(world, CalendarMonth, calendar_id=calendar_id) == 0
+    assert await _count(world, CalendarRating, calendar_id=calendar_id) == 0
+    status = (await world.api.get(f"/api/calendars/generate/{world.ids['job_id']}/status", headers=world.owner)).json()
+    assert status["status"] == "completed" and status["generated_calendar_id"] is None
+    assert len(status["variants"]) == 1  # the customer's images stay with the generation
+
+
+async def test_a_calendar_still_being_made_is_not_deleted(world: World) -> None:
+    await _rendered(world)
+    async with world.api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        job = await session.get(Job, world.ids["job_id"])
+        assert job is not None
+        job.status = "finalizing"
+        session.add(job)
+        await session.commit()
+    refused = await world.api.delete(f"/api/calendars/{world.ids['calendar_id']}", headers=world.owner)
+    assert refused.status_code == 409 and refused.json()["code"] == "calendar_render_pending"
+    assert await _count(world, UserCalendar, id=world.ids["calendar_id"]) == 1
+
+
+async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(world: World) -> None:
+    keys = await _rendered(world)
+    [other_photo] = await upload_photos(world.api, world.intruder, count=1)
+    owner_id = (await world.api.get("/api/me", headers=world.owner)).json()["id"]
+    storage = world.api.app.state.storage  # type: ignore[attr-defined]
+    owned_keys = keys + await storage.list_keys(f"users/{owner_id}/")
+    assert len(owned_keys) >= 4  # the photo and its thumbnail, the PDF and the page
+
+    assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
+
+    assert (await world.api.get("/api/me", headers=world.owner)).status_code == 401
+    login = await world.api.post("/api/auth/login", json={"email": "owner@example.com",
+                                                          "password": "correct horse battery"})
+    assert login.status_code == 401
+    for model in (UploadedFile, Job, GeneratedCalendarVariant, UserCalendar, CalendarRating):
+        assert await _count(world, model, user_id=owner_id) == 0, model.__name__
+    assert await _count(world, User, id=owner_id) == 0
+    assert [key for key in owned_keys if await _exists(world, key)] == []
+    # The other customer's photo is untouched, and the e-mail can be used again.
+    assert (await world.api.get(f"/api/photos/{other_photo['id']}", headers=world.intruder)).status_code == 200
+    await register(world.api, "owner@example.com")
+
+
+async def test_an_account_with_a_running_generation_is_not_deleted(world: World) -> None:
+    refused = await world.api.delete("/api/me", headers=world.owner)  # the world's generation is choosing
+    assert refused.status_code == 409 and refused.json()["code"] == "generation_running"
+    assert refused.json()["params"]["generation_id"] == world.ids["job_id"]
+    assert (await world.api.get("/api/me", headers=world.owner)).status_code == 200
+    assert (await world.api.get(f"/api/photos/{world.ids['photo_id']}", headers=world.owner)).status_code == 200
