@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from settings import PROJECT_ROOT
+from testkit.settings import GENEROUS_RATE_LIMITS
 
 SERVICES = ("temporal", "api", "worker")
 
@@ -43,6 +44,7 @@ def environment(folder: Path, **variables: str) -> dict[str, str]:
         "CALENDARY_OUTBOX_DIR": str(folder / "outbox"),
         "CALENDARY_JWT_SECRET": "embedded-stack-test-secret-embedded-stack",
         "CALENDARY_PROVIDER": "local",
+        **{f"CALENDARY_{name.upper()}": rate for name, rate in GENEROUS_RATE_LIMITS.items()},
         **variables,
     }
 

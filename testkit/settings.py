@@ -7,6 +7,10 @@ from typing import Any
 
 from settings import Settings
 
+# Suites register and log in many times from one address; tests of the limits set their own low rates.
+GENEROUS_RATE_LIMITS = {f"rate_limit_{action}": "10000/minute"
+                        for action in ("login", "register", "upload", "generate")}
+
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
@@ -16,8 +20,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "temporal_address": "127.0.0.1:1",  # runs that need Temporal pass their own client
         "jwt_secret": "test-secret-test-secret-test-secret",
         "select_wait_seconds": 0.0,
-        # Suites register and log in many times from one address; tests of the limits set their own low rates.
-        **{f"rate_limit_{action}": "10000/minute" for action in ("login", "register", "upload", "generate")},
+        **GENEROUS_RATE_LIMITS,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
