@@ -76,7 +76,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def load(client: Connections, paths: list[str], rate: float, seconds: float, timeout: float) -> Outcome:
+async def load(client: Connections, paths: list[str], rate: float, seconds: float, patience: float) -> Outcome:
     outcome = Outcome(latencies={path: [] for path in paths})
     count = int(rate * seconds)
     loop = asyncio.get_running_loop()
@@ -86,7 +86,7 @@ async def load(client: Connections, paths: list[str], rate: float, seconds: floa
         path = paths[index % len(paths)]
         scheduled = start + index / rate
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(patience):
                 status = await client.get(path)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             outcome.errors += 1
