@@ -26,6 +26,7 @@ import asyncio
 import math
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -39,8 +40,16 @@ from testkit.replicate_stack import replicate_stack
 from testkit.temporal import start_dev_server
 
 
-async def synthesis_span(env: WorkflowEnvironment, workflow_id: str, variants: int) -> tuple[datetime, datetime]:
-    """First generate_variant activity started → last one completed, from the workflow's event history."""
+@dataclass
+class Span:
+    first: datetime
+    last: datetime
+    history_events: int  # the run's Temporal history up to ready_for_selection: what docs/scaling.md sizes
+    history_bytes: int
+
+
+async def synthesis_span(env: WorkflowEnvironment, workflow_id: str, variants: int) -> Span:
+    """First generate_variant activity started → last one completed, and the history's size, from its events."""
     history = await env.client.get_workflow_handle(workflow_id).fetch_history()
     synthesis: set[int] = set()
     started: list[datetime] = []
@@ -58,7 +67,7 @@ async def synthesis_span(env: WorkflowEnvironment, workflow_id: str, variants: i
                 and event.activity_task_completed_event_attributes.scheduled_event_id in synthesis):
             completed.append(event.event_time.ToDatetime())
     assert len(completed) == variants, f"{len(completed)} syntheses completed"
-    return min(started), max(completed)
+    return Span(min(started), max(completed), len(history.events), sum(e.ByteSize() for e in history.events))
 
 
 def polling(args: argparse.Namespace) -> dict[str, float]:
@@ -70,9 +79,9 @@ def polling(args: argparse.Namespace) -> dict[str, float]:
 
 
 async def measure(env: WorkflowEnvironment, parallel: int,
-                  args: argparse.Namespace) -> tuple[float, float, int, Counter[str]]:
-    """Makespan and paid span of one generation, its number of variants (the settings' default, 24), and the
-    requests the fake received per route."""
+                  args: argparse.Namespace) -> tuple[float, float, int, Counter[str], Span]:
+    """Makespan and paid span of one generation, its number of variants (the settings' default, 24), the
+    requests the fake received per route, and the synthesis span with the history's size."""
     with FakeReplicate() as fake, tempfile.TemporaryDirectory() as folder:
         fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=args.latency)
         fake.set_training_timing(starting_seconds=0.0, processing_seconds=0.1)
@@ -85,14 +94,14 @@ async def measure(env: WorkflowEnvironment, parallel: int,
                 headers, started = await start_generation(stack.api)
                 await wait_for_status(stack.api, headers, started["job_id"], "ready_for_selection", seconds=600)
             variants = stack.settings.variant_count
-            first, last = await synthesis_span(env, started["workflow_id"], variants)
+            span = await synthesis_span(env, started["workflow_id"], variants)
         predictions = fake.predictions()
         assert len(predictions) == variants, f"{len(predictions)} predictions paid for {variants} variants"
         completed = [p.completed_at for p in predictions if p.completed_at is not None]
         assert len(completed) == variants, f"{len(completed)} predictions completed"
         paid = max(completed) - min(p.created_at for p in predictions)
         requests = fake.requests_per_route()
-    return (last - first).total_seconds(), paid, variants, requests
+    return (span.last - span.first).total_seconds(), paid, variants, requests, span
 
 
 async def main() -> None:
@@ -118,15 +127,16 @@ async def main() -> None:
               f"{f'on (read every {args.hint} s)' if args.webhooks else 'off'}, provider queue capped at "
               f"{args.rate}/s")
         print(f"{'P':>3} {'makespan s':>11} {'ideal s':>8} {'ratio':>6} {'paid span s':>12} "
-              f"{'reads/prediction':>17} {'API calls/prediction':>21}")
+              f"{'reads/prediction':>17} {'API calls/prediction':>21} {'history events':>15} {'history kB':>11}")
         for parallel in (4, 24):
-            makespan, paid, variants, requests = await measure(env, parallel, args)
+            makespan, paid, variants, requests, span = await measure(env, parallel, args)
             ideal = math.ceil(variants / parallel) * args.latency
             created = requests["create_prediction"]
             reads = requests["get_prediction"] + requests["list_predictions"]
             other = sum(requests.values()) - created - requests["download_output"]
             print(f"{parallel:>3} {makespan:>11.2f} {ideal:>8.2f} {makespan / ideal:>6.3f} {paid:>12.2f} "
-                  f"{reads / created:>17.2f} {other / created:>21.2f}")
+                  f"{reads / created:>17.2f} {other / created:>21.2f} {span.history_events:>15} "
+                  f"{span.history_bytes / 1e3:>11.1f}")
     finally:
         await env.shutdown()
 
