@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.media import media_url
+from api.media import media_url, optional_media_url
 from api.problems import JOB_ERRORS
 from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
 from contracts.vocabulary import Stage
@@ -33,20 +34,27 @@ async def _files_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int,
     return {f.id: f for f in (await session.exec(select(UploadedFile).where(col(UploadedFile.id).in_(wanted)))).all()}
 
 
-async def _urls(storage_key: str | None, thumbnail_key: str | None, storage: Storage,
-                settings: Settings) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Links:
+    image: str = ""
+    thumbnail: str = ""
+    thumbnail_webp: str | None = None
+
+
+async def _urls(storage_key: str | None, thumbnail_key: str | None, thumbnail_webp_key: str | None,
+                storage: Storage, settings: Settings) -> _Links:
     if storage_key is None:
-        return "", ""
+        return _Links()
     image = await media_url(storage, settings, storage_key)
     thumbnail = await media_url(storage, settings, thumbnail_key) if thumbnail_key else image
-    return image, thumbnail
+    return _Links(image, thumbnail, await optional_media_url(storage, settings, thumbnail_webp_key))
 
 
 _V, _F = GeneratedCalendarVariant, UploadedFile
 # What a variant's DTO shows, read as plain columns: no ORM objects to build for every variant of every poll.
 _VARIANT_COLUMNS = (col(_V.id), col(_V.variant_number), col(_V.attempt), col(_V.source_photo_id),
                     col(_V.is_selected), col(_V.month_number), col(_V.status), col(_V.score),
-                    col(_F.storage_key), col(_F.thumbnail_key))
+                    col(_F.storage_key), col(_F.thumbnail_key), col(_F.thumbnail_webp_key))
 
 
 async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
@@ -57,11 +65,12 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
     rows = (await session.exec(query.outerjoin(_F, col(_F.id) == col(_V.generated_file_id))
                                .where(_V.job_id == job_id).order_by(col(_V.variant_number)))).all()
     dtos = []
-    for (id_, number, attempt, photo_id, is_selected, month, status, score, storage_key, thumbnail_key) in rows:
-        image, thumbnail = await _urls(storage_key, thumbnail_key, storage, settings)
-        dtos.append(CalendarVariantDto(id=id_, variant_number=number, attempt=attempt, image_url=image,
-                                       thumbnail_url=thumbnail, source_photo_id=photo_id, is_selected=is_selected,
-                                       month_number=month, status=VariantStatus(status), score=score))
+    for (id_, number, attempt, photo_id, is_selected, month, status, score, key, thumbnail, webp) in rows:
+        links = await _urls(key, thumbnail, webp, storage, settings)
+        dtos.append(CalendarVariantDto(id=id_, variant_number=number, attempt=attempt, image_url=links.image,
+                                       thumbnail_url=links.thumbnail, thumbnail_webp_url=links.thumbnail_webp,
+                                       source_photo_id=photo_id, is_selected=is_selected, month_number=month,
+                                       status=VariantStatus(status), score=score))
     return dtos
 
 
@@ -117,12 +126,14 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
     months_of: dict[int | None, list[CalendarMonthDto]] = {}
     for m in months:
         file = files.get(m.file_id)
-        image, thumbnail = await _urls(file.storage_key if file else None, file.thumbnail_key if file else None,
-                                       storage, settings)
+        links = await _urls(file.storage_key, file.thumbnail_key, file.thumbnail_webp_key, storage, settings) \
+            if file else _Links()
         months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
-            month=m.month, variant_id=m.variant_id, image_url=image, thumbnail_url=thumbnail))
+            month=m.month, variant_id=m.variant_id, image_url=links.image, thumbnail_url=links.thumbnail,
+            thumbnail_webp_url=links.thumbnail_webp))
     return [_calendar(calendar, months_of.get(calendar.id, []),
-                      [await media_url(storage, settings, key) for key in calendar.page_keys or []])
+                      [await media_url(storage, settings, key) for key in calendar.page_keys or []],
+                      [await media_url(storage, settings, key) for key in calendar.page_webp_keys or []])
             for calendar in calendars]
 
 
@@ -138,7 +149,8 @@ def effective_options(calendar: UserCalendar) -> dict[str, Any]:
     return options
 
 
-def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str]) -> UserCalendarDto:
+def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str],
+              preview_webp_urls: list[str]) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
@@ -146,5 +158,6 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_ur
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
                            options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
-                           preview_urls=preview_urls, render_report=calendar.render_report,
+                           preview_urls=preview_urls, preview_webp_urls=preview_webp_urls,
+                           render_report=calendar.render_report,
                            created_at=calendar.created_at, updated_at=calendar.updated_at)

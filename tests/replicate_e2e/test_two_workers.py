@@ -10,7 +10,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from testkit.fake_replicate.server import FakeReplicate
-from testkit.faults.evidence import Customer, generation_outcome
+from testkit.faults.evidence import OBJECTS_PER_VARIANT, Customer, generation_outcome
 from testkit.faults.scenarios import VARIANTS
 from testkit.faults.stacks import PREDICTION_SECONDS, killable_stack, worker_process
 
@@ -49,7 +49,7 @@ async def test_two_worker_processes_on_one_task_queue_make_and_bill_each_variant
     for outcome in outcomes:
         assert outcome.nothing_lost, outcome  # ready for selection, every variant shown exactly once
         assert outcome.notes["numbers"] == list(range(1, VARIANTS + 1)), outcome
-        assert outcome.objects == 2 * VARIANTS, outcome  # one image and one thumbnail each, nothing made twice
+        assert outcome.objects == OBJECTS_PER_VARIANT * VARIANTS, outcome  # each object once: nothing made twice
         assert outcome.notes["billed"] == VARIANTS, outcome  # one prediction per variant...
     assert set(fake.billed_predictions_per_tag().values()) == {1}  # ...never two for one variant attempt
     assert fake.billed_predictions() == CUSTOMERS * VARIANTS
