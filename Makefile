@@ -53,6 +53,7 @@ bench: install browser
 	$(PY) bench/metrics_scrape.py
 	$(PY) bench/media_bytes.py
 	$(PY) bench/login_burst.py
+	$(PY) bench/api_load.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     # forwards the rest of the path unchanged — to the API's /media on the fs backend, to MinIO (with the Host it
     # signed for) on minio. Unset: links point at the API (fs) or at MinIO's own (public) endpoint.
     media_base_url: Annotated[str | None, AfterValidator(_origin_url)] = None
+    # Each API process keeps the template list this long (api/catalogue.py): an edit shows within it.
+    template_cache_ttl: Duration = timedelta(seconds=30)
 
     # Image provider
     provider: Literal["local", "replicate"] = "local"

@@ -12,10 +12,13 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from api.catalogue import TemplateCatalogue
 from api.problems import AUTH_REQUIRED, NOT_FOUND, WORKFLOW_SERVICE_UNAVAILABLE, ApiProblem
 from api.security import Passwords, token_claims
 from api.temporal import TemporalConnection
@@ -32,29 +35,38 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(au
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="an id, as returned by the API")]
 
+# Every dependency here is `async def`, even the ones that only read app.state: FastAPI runs a plain `def`
+# dependency in its thread pool, a thread hop per dependency per request.
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     return request.app.state.passwords
 
 
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
-def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_templates(request: Request) -> TemplateCatalogue:
+    return request.app.state.templates
+
+
+TemplatesDep = Annotated[TemplateCatalogue, Depends(get_templates)]
+
+
+async def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     """For work outside the request's unit of work: a stream's polls, a read after waiting for the worker."""
     return request.app.state.sessions
 
@@ -72,14 +84,14 @@ async def get_unit_of_work(sessions: SessionFactoryDep, storage: StorageDep) -> 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
 
 
-def get_session(work: UnitOfWorkDep) -> AsyncSession:
+async def get_session(work: UnitOfWorkDep) -> AsyncSession:
     return work.session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_stored_objects(work: UnitOfWorkDep) -> StoredObjects:
+async def get_stored_objects(work: UnitOfWorkDep) -> StoredObjects:
     return work.objects
 
 
@@ -101,7 +113,7 @@ class Temporal:
         return client
 
 
-def get_temporal(request: Request) -> Temporal:
+async def get_temporal(request: Request) -> Temporal:
     return Temporal(request.app.state.temporal)
 
 
@@ -116,6 +128,10 @@ async def get_current_user(
     return await user_for_token(session, settings, credentials.credentials if credentials else None)
 
 
+def _auth_required() -> ApiProblem:
+    return ApiProblem(AUTH_REQUIRED, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+
+
 async def user_for_token(session: AsyncSession, settings: Settings, token: str | None,
                          audience: str | None = None) -> User:
     """The token's user, or 401: a missing, forged, expired or revoked token (logged out, password reset), one
@@ -123,7 +139,7 @@ async def user_for_token(session: AsyncSession, settings: Settings, token: str |
     claims = token_claims(token, settings, audience) if token else None
     user = await session.get(User, claims[0]) if claims is not None else None
     if user is None or claims is None or user.token_version != claims[1]:
-        raise ApiProblem(AUTH_REQUIRED, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        raise _auth_required()
     return user
 
 
@@ -134,7 +150,32 @@ async def _owned(session: AsyncSession, model: type[Row], row_id: int, user: Use
                  **must_match: Any) -> Row:
     row = await session.get(model, row_id)
     if row is None or row.user_id != user.id or any(getattr(row, k) != v for k, v in must_match.items()):
-        raise ApiProblem(NOT_FOUND, f"{noun} {row_id} not found", params={"resource": noun, "id": row_id})
+        raise _not_found(noun, row_id)
+    return row
+
+
+def _not_found(noun: str, row_id: int) -> ApiProblem:
+    return ApiProblem(NOT_FOUND, f"{noun} {row_id} not found", params={"resource": noun, "id": row_id})
+
+
+async def _owned_by_token(session: AsyncSession, settings: Settings, credentials: HTTPAuthorizationCredentials | None,
+                          model: type[Row], row_id: int, noun: str, **must_match: Any) -> Row:
+    """The caller and their row in one query (the reads of a page poll this): 401 as `user_for_token`, then 404
+    for a missing id and another user's alike."""
+    claims = token_claims(credentials.credentials, settings) if credentials else None
+    if claims is None:
+        raise _auth_required()
+    user_id, token_version = claims
+    columns: Any = model  # SQLModel's class attributes are columns at run time
+    mine = and_(columns.id == row_id, columns.user_id == User.id,
+                *(getattr(columns, k) == v for k, v in must_match.items()))
+    found = (await session.exec(select(User, model).outerjoin(model, mine)
+                                .where(User.id == user_id, User.token_version == token_version))).first()
+    if found is None:
+        raise _auth_required()
+    row = found[1]
+    if row is None:
+        raise _not_found(noun, row_id)
     return row
 
 
@@ -142,18 +183,21 @@ async def owned_job(session: AsyncSession, job_id: int, user: User) -> Job:
     return await _owned(session, Job, job_id, user, "generation")
 
 
-async def get_owned_job(job_id: IdPath, user: CurrentUserDep, session: SessionDep) -> Job:
-    job = await owned_job(session, job_id, user)
+async def get_owned_job(job_id: IdPath, session: SessionDep, settings: SettingsDep, credentials: BearerDep) -> Job:
+    job = await _owned_by_token(session, settings, credentials, Job, job_id, "generation")
     bind(workflow_id=job.workflow_id, job_id=job.id)  # every log line of this request names the generation
     return job
 
 
-async def get_owned_photo(photo_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UploadedFile:
-    return await _owned(session, UploadedFile, photo_id, user, "photo", kind=FileKind.photo)
+async def get_owned_photo(photo_id: IdPath, session: SessionDep, settings: SettingsDep,
+                          credentials: BearerDep) -> UploadedFile:
+    return await _owned_by_token(session, settings, credentials, UploadedFile, photo_id, "photo",
+                                 kind=FileKind.photo)
 
 
-async def get_owned_calendar(calendar_id: IdPath, user: CurrentUserDep, session: SessionDep) -> UserCalendar:
-    return await _owned(session, UserCalendar, calendar_id, user, "calendar")
+async def get_owned_calendar(calendar_id: IdPath, session: SessionDep, settings: SettingsDep,
+                             credentials: BearerDep) -> UserCalendar:
+    return await _owned_by_token(session, settings, credentials, UserCalendar, calendar_id, "calendar")
 
 
 OwnedJob = Annotated[Job, Depends(get_owned_job)]

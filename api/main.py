@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 
 from api.body_limits import BodyLimits
+from api.catalogue import TemplateCatalogue
 from api.errors import install_error_handlers
 from api.log_redaction import redact_tokens_in_access_log
 from api.openapi import install_openapi, operation_id
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         app.state.streams = StreamSlots(settings.max_streams_per_user)
         app.state.decoding = CapacityLimiter(settings.image_decode_concurrency)
         app.state.storage = storage or make_storage(settings)
+        app.state.templates = TemplateCatalogue(settings.template_cache_ttl.total_seconds())
         await app.state.storage.start()
         app.state.temporal = TemporalConnection(settings, temporal)
         warm_up = asyncio.create_task(app.state.temporal.get())  # never blocks start-up

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import hmac
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -65,8 +66,42 @@ def cache_control(max_age: int) -> str:
     return f"private, max-age={max(0, max_age)}, immutable"
 
 
+class _SignedLinks:
+    """The links already signed in the current window, per storage. Within a window a key's link never changes, so
+    signing (or presigning) it again for every variant of every poll of the page is wasted work; the cache is
+    emptied when the window moves on, so it holds one window's links at most, and never more than `LIMIT`."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._by_storage: weakref.WeakKeyDictionary[Storage, tuple[LinkWindow, dict[tuple[str, ...], str]]] = (
+            weakref.WeakKeyDictionary())
+
+    def links(self, storage: Storage, window: LinkWindow) -> dict[tuple[str, ...], str]:
+        try:
+            cached_window, links = self._by_storage.get(storage, (None, {}))
+            if cached_window != window or len(links) >= self.LIMIT:
+                links = {}
+                self._by_storage[storage] = (window, links)
+        except TypeError:  # a storage that can't be weakly referenced: sign every time
+            return {}
+        return links
+
+
+_signed = _SignedLinks()
+
+
 async def media_url(storage: Storage, settings: Settings, key: str) -> str:
     window = LinkWindow.at(_now(), settings.presigned_url_ttl)
+    links = _signed.links(storage, window)
+    # Everything the link depends on besides the window and the storage (whose own credentials sign presigned URLs).
+    cache_key = (key, settings.media_signing_key.get_secret_value(), settings.media_base_url or "")
+    if (url := links.get(cache_key)) is None:
+        url = links[cache_key] = await _signed_url(storage, settings, key, window)
+    return url
+
+
+async def _signed_url(storage: Storage, settings: Settings, key: str, window: LinkWindow) -> str:
     presigned = await storage.presigned_url(
         key, timedelta(seconds=window.expires - window.starts), signed_at=datetime.fromtimestamp(window.starts, UTC),
         # One value for the whole window (it is part of the signed URL): the least time any of its links has left.

@@ -28,9 +28,10 @@ _RAISED_BY_ROUTE: dict[Callable[..., Any], tuple[ProblemKind, ...]] = {}
 _RAISED_BY_DEPENDENCY: dict[Callable[..., Any], tuple[ProblemKind, ...]] = {
     deps.get_current_user: (problems.AUTH_REQUIRED,),
     get_watched_job: (problems.AUTH_REQUIRED, problems.NOT_FOUND),
-    deps.get_owned_job: (problems.NOT_FOUND,),
-    deps.get_owned_photo: (problems.NOT_FOUND,),
-    deps.get_owned_calendar: (problems.NOT_FOUND,),
+    # The owned rows are read together with the caller (one query), so they answer the 401 too.
+    deps.get_owned_job: (problems.AUTH_REQUIRED, problems.NOT_FOUND),
+    deps.get_owned_photo: (problems.AUTH_REQUIRED, problems.NOT_FOUND),
+    deps.get_owned_calendar: (problems.AUTH_REQUIRED, problems.NOT_FOUND),
     deps.get_temporal: (problems.WORKFLOW_SERVICE_UNAVAILABLE,),
     deps.get_unit_of_work: (problems.DATABASE_UNAVAILABLE,),
     get_limiter: (problems.RATE_LIMITED,),

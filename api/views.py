@@ -41,28 +41,36 @@ class _Links:
     thumbnail_webp: str | None = None
 
 
-async def _urls(file: UploadedFile | None, storage: Storage, settings: Settings) -> _Links:
-    if file is None:
+async def _urls(storage_key: str | None, thumbnail_key: str | None, thumbnail_webp_key: str | None,
+                storage: Storage, settings: Settings) -> _Links:
+    if storage_key is None:
         return _Links()
-    image = await media_url(storage, settings, file.storage_key)
-    thumbnail = await media_url(storage, settings, file.thumbnail_key) if file.thumbnail_key else image
-    return _Links(image, thumbnail, await optional_media_url(storage, settings, file.thumbnail_webp_key))
+    image = await media_url(storage, settings, storage_key)
+    thumbnail = await media_url(storage, settings, thumbnail_key) if thumbnail_key else image
+    return _Links(image, thumbnail, await optional_media_url(storage, settings, thumbnail_webp_key))
+
+
+_V, _F = GeneratedCalendarVariant, UploadedFile
+# What a variant's DTO shows, read as plain columns: no ORM objects to build for every variant of every poll.
+_VARIANT_COLUMNS = (col(_V.id), col(_V.variant_number), col(_V.attempt), col(_V.source_photo_id),
+                    col(_V.is_selected), col(_V.month_number), col(_V.status), col(_V.score),
+                    col(_F.storage_key), col(_F.thumbnail_key), col(_F.thumbnail_webp_key))
 
 
 async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
                        settings: Settings) -> list[CalendarVariantDto]:
-    variants = (await session.exec(select(GeneratedCalendarVariant).where(
-        GeneratedCalendarVariant.job_id == job_id).order_by(col(GeneratedCalendarVariant.variant_number)))).all()
-    files = await _files_by_id(session, {v.generated_file_id for v in variants})
+    """A job's variants with their images' links, in one query (the page polls this while a generation runs)."""
+    # sqlmodel types select() for up to four columns; it takes any number.
+    query = select(*_VARIANT_COLUMNS)  # type: ignore[call-overload]
+    rows = (await session.exec(query.outerjoin(_F, col(_F.id) == col(_V.generated_file_id))
+                               .where(_V.job_id == job_id).order_by(col(_V.variant_number)))).all()
     dtos = []
-    for v in variants:
-        file = files.get(v.generated_file_id) if v.generated_file_id is not None else None
-        links = await _urls(file, storage, settings)
-        dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt,
-                                       image_url=links.image, thumbnail_url=links.thumbnail,
-                                       thumbnail_webp_url=links.thumbnail_webp, source_photo_id=v.source_photo_id,
-                                       is_selected=v.is_selected, month_number=v.month_number,
-                                       status=VariantStatus(v.status), score=v.score))
+    for (id_, number, attempt, photo_id, is_selected, month, status, score, key, thumbnail, webp) in rows:
+        links = await _urls(key, thumbnail, webp, storage, settings)
+        dtos.append(CalendarVariantDto(id=id_, variant_number=number, attempt=attempt, image_url=links.image,
+                                       thumbnail_url=links.thumbnail, thumbnail_webp_url=links.thumbnail_webp,
+                                       source_photo_id=photo_id, is_selected=is_selected, month_number=month,
+                                       status=VariantStatus(status), score=score))
     return dtos
 
 
@@ -117,7 +125,9 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
     files = await _files_by_id(session, {m.file_id for m in months})
     months_of: dict[int | None, list[CalendarMonthDto]] = {}
     for m in months:
-        links = await _urls(files.get(m.file_id), storage, settings)
+        file = files.get(m.file_id)
+        links = await _urls(file.storage_key, file.thumbnail_key, file.thumbnail_webp_key, storage, settings) \
+            if file else _Links()
         months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
             month=m.month, variant_id=m.variant_id, image_url=links.image, thumbnail_url=links.thumbnail,
             thumbnail_webp_url=links.thumbnail_webp))

@@ -40,6 +40,9 @@ def replicate_overrides(fake: FakeReplicate, webhook_url: str | None, replicate:
             "request_timeout_seconds": 1.0,
             "poll_interval_seconds": 0.05,
             "training_poll_interval_seconds": 0.05,
+            "expected_prediction_seconds": 0.0,  # fixed-interval polling from the start, as for jobs of unknown
+            "expected_training_seconds": 0.0,  # length; bench/replicate_makespan.py measures the adaptive schedule
+            "poll_backoff_factor": 1.0,
             "status_hint_interval_seconds": 0.02,
             "starting_deadline_seconds": 10.0,
             "prediction_deadline_seconds": 20.0,

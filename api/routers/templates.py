@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
+from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep, TemplatesDep
 from api.media import media_url, optional_media_url
 from api.openapi import raises
 from api.problems import NOT_FOUND, ApiProblem
@@ -28,19 +27,17 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
 
 
 @router.get("", summary="List the themes")
-async def list_templates(_: CurrentUserDep, session: SessionDep, storage: StorageDep,
+async def list_templates(_: CurrentUserDep, session: SessionDep, catalogue: TemplatesDep, storage: StorageDep,
                          settings: SettingsDep) -> list[TemplateOut]:
-    templates = (await session.exec(select(Template).where(Template.is_active == True)  # noqa: E712
-                                    .order_by(col(Template.sort_order), col(Template.id)))).all()
-    return [await template_out(t, storage, settings) for t in templates]
+    return [await template_out(t, storage, settings) for t in await catalogue.active(session)]
 
 
 @router.get("/{template_id}", summary="Read one theme")
 @raises(NOT_FOUND)
-async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionDep, storage: StorageDep,
-                       settings: SettingsDep) -> TemplateOut:
-    template = await session.get(Template, template_id)
-    if template is None or not template.is_active:
+async def get_template(template_id: IdPath, _: CurrentUserDep, session: SessionDep, catalogue: TemplatesDep,
+                       storage: StorageDep, settings: SettingsDep) -> TemplateOut:
+    template = await catalogue.active_one(session, template_id)
+    if template is None:
         raise ApiProblem(NOT_FOUND, f"template {template_id} not found", params={"resource": "template",
                                                                                 "id": template_id})
     return await template_out(template, storage, settings)

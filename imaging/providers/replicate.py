@@ -19,7 +19,9 @@ been created and billed. Hence:
   fresh one instead of waiting on it again.
 - Webhooks only shorten waits: an optional `status_hint(job_id)` (the worker reads the statuses our webhook
   route stored) is consulted between polls, and a final status found there ends the wait early. Polling, with
-  its deadlines, stays the fallback, so a lost webhook costs time, never correctness.
+  its deadlines, stays the fallback, so a lost webhook costs time, never correctness. It is adaptive
+  (replicate_polling.py): the first read when jobs usually finish, then backing off, to stay within the account's
+  budget of reads.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from imaging.providers.replicate_api import (
     with_tag,
     within,
 )
+from imaging.providers.replicate_polling import poll_schedules
 from imaging.providers.replicate_settings import ReplicateNotConfigured, ReplicateSettings
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
@@ -98,6 +101,7 @@ class ReplicateProvider:
             transport=self._transport,
         )
         self._jobs = JobReader(self._client)
+        self._schedules = poll_schedules(settings)
         # Output URLs are public delivery links: fetch them without our API token.
         self._downloads = httpx.AsyncClient(timeout=settings.download_timeout_seconds, follow_redirects=True)
 
@@ -127,7 +131,6 @@ class ReplicateProvider:
         await _notify(on_started, job.id)
         job = await self._wait_until_finished(
             "training", job,
-            poll_interval=self._settings.training_poll_interval_seconds,
             starting_deadline=None,  # trainings queue for H100s; only the overall deadline applies
             deadline=self._settings.training_deadline_seconds,
         )
@@ -208,7 +211,6 @@ class ReplicateProvider:
         await _notify(on_started, job.id)
         job = await self._wait_until_finished(
             "prediction", job,
-            poll_interval=self._settings.poll_interval_seconds,
             starting_deadline=self._settings.starting_deadline_seconds,
             deadline=self._settings.prediction_deadline_seconds,
         )
@@ -312,11 +314,12 @@ class ReplicateProvider:
         return found
 
     async def _wait_until_finished(
-        self, kind: JobKind, job: JobSnapshot, *, poll_interval: float, starting_deadline: float | None,
-        deadline: float,
+        self, kind: JobKind, job: JobSnapshot, *, starting_deadline: float | None, deadline: float,
     ) -> JobSnapshot:
         first_seen = time.time()
         failures = 0
+        schedule = self._schedules[kind]
+        clock = schedule.start()
         while job.is_running:
             # created_at is the honest clock across resumed attempts; first_seen covers a missing one.
             age = max(job.age_seconds(), time.time() - first_seen)
@@ -327,7 +330,7 @@ class ReplicateProvider:
             if age > deadline and not failures:
                 await self._jobs.cancel(kind, job.id)
                 raise ProviderJobFailed(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
-            hinted = await self._sleep_unless_hinted(job.id, poll_interval)
+            hinted = await self._sleep_unless_hinted(job.id, clock.next_delay(age))
             if hinted is not None:
                 log.debug("%s %s: %s, as a webhook reported", kind, job.id, hinted.status)
                 job = hinted
@@ -344,6 +347,7 @@ class ReplicateProvider:
             if refreshed is None:
                 raise ProviderJobFailed(f"{kind} {job.id} disappeared while we polled it")
             job, failures = refreshed, 0
+        schedule.expected.observe(job)
         return job
 
     async def _sleep_unless_hinted(self, job_id: str, seconds: float) -> JobSnapshot | None:

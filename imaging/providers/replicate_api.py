@@ -63,6 +63,7 @@ class JobSnapshot:
     model: str | None = None
     version: str | None = None
     created_at: datetime | None = None
+    completed_at: datetime | None = None
     data_removed: bool = False
     # None when the object carries no webhook (none was given, or a listing omitted the field).
     webhook: str | None = None
@@ -80,6 +81,7 @@ class JobSnapshot:
             model=data.get("model"),
             version=version if isinstance(version, str) else (version or {}).get("id"),
             created_at=_parse_time(data.get("created_at")),
+            completed_at=_parse_time(data.get("completed_at")),
             data_removed=bool(data.get("data_removed")),
             webhook=data.get("webhook"),
         )
@@ -106,6 +108,13 @@ class JobSnapshot:
         if self.created_at is None:
             return 0.0
         return (time.time() if now is None else now) - self.created_at.timestamp()
+
+    @property
+    def run_seconds(self) -> float | None:
+        """Creation to completion (queueing included), by the server's clock; None while it runs."""
+        if self.created_at is None or self.completed_at is None:
+            return None
+        return (self.completed_at - self.created_at).total_seconds()
 
     @property
     def predict_seconds(self) -> float:

@@ -50,8 +50,16 @@ class ReplicateSettings(BaseModel):
 
     # Timing
     request_timeout_seconds: float = Field(default=30.0, gt=0)
-    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    # Reading a running job (replicate_polling.py): first when jobs have lately taken to finish (the expected_*
+    # value until this worker has seen some finish), then after `*poll_interval_seconds`, each wait
+    # `poll_backoff_factor` times the one before, at most `max_poll_interval_seconds` — the account's 3000 reads a
+    # minute are shared by every worker. Set the expected values to what the model and the trainer take.
+    expected_prediction_seconds: float = Field(default=30.0, ge=0)
+    expected_training_seconds: float = Field(default=300.0, ge=0)
+    poll_interval_seconds: float = Field(default=2.0, gt=0)
     training_poll_interval_seconds: float = Field(default=10.0, gt=0)
+    poll_backoff_factor: float = Field(default=1.5, ge=1)
+    max_poll_interval_seconds: float = Field(default=30.0, gt=0)
     status_hint_interval_seconds: float = Field(default=0.5, gt=0)  # how often a wait reads webhook statuses
     starting_deadline_seconds: float = Field(default=180.0, gt=0)  # predictions have sat in "starting" for 30+ min
     prediction_deadline_seconds: float = Field(default=360.0, gt=0)  # a backstop behind cancel_after

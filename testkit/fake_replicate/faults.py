@@ -99,12 +99,14 @@ def silence_dropped_responses() -> None:
 
 
 class FaultPlan:
-    """Planned faults per route, plus a latency added to every API request. Thread-safe: tests plan, the
-    server thread consumes."""
+    """Planned faults per route, plus a latency added to every API request, and how many requests each route
+    received (faulted ones too: a refused request still counts against an account's rate limit). Thread-safe:
+    tests plan, the server thread consumes."""
 
     def __init__(self) -> None:
         self.latency_seconds = 0.0
         self.injected: Counter[tuple[str, FaultKind]] = Counter()
+        self._received: Counter[str] = Counter()
         self._planned: dict[str, deque[Fault | None]] = {}
         self._lock = threading.Lock()
 
@@ -130,11 +132,16 @@ class FaultPlan:
         if route is None:
             return None
         with self._lock:
+            self._received[route] += 1
             planned = self._planned.get(route)
             fault = planned.popleft() if planned else None
             if fault is not None:
                 self.injected[(route, fault.kind)] += 1
             return fault
+
+    def received(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self._received)
 
     def pending(self, route: str) -> int:
         with self._lock:

@@ -152,3 +152,7 @@ class FakeReplicate:
 
     def billed_trainings_per_tag(self) -> Counter[str | None]:
         return self.state.created_per_tag("training")
+
+    def requests_per_route(self) -> Counter[str]:
+        """Requests received so far per route name (testkit.fake_replicate.faults), including refused ones."""
+        return self.faults.received()

@@ -41,6 +41,7 @@ TRAINING_SECONDS = 6.0
 # The provider's patience: shorter than production's, but never so short that a machine busy with a fault test
 # (a fake server in the test process, several stacks at once) makes a slow answer look like a stuck job.
 FAULT_TIMING = {"poll_interval_seconds": 0.5, "training_poll_interval_seconds": 0.5,
+                "expected_prediction_seconds": 0.0, "expected_training_seconds": 0.0, "poll_backoff_factor": 1.0,
                 "status_hint_interval_seconds": 0.2, "request_timeout_seconds": 5.0,
                 "starting_deadline_seconds": 60.0, "prediction_deadline_seconds": 120.0,
                 "training_deadline_seconds": 120.0}
@@ -143,7 +144,9 @@ def worker_process(settings: Settings, temporal_address: str, log: Path) -> subp
     variables = {"database_url": settings.database_url, "storage_dir": str(settings.storage_dir),
                  "temporal_address": temporal_address, "task_queue": settings.task_queue,
                  "provider_task_queue": settings.provider_task_queue,
-                 "provider_heartbeat_timeout": str(settings.provider_heartbeat_timeout.total_seconds())}
+                 "provider_heartbeat_timeout": str(settings.provider_heartbeat_timeout.total_seconds()),
+                 # Several may run at once: each its own free metrics port, e-mails beside the test's files.
+                 "worker_metrics_address": "127.0.0.1:0", "outbox_dir": str(settings.outbox_dir)}
     environment = {name: value for name, value in os.environ.items() if not name.startswith("CALENDARY_")}
     environment |= {f"CALENDARY_{name.upper()}": value for name, value in variables.items()}
     environment |= provider_environment(settings)

@@ -140,6 +140,28 @@ async def test_two_status_answers_in_a_window_carry_identical_image_urls(custome
     assert response.status_code == 200
 
 
+async def test_a_link_is_signed_once_per_window_however_often_it_is_handed_out(
+        customer: Customer, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = customer.api.app.state.storage  # type: ignore[attr-defined]
+    presign = storage.presigned_url
+    signed: list[str] = []
+
+    async def counted(key: str, *args: object, **kwargs: object) -> str | None:
+        signed.append(key)
+        return await presign(key, *args, **kwargs)
+
+    monkeypatch.setattr(storage, "presigned_url", counted)
+    clock.now += 450  # a window no link was handed out in yet (the upload's answer had some)
+    first = [await _image_urls(customer) for _ in range(3)]
+    keys = len(signed)
+    assert keys >= 2 and len(set(signed)) == keys  # the image, its thumbnail (and copies): each signed once
+    assert first[0] == first[1] == first[2]
+
+    clock.now += 450  # the next window: each is signed afresh, once
+    later = [await _image_urls(customer) for _ in range(3)]
+    assert signed[keys:] == signed[:keys] and later[0] == later[2] and set(later[0]).isdisjoint(first[0])
+
+
 async def test_a_link_serves_the_bytes_with_cache_headers_and_answers_304_to_its_etag(customer: Customer) -> None:
     [image, thumbnail] = (await _image_urls(customer))[:2]
 

@@ -1,4 +1,5 @@
-"""List routes run a constant number of SQL statements, however many items they list."""
+"""List routes run a constant number of SQL statements, however many items they list; the reads a page polls run
+a fixed, small number."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import delete, event, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import (
     CalendarMonth,
+    FileKind,
     GeneratedCalendarVariant,
     Job,
     Template,
+    UploadedFile,
+    User,
     UserCalendar,
     VariantStatus,
 )
@@ -88,6 +92,7 @@ async def show_templates(customer: Customer, count: int) -> None:
                                      .order_by(Template.id))).all()
         await session.exec(update(Template).where(col(Template.id).in_(hidden[:count]))
                            .values(is_active=True))
+    customer.api.app.state.templates.forget()  # type: ignore[attr-defined]  # as if its TTL had passed
 
 
 async def only_one_template(customer: Customer, _: int) -> None:
@@ -167,3 +172,93 @@ async def test_every_page_costs_the_same_queries_and_pages_cover_the_list_once(c
         url = link.split(">")[0].lstrip("<") if link else None
     assert seen == whole and len(whole) > MANY
     assert len(set(counts)) == 1, counts
+
+
+async def _statements(customer: Customer, path: str) -> list[str]:
+    async with counted_statements(customer) as statements:
+        response = await customer.api.get(path, headers=customer.headers)
+    assert response.status_code == 200, response.text
+    return statements
+
+
+async def _generation_with_stored_variants(customer: Customer, count: int) -> int:
+    """A job whose `count` variants each show a stored file (image and thumbnail), as a finished generation's do."""
+    async with customer.session() as session:
+        job = Job(user_id=customer.user_id, template_id=customer.template_ids[0], photo_ids=[customer.photo_id],
+                  variant_count=count, year=2027)
+        session.add(job)
+        await session.flush()
+        photo = await session.get(UploadedFile, customer.photo_id)
+        assert photo is not None
+        for n in range(count):
+            file = UploadedFile(user_id=customer.user_id, kind=FileKind.variant, storage_key=f"v/{job.id}/{n}.jpg",
+                                thumbnail_key=f"v/{job.id}/{n}.thumb.jpg", content_type="image/jpeg", size=1,
+                                width=1, height=1, sha256=f"{n:064d}")
+            session.add(file)
+            await session.flush()
+            session.add(GeneratedCalendarVariant(
+                user_id=customer.user_id, job_id=job.id, template_id=job.template_id, source_photo_id=photo.id,
+                variant_number=n, status=VariantStatus.ready, generated_file_id=file.id))
+        return job.id
+
+
+@pytest.mark.parametrize("read", ["status", "variants"])
+async def test_a_generation_read_is_two_statements_the_caller_with_the_job_then_the_variants_with_files(
+        customer: Customer, read: str) -> None:
+    job_id = await _generation_with_stored_variants(customer, 24)
+
+    statements = await _statements(customer, f"/api/calendars/generate/{job_id}/{read}")
+
+    assert len(statements) == 2, statements
+    caller_and_job, variants_and_files = statements
+    assert "user" in caller_and_job and "job.workflow_id" in caller_and_job
+    assert "generated_calendar_variant" in variants_and_files and "uploaded_file" in variants_and_files
+
+
+async def test_a_generation_read_answers_with_every_variant_and_its_links(customer: Customer) -> None:
+    job_id = await _generation_with_stored_variants(customer, 24)
+
+    body = (await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=customer.headers)).json()
+
+    assert [v["variant_number"] for v in body["variants"]] == list(range(24))
+    assert body["generated_variants_count"] == 24
+    assert all(f"/{n}.jpg?" in v["image_url"] and f"/{n}.thumb.jpg?" in v["thumbnail_url"]
+               for n, v in enumerate(body["variants"]))
+
+
+async def test_another_users_generation_is_404_and_a_deleted_callers_token_401_in_that_one_statement(
+        customer: Customer) -> None:
+    job_id = await _generation_with_stored_variants(customer, 1)
+    stranger = await customer.api.post("/api/auth/register", json={"email": "taras@example.com",
+                                                                   "password": "correct horse battery"})
+    strangers = {"Authorization": f"Bearer {stranger.json()['access_token']}"}
+
+    async with counted_statements(customer) as statements:
+        foreign = await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=strangers)
+    assert foreign.status_code == 404 and foreign.json()["code"] == "not_found"
+    assert len(statements) == 1
+
+    async with customer.session() as session:
+        await session.exec(delete(User).where(col(User.id) == stranger.json()["user"]["id"]))
+    gone = await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=strangers)
+    assert gone.status_code == 401 and gone.headers["www-authenticate"] == "Bearer"
+
+
+async def test_the_template_list_is_read_from_the_database_once_per_ttl(customer: Customer) -> None:
+    first = await _statements(customer, "/api/templates")
+    again = await _statements(customer, "/api/templates")
+
+    assert [("template" in s) for s in first] == [False, True]  # the caller, then the list
+    assert len(again) == 1 and "template" not in again[0]  # only the caller: the list came from memory
+    customer.api.app.state.templates.forget()  # type: ignore[attr-defined]  # the TTL has passed
+    assert [("template" in s) for s in await _statements(customer, "/api/templates")] == [False, True]
+
+
+async def test_a_revoked_token_is_refused_in_that_one_statement_too(customer: Customer) -> None:
+    job_id = await _generation_with_stored_variants(customer, 1)
+    assert (await customer.api.post("/api/auth/logout", headers=customer.headers)).status_code == 204
+
+    revoked = await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=customer.headers)
+
+    assert revoked.status_code == 401 and revoked.json()["code"] == "auth_required"
+

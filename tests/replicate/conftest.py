@@ -60,6 +60,10 @@ async def make_provider(fake: FakeReplicate) -> AsyncIterator[ProviderFactory]:
             "request_timeout_seconds": 1.0,
             "poll_interval_seconds": 0.02,
             "training_poll_interval_seconds": 0.02,
+            # Fixed-interval polling from the start: the adaptive schedule has tests of its own (test_polling.py).
+            "expected_prediction_seconds": 0.0,
+            "expected_training_seconds": 0.0,
+            "poll_backoff_factor": 1.0,
             "starting_deadline_seconds": 2.0,
             "prediction_deadline_seconds": 5.0,
             "training_deadline_seconds": 5.0,
