@@ -143,6 +143,7 @@ def worker_process(settings: Settings, temporal_address: str, log: Path) -> subp
     variables = {"database_url": settings.database_url, "storage_dir": str(settings.storage_dir),
                  "temporal_address": temporal_address, "task_queue": settings.task_queue,
                  "provider_task_queue": settings.provider_task_queue,
+                 "scoring_task_queue": settings.scoring_task_queue,
                  "provider_heartbeat_timeout": str(settings.provider_heartbeat_timeout.total_seconds())}
     environment = {name: value for name, value in os.environ.items() if not name.startswith("CALENDARY_")}
     environment |= {f"CALENDARY_{name.upper()}": value for name, value in variables.items()}

@@ -1,0 +1,196 @@
+"""Scoring activities (docs/scoring.md): the customer's reference faces, a score per variant, the recommended 12.
+
+`prepare_reference_faces` and `score_variant` run on the scoring task queue, their CPU work in the worker's
+process pool (ActivityDeps.cpu_pool); `recommend_variants` is database work on the main queue. All three are
+idempotent: they store what they computed and a repeat finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
+from sqlmodel import col, select
+
+from activities.deps import ActivityDeps
+from activities.errors import invalid_input
+from activities.job_rows import owned_job
+from contracts import activities as contract
+from contracts.activities import implements
+from contracts.messages import (
+    JobRef,
+    LikenessNote,
+    LikenessProblem,
+    RecommendationResult,
+    ReferenceFaces,
+    ReferenceFacesInput,
+    ScoreVariantInput,
+    VariantScore,
+)
+from db.models import GeneratedCalendarVariant, Template, UploadedFile, VariantStatus
+from db.session import session_scope
+from db.template_data import TemplateData
+from imaging.photos import PhotoRejected
+from imaging.recommend import Candidate, near_duplicates, recommend
+from imaging.scoring import StoredFace, VariantMeasures, measure_variant, photo_faces, reference_set, total
+from render.geometry import page_geometry
+from render.images import cover_crop
+from render.models import CalendarSpec
+from render.month_page import month_photo_area
+from render.theme import theme_style
+
+T = TypeVar("T")
+
+_NOTES = {  # (problem, replacing) -> what the customer reads
+    (LikenessProblem.no_face, True): LikenessNote.replacing_no_face,
+    (LikenessProblem.unlike, True): LikenessNote.replacing_unlike,
+    (LikenessProblem.no_face, False): LikenessNote.kept_no_face,
+    (LikenessProblem.unlike, False): LikenessNote.kept_unlike,
+}
+_REPLACED = {LikenessProblem.no_face: LikenessNote.replaced_no_face,
+             LikenessProblem.unlike: LikenessNote.replaced_unlike}
+
+
+class ScoringActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self._deps = deps
+
+    @implements(contract.prepare_reference_faces)
+    async def prepare_reference_faces(self, request: ReferenceFacesInput) -> ReferenceFaces:
+        async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, request)
+            photos = (await session.exec(select(UploadedFile).where(
+                col(UploadedFile.id).in_(request.photo_ids), UploadedFile.user_id == request.user_id))).all()
+        for photo in photos:
+            if photo.faces is not None:  # computed for an earlier generation (or an earlier try of this one)
+                continue
+            data = (await self._deps.storage.get(photo.storage_key)).data
+            try:
+                faces = await self._cpu(partial(photo_faces, data))
+            except PhotoRejected:
+                faces = []
+            async with session_scope(self._deps.sessions) as session:
+                row = await session.get(UploadedFile, photo.id)
+                if row is not None:
+                    row.faces = [face.model_dump() for face in faces]
+                    session.add(row)
+            photo.faces = [face.model_dump() for face in faces]
+        found = [[StoredFace.model_validate(f) for f in photo.faces or []] for photo in photos]
+        return ReferenceFaces(references=len(reference_set(found)),
+                              photos_without_face=sum(1 for faces in found if not faces))
+
+    @implements(contract.score_variant)
+    async def score_variant(self, request: ScoreVariantInput) -> VariantScore:
+        async with session_scope(self._deps.sessions) as session:
+            job = await owned_job(session, request)
+            variant = await session.get(GeneratedCalendarVariant, request.variant_id)
+            if variant is None or variant.job_id != job.id:
+                raise invalid_input(f"variant {request.variant_id} is not one of job {job.id}'s")
+            stored = _stored_verdict(variant, request)
+            if stored is not None:  # a retry, or an older attempt a replacement has overtaken
+                return stored
+            file = await session.get(UploadedFile, variant.generated_file_id)
+            template = await session.get(Template, variant.template_id)
+            photos = (await session.exec(select(UploadedFile).where(
+                col(UploadedFile.id).in_(job.photo_ids), UploadedFile.user_id == job.user_id))).all()
+        if file is None or template is None:
+            raise invalid_input(f"variant {request.variant_id} has no image to score")
+        references = reference_set([[StoredFace.model_validate(f) for f in p.faces or []] for p in photos])
+        data = (await self._deps.storage.get(file.storage_key)).data
+        crop = cover_crop(file.width, file.height, print_aspect(template))
+        try:
+            measures = await self._cpu(partial(measure_variant, data, [list(r) for r in references], crop,
+                                               likeness_threshold=self._deps.settings.likeness_threshold))
+        except PhotoRejected as err:
+            raise invalid_input(f"variant {request.variant_id}'s image cannot be decoded") from err
+        problem = self._problem(measures, bool(references))
+        note = (_NOTES[problem, request.can_replace] if problem else
+                _REPLACED[request.replaced_because] if request.replaced_because else None)
+        score = total(measures.components)
+        async with session_scope(self._deps.sessions) as session:
+            row = await session.get(GeneratedCalendarVariant, request.variant_id)
+            if row is not None and row.attempt == request.attempt:
+                row.score, row.image_hash, row.likeness_note = score, measures.image_hash, note
+                row.score_details = {"attempt": request.attempt, "problem": problem,
+                                     "measures": measures.model_dump(mode="json")}
+                session.add(row)
+        return VariantScore(variant_id=request.variant_id, attempt=request.attempt, score=score,
+                            likeness_problem=problem)
+
+    @implements(contract.recommend_variants)
+    async def recommend_variants(self, request: JobRef) -> RecommendationResult:
+        """Recomputed from the rows every time (after the generation, after each regeneration): idempotent."""
+        async with session_scope(self._deps.sessions) as session:
+            await owned_job(session, request)
+            rows = (await session.exec(select(GeneratedCalendarVariant).where(
+                GeneratedCalendarVariant.job_id == request.job_id))).all()
+            scored = {row.id: _measures(row) for row in rows}
+            candidates = [Candidate(variant_id=row.id, source_photo_id=row.source_photo_id, score=row.score or 0,
+                                    image_hash=measures.image_hash, warmth=measures.warmth,
+                                    brightness=measures.brightness,
+                                    flagged=bool(row.likeness_note and row.likeness_note.startswith("kept")))
+                          for row in rows if row.status == VariantStatus.ready
+                          and (measures := scored[row.id]) is not None]
+            repeats = near_duplicates(candidates)
+            for candidate in candidates:  # the weaker of two near-duplicates loses its uniqueness points
+                measures = scored[candidate.variant_id]
+                assert measures is not None
+                components = measures.components.model_copy(
+                    update={"uniqueness": 0.0 if candidate.variant_id in repeats else 1.0})
+                candidate.score = total(components)
+                scored[candidate.variant_id] = measures.model_copy(update={"components": components})
+            picks = {pick.variant_id: pick for pick in recommend(candidates)}
+            for row in rows:
+                pick, measures = picks.get(row.id), scored[row.id]
+                if measures is not None and row.score_details is not None:
+                    row.score = total(measures.components)
+                    row.score_details = {**row.score_details, "measures": measures.model_dump(mode="json")}
+                row.recommended = pick is not None
+                row.suggested_month = pick.month if pick else None
+                row.suggested_season = pick.season if pick else None
+                session.add(row)
+        return RecommendationResult(recommended=[p.variant_id for p in sorted(picks.values(), key=lambda p: p.month)])
+
+    def _problem(self, measures: VariantMeasures, has_references: bool) -> LikenessProblem | None:
+        if not has_references:  # no face in the customer's photos: nothing to expect or compare
+            return None
+        if measures.faces == 0:
+            return LikenessProblem.no_face
+        distance = measures.face_distance
+        if distance is not None and distance > self._deps.settings.likeness_threshold:
+            return LikenessProblem.unlike
+        return None
+
+    async def _cpu(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._deps.cpu_pool(), work)
+
+
+def print_aspect(template: Template) -> float:
+    """Width / height of the month page's photo, in the calendar's default page setup (an A4 portrait page,
+    no bleed: what a new calendar gets; a later change of page setup is not re-scored)."""
+    data = TemplateData.model_validate(template.template_data)
+    defaults = CalendarSpec.model_fields
+    page = page_geometry(defaults["page_size"].default, defaults["orientation"].default, defaults["bleed"].default)
+    area = month_photo_area(page, theme_style(data.theme, data.color_scheme, data.layout))
+    return area.w / area.h
+
+
+def _measures(row: GeneratedCalendarVariant) -> VariantMeasures | None:
+    details = row.score_details or {}
+    if details.get("attempt") != row.attempt or "measures" not in details:
+        return None
+    return VariantMeasures.model_validate(details["measures"])
+
+
+def _stored_verdict(variant: GeneratedCalendarVariant, request: ScoreVariantInput) -> VariantScore | None:
+    if variant.attempt > request.attempt:  # replaced meanwhile: the newer image is scored by its own call
+        return VariantScore(variant_id=variant.id, attempt=request.attempt, score=0.0)
+    details = variant.score_details or {}
+    if details.get("attempt") != request.attempt or variant.score is None:
+        return None
+    problem = details.get("problem")
+    return VariantScore(variant_id=variant.id, attempt=request.attempt, score=variant.score,
+                        likeness_problem=LikenessProblem(problem) if problem else None)
+
