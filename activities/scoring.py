@@ -35,10 +35,8 @@ from db.template_data import TemplateData
 from imaging.photos import PhotoRejected
 from imaging.recommend import Candidate, near_duplicates, recommend
 from imaging.scoring import StoredFace, VariantMeasures, measure_variant, photo_faces, reference_set, total
-from render.geometry import page_geometry
 from render.images import cover_crop
-from render.models import CalendarSpec
-from render.month_page import month_photo_area
+from render.month_page import default_photo_aspect
 from render.theme import theme_style
 
 T = TypeVar("T")
@@ -168,13 +166,10 @@ class ScoringActivities:
 
 
 def print_aspect(template: Template) -> float:
-    """Width / height of the month page's photo, in the calendar's default page setup (an A4 portrait page,
-    no bleed: what a new calendar gets; a later change of page setup is not re-scored)."""
+    """The month page's photo shape in the calendar's default page setup (A4 portrait: what a new calendar gets;
+    a later change of page setup is not re-scored)."""
     data = TemplateData.model_validate(template.template_data)
-    defaults = CalendarSpec.model_fields
-    page = page_geometry(defaults["page_size"].default, defaults["orientation"].default, defaults["bleed"].default)
-    area = month_photo_area(page, theme_style(data.theme, data.color_scheme, data.layout))
-    return area.w / area.h
+    return default_photo_aspect(theme_style(data.theme, data.color_scheme, data.layout))
 
 
 def _measures(row: GeneratedCalendarVariant) -> VariantMeasures | None:

@@ -10,7 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.media import media_url
 from api.problems import JOB_ERRORS
-from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
+from api.schemas import (
+    CalendarGenerationStatusDto,
+    CalendarMonthDto,
+    CalendarVariantDto,
+    ScoreDetailsDto,
+    UserCalendarDto,
+)
 from contracts.vocabulary import Stage
 from db.models import (
     CalendarMonth,
@@ -53,8 +59,17 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
         dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt, image_url=image,
                                        thumbnail_url=thumbnail, source_photo_id=v.source_photo_id,
                                        is_selected=v.is_selected, month_number=v.month_number,
-                                       status=VariantStatus(v.status), score=v.score))
+                                       status=VariantStatus(v.status), **_scoring(v)))
     return dtos
+
+
+def _scoring(variant: GeneratedCalendarVariant) -> dict[str, Any]:
+    """The scoring fields of a variant (a new image clears its score until it is scored)."""
+    components = (variant.score_details or {}).get("measures", {}).get("components")
+    return {"score": variant.score,
+            "score_details": ScoreDetailsDto.model_validate(components) if components else None,
+            "recommended": variant.recommended, "suggested_month": variant.suggested_month,
+            "suggested_season": variant.suggested_season, "likeness_note": variant.likeness_note}
 
 
 async def _ready_counts(session: AsyncSession, job_ids: list[int | None]) -> dict[int | None, int]:

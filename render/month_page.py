@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from render.calendar_data import DayCell, MonthData, UiText
-from render.geometry import PageGeometry, Rect
+from render.geometry import PageGeometry, Rect, page_geometry
 from render.images import SourcePhoto
+from render.models import CalendarSpec
 from render.page_parts import add_header_band, add_photo, add_title_line, body_area, split_photo, start_scene
 from render.scene import Box, Line, Oval, Scene, Text
 from render.text_fit import fitting_size, wrap
@@ -29,6 +30,14 @@ class GridMetrics:
 def month_photo_area(page: PageGeometry, style: ThemeStyle) -> Rect:
     """Where a month page puts its photo: the part of an image that prints is cropped to this shape."""
     return _layout(start_scene(page, style, label="layout"), style)[1]
+
+
+def default_photo_aspect(style: ThemeStyle) -> float:
+    """Width / height of a month page's photo in a new calendar's page setup (the renderer's defaults)."""
+    defaults = CalendarSpec.model_fields
+    page = page_geometry(defaults["page_size"].default, defaults["orientation"].default, defaults["bleed"].default)
+    area = month_photo_area(page, style)
+    return area.w / area.h
 
 
 def _layout(scene: Scene, style: ThemeStyle) -> tuple[Rect | None, Rect, Rect]:

@@ -279,6 +279,7 @@ export default {
   'problem.photos_required': 'Choose at least one photo.',
   'problem.photos_repeated': 'A photo was chosen twice.',
   'problem.photos_unknown': 'Some photos no longer exist — reload the page.',
+  'problem.custom_prompt_refused': 'We don’t make that kind of image — please rephrase your prompt.',
   'problem.generation_wrong_stage': 'This is not possible right now — the page will update.',
   'problem.generation_finished': 'This generation has already ended.',
   'problem.generation_not_cancellable': 'Your choice was accepted and the calendar is being made — it can’t be cancelled.',

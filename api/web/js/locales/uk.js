@@ -280,6 +280,7 @@ export default {
   'problem.photos_required': 'Оберіть хоча б одне фото.',
   'problem.photos_repeated': 'Одне фото обрано двічі.',
   'problem.photos_unknown': 'Деяких фото вже немає — оновіть сторінку.',
+  'problem.custom_prompt_refused': 'Такі зображення ми не створюємо — переформулюйте запит.',
   'problem.generation_wrong_stage': 'Зараз цього зробити не можна — сторінка оновиться.',
   'problem.generation_finished': 'Цю генерацію вже завершено.',
   'problem.generation_not_cancellable': 'Вибір прийнято, календар уже створюється — скасувати не можна.',
