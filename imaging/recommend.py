@@ -11,6 +11,12 @@ from pydantic import BaseModel
 
 from imaging.scoring import NEAR_DUPLICATE_BITS, hash_distance
 
+# Score points a candidate loses in the choice of the 12 (not in its own score): repeating one already chosen,
+# coming from a photo that already has its even share of the picks, and being flagged by the likeness guard.
+DUPLICATE_PENALTY = 25.0
+OVER_SHARE_PENALTY = 10.0
+FLAGGED_PENALTY = 50.0
+
 
 class Season(StrEnum):
     winter = "winter"  # cool and dim
@@ -52,25 +58,30 @@ def near_duplicates(candidates: list[Candidate]) -> set[int]:
 
 
 def recommend(candidates: list[Candidate], count: int = 12) -> list[Pick]:
-    """Up to `count` picks with distinct months. Order of preference: not flagged, not a near-duplicate, at most
-    an even share per source photo, then by score; each rule is relaxed only when too few variants pass it."""
-    repeats = near_duplicates(candidates)
-    ranked = sorted(candidates, key=lambda c: (c.flagged, -c.score, c.variant_id))
+    """Up to `count` picks with distinct months, chosen one at a time by merit: the score, less a penalty for
+    repeating a variant already chosen (near-duplicate), for a photo that already has its even share of the picks,
+    and for a flagged variant. So a near-duplicate is still chosen over a much worse image, never over a similar one.
+    """
     photos = len({c.source_photo_id for c in candidates}) or 1
     share = math.ceil(count / photos)
     chosen: list[Candidate] = []
-    for allow_repeats, cap in ((False, share), (False, count), (True, count)):
+    remaining = list(candidates)
+    while remaining and len(chosen) < count:
         per_photo = Counter(c.source_photo_id for c in chosen)
-        for candidate in ranked:
-            if len(chosen) == count:
-                break
-            if candidate in chosen or (candidate.variant_id in repeats and not allow_repeats):
-                continue
-            if per_photo[candidate.source_photo_id] >= cap:
-                continue
-            chosen.append(candidate)
-            per_photo[candidate.source_photo_id] += 1
+        best = max(remaining, key=lambda c: (_merit(c, chosen, per_photo[c.source_photo_id] >= share),
+                                             -c.variant_id))
+        chosen.append(best)
+        remaining.remove(best)
     return _months(chosen)
+
+
+def _merit(candidate: Candidate, chosen: list[Candidate], over_share: bool) -> float:
+    penalty = FLAGGED_PENALTY if candidate.flagged else 0.0
+    if any(hash_distance(candidate.image_hash, c.image_hash) <= NEAR_DUPLICATE_BITS for c in chosen):
+        penalty += DUPLICATE_PENALTY
+    if over_share:
+        penalty += OVER_SHARE_PENALTY
+    return candidate.score - penalty
 
 
 def _months(chosen: list[Candidate]) -> list[Pick]:
