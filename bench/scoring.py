@@ -15,11 +15,10 @@ import io
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-import cv2
 import matplotlib
-import numpy as np
 from PIL import Image
 from skimage import data
 
@@ -29,21 +28,12 @@ from imaging.stylize import stylize
 from render.images import cover_crop
 from render.month_page import default_photo_aspect
 from render.theme import theme_style
+from testkit import degrade
 
 SEEDS = (1, 2)
 RANKING_GOAL = 0.95
 TIME_GOAL_S = 0.5
 PLACEHOLDER_THRESHOLD = 10.0  # measured without a threshold first: it only shapes the likeness component
-
-
-def jpeg(rgb: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, "JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def decoded(image: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
 
 
 def grace_hopper() -> bytes:
@@ -56,26 +46,14 @@ def variants(photo: bytes) -> list[tuple[str, bytes]]:
             for theme in THEMES for seed in SEEDS]
 
 
-def degradations(other_person: bytes, faceless: bytes) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
-    def blurred(rgb: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(rgb, (0, 0), 4)
-
-    def darkened(rgb: np.ndarray) -> np.ndarray:
-        return (rgb.astype(np.float32) * 0.25).astype(np.uint8)
-
-    def face_cropped_out(rgb: np.ndarray) -> np.ndarray:
-        height, width = rgb.shape[:2]  # keep the lower 45 %: the suit, not the face
-        return cv2.resize(rgb[int(height * 0.55):, :], (width, height), interpolation=cv2.INTER_CUBIC)
-
-    def resized(image: bytes) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda rgb: cv2.resize(decoded(image), (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_AREA)
-
-    return {"blurred": blurred, "darkened": darkened, "face cropped out": face_cropped_out,
-            "another person": resized(other_person), "no face": resized(faceless)}
+def degradations(other_person: bytes, faceless: bytes) -> dict[str, Callable[[bytes], bytes]]:
+    return {"blurred": degrade.blurred, "darkened": degrade.darkened, "face cropped out": degrade.face_cropped_out,
+            "another person": partial(degrade.replaced_by, other=other_person),
+            "no face": partial(degrade.replaced_by, other=faceless)}
 
 
 def main() -> None:
-    customer, other = jpeg(data.astronaut()), grace_hopper()
+    customer, other = degrade.jpeg(data.astronaut()), grace_hopper()
     references = reference_set([photo_faces(customer)])
     other_references = reference_set([photo_faces(other)])
     print(f"reference faces: customer {len(references)}, other person {len(other_references)}")
@@ -113,14 +91,14 @@ def main() -> None:
           f"customer variants above it: {sum(d > threshold for d in same_d)}, "
           f"other person's at or below it: {sum(d <= threshold for d in other_d)}")
 
-    faceless = jpeg(data.coffee())
+    faceless = degrade.jpeg(data.coffee())
     ranked = {name: [0, 0] for name in degradations(other, faceless)}
     times = []
     for theme, image, *_ in same:
         intact, _, _, spent = measure(image, theme, threshold)
         times.append(spent)
-        for name, degrade in degradations(other, faceless).items():
-            worse = measure(jpeg(degrade(decoded(image))), theme, threshold)[0]
+        for name, spoil in degradations(other, faceless).items():
+            worse = measure(spoil(image), theme, threshold)[0]
             ranked[name][0] += intact > worse
             ranked[name][1] += 1
     wins = sum(w for w, _ in ranked.values())

@@ -13,7 +13,7 @@ from imaging.scoring import NEAR_DUPLICATE_BITS, hash_distance
 
 # Score points a candidate loses in the choice of the 12 (not in its own score): repeating one already chosen,
 # coming from a photo that already has its even share of the picks, and being flagged by the likeness guard.
-DUPLICATE_PENALTY = 25.0
+DUPLICATE_PENALTY = 15.0
 OVER_SHARE_PENALTY = 10.0
 FLAGGED_PENALTY = 50.0
 

@@ -9,9 +9,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import httpx
-import numpy as np
 import pytest
 from PIL import Image, ImageOps
 from temporalio.testing import WorkflowEnvironment
@@ -19,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from imaging.assets import sample_photo
 from imaging.providers.base import StartedCallback, SynthesisRequest, SynthesisResult
 from imaging.providers.local import LocalProvider
+from testkit import degrade
 from testkit.api import register
 from testkit.journey import wait_for_status
 from testkit.stack import build_stack
@@ -26,25 +25,8 @@ from testkit.stack import build_stack
 COMPONENTS = {"likeness", "face", "framing", "sharpness", "exposure", "colour", "uniqueness"}
 
 
-def _jpeg(rgb: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def _decoded(image: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
-
-
-def _faceless(image: bytes) -> bytes:
-    """The lower part of the picture (the suit) stretched to its size: a real photo's texture, no face."""
-    rgb = _decoded(image)
-    height, width = rgb.shape[:2]
-    return _jpeg(cv2.resize(rgb[int(height * 0.6):, :], (width, height)))
-
-
 def _blurred_and_dark(image: bytes) -> bytes:
-    return _jpeg((cv2.GaussianBlur(_decoded(image), (0, 0), 6) * 0.3).astype(np.uint8))
+    return degrade.darkened(degrade.blurred(image, sigma=6), factor=0.3)
 
 
 class DegradingProvider(LocalProvider):
@@ -61,7 +43,7 @@ class DegradingProvider(LocalProvider):
         self.calls.append(slot)
         result = await super().generate(request, on_started)
         how = self.spoil.get(slot, self.spoil.get((slot[0], -1)))  # -1: every attempt of that variant
-        spoilt = {"faceless": _faceless, "degraded": _blurred_and_dark}.get(how or "")
+        spoilt = {"faceless": degrade.face_cropped_out, "degraded": _blurred_and_dark}.get(how or "")
         return replace(result, image=spoilt(result.image)) if spoilt else result
 
 
