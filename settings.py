@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     scoring_processes: int = Field(default=1, ge=1)
     # A variant whose best face is farther than this from the customer's reference faces does not look like them
     # (dlib embedding distance; calibrated with bench/scoring.py).
-    likeness_threshold: float = Field(default=0.68, gt=0, lt=2)
+    likeness_threshold: float = Field(default=0.62, gt=0, lt=2)
     # Variants replaced automatically per generation because they showed no face or not the customer (each is a
     # paid synthesis on Replicate); past it, such variants stay, flagged.
     likeness_replacements: int = Field(default=3, ge=0)
