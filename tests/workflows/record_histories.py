@@ -13,9 +13,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.testing import WorkflowEnvironment
-
 from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from testkit.temporal import register_search_attributes, start_time_skipping
 from tests.workflows.fake_activities import FakeActivities
