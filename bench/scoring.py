@@ -62,10 +62,11 @@ def main() -> None:
     def measure(image: bytes, theme: str, threshold: float = PLACEHOLDER_THRESHOLD) -> tuple[float, float | None,
                                                                                                 int, float]:
         width, height = Image.open(io.BytesIO(image)).size
-        started = time.perf_counter()
+        # CPU time of this process: what one core spends, whatever else the machine runs meanwhile.
+        started = time.process_time()
         measures = measure_variant(image, references, cover_crop(width, height, crops[theme]),
                                    likeness_threshold=threshold)
-        return total(measures.components), measures.face_distance, measures.faces, time.perf_counter() - started
+        return total(measures.components), measures.face_distance, measures.faces, time.process_time() - started
 
     measure(customer, "family")  # loads the models: not timed below
     same = [(theme, image, *measure(image, theme)) for theme, image in variants(customer)]
@@ -109,7 +110,7 @@ def main() -> None:
     print(f"ranking: intact above its degraded copy in {rate:.1%} of {comparisons} pairs "
           f"(goal ≥ {RANKING_GOAL:.0%}: {'met' if rate >= RANKING_GOAL else 'NOT met'})")
     per_variant = statistics.median(times)
-    print(f"scoring time per 1024 px variant: median {per_variant:.3f} s, max {max(times):.3f} s "
+    print(f"scoring CPU time per 1024 px variant: median {per_variant:.3f} s, max {max(times):.3f} s "
           f"(goal ≤ {TIME_GOAL_S} s on one core: {'met' if per_variant <= TIME_GOAL_S else 'NOT met'})")
 
 
