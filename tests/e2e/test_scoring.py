@@ -96,13 +96,19 @@ async def test_every_variant_is_scored_and_the_recommended_twelve_are_intact_in_
     assert all(v["score"] < worst_intact for v in variants if v["variant_number"] in degraded)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Settings overrides: the stack's own SQLite file, or a fresh PostgreSQL database."""
+    return {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+
+
 @pytest.mark.e2e
 async def test_the_likeness_guard_replaces_a_faceless_variant_once_and_stops_at_its_budget(
-        tmp_path: Path, dev_server: WorkflowEnvironment) -> None:
+        tmp_path: Path, dev_server: WorkflowEnvironment, database: dict[str, str]) -> None:
     # Variant 2 shows no face at every attempt; the budget allows one automatic replacement in the generation.
     provider = DegradingProvider({(2, -1): "faceless"})
     async for stack in build_stack(tmp_path, dev_server, image_provider=provider, variant_count=12,
-                                   likeness_replacements=1):
+                                   likeness_replacements=1, **database):
         headers = await register(stack.api)
         async with stack.worker():
             status = await _generate(stack.api, headers)
