@@ -23,9 +23,9 @@ import numpy as np
 from imaging.checks import resize_long_side
 
 # HOG detection passes (long side of the copy searched, times upsampled), the next tried only when the one before
-# found nothing: at 720 px a face down to ~80 px (11 % of the long side) is found in ~0.15 s on one core; the
-# second pass reaches ~40 px faces (8 %) for ~0.3 s more. Detection and the descriptor (~0.2 s per face: the
-# ResNet itself) are most of a variant's scoring time (bench/scoring.py).
+# found nothing: at 720 px a face down to ~80 px (11 % of the long side) is found; the second pass reaches ~40 px
+# faces (8 %) at about four times the cost. With the descriptor (~0.08 s of CPU per face: the ResNet itself) a
+# 1024 px variant is scored in ~0.2 s of CPU (bench/scoring.py).
 DETECTION_PASSES = ((720, 0), (512, 1))
 # The descriptor is computed on the full image; jitter (re-sampling the face chip) costs 10x for ~1 % accuracy.
 JITTERS = 0
