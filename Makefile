@@ -52,6 +52,7 @@ bench: install browser
 	$(PY) bench/page_load.py
 	$(PY) bench/metrics_scrape.py
 	$(PY) bench/media_bytes.py
+	$(PY) bench/scoring.py
 
 clean:
 	rm -rf var .pytest_cache
