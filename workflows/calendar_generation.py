@@ -357,12 +357,14 @@ class CalendarGenerationWorkflow:
                                     f"variants can be regenerated only while choosing, not while {self._stage}")
         if number is None:
             return SelectionProblem(SelectionCode.variant_not_ready, f"variant {variant_id} is not a ready variant")
-        if number in self._regenerating:
-            return SelectionProblem(SelectionCode.variant_regenerating,
-                                    f"variant {variant_id} is already being regenerated")
+        # The spent budget first: it holds for every variant, while a replacement's scoring (after its image is
+        # shown) keeps the variant "regenerating" a moment longer.
         if self._regenerations_used >= self._input.max_regenerations:
             return SelectionProblem(SelectionCode.regeneration_budget_spent,
                                     f"all {self._input.max_regenerations} regenerations of this generation are used")
+        if number in self._regenerating:
+            return SelectionProblem(SelectionCode.variant_regenerating,
+                                    f"variant {variant_id} is already being regenerated")
         return None
 
     def _selection_problem(self, selection: Selection) -> SelectionProblem | None:
