@@ -1,8 +1,8 @@
 """scoring: each photo's face embeddings; each variant's score components, perceptual hash, recommendation and
 the likeness guard's note; the customer's own prompt on a job
 
-Revision ID: 0006_scoring
-Revises: 0005
+Revision ID: 0008_scoring
+Revises: 0007_finish_webp
 Create Date: 2026-12-04 23:30:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0006_scoring'
-down_revision: str | None = '0005'
+revision: str = '0008_scoring'
+down_revision: str | None = '0007_finish_webp'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
