@@ -41,6 +41,12 @@ class ActivityDeps:
                                                  mp_context=multiprocessing.get_context("spawn"))
         return self._cpu_pool
 
+    def replace_cpu_pool(self) -> None:
+        """After a pool process died (killed, out of memory) the pool refuses all work: the next use starts anew."""
+        if self._cpu_pool is not None:
+            self._cpu_pool.shutdown(wait=False, cancel_futures=True)
+            self._cpu_pool = None
+
     @classmethod
     async def from_settings(cls, settings: Settings, provider: ImageProvider | None = None) -> ActivityDeps:
         # Connects lazily: nothing to clean up if the provider fails.

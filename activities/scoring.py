@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import TypeVar
 
@@ -162,7 +163,11 @@ class ScoringActivities:
         return None
 
     async def _cpu(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._deps.cpu_pool(), work)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._deps.cpu_pool(), work)
+        except BrokenProcessPool:
+            self._deps.replace_cpu_pool()  # the activity's retry runs in a fresh process
+            raise
 
 
 def print_aspect(template: Template) -> float:
