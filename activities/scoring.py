@@ -48,6 +48,7 @@ _NOTES = {  # (problem, replacing) -> what the customer reads
     (LikenessProblem.no_face, False): LikenessNote.kept_no_face,
     (LikenessProblem.unlike, False): LikenessNote.kept_unlike,
 }
+_KEPT = {LikenessNote.kept_no_face, LikenessNote.kept_unlike}
 _REPLACED = {LikenessProblem.no_face: LikenessNote.replaced_no_face,
              LikenessProblem.unlike: LikenessNote.replaced_unlike}
 
@@ -82,41 +83,47 @@ class ScoringActivities:
 
     @implements(contract.score_variant)
     async def score_variant(self, request: ScoreVariantInput) -> VariantScore:
+        """Measures an image once (a retry, or a second call for the same attempt, reuses them); what the customer is
+        told follows this call's `can_replace`, so a flagged variant whose replacement failed says it was kept."""
         async with session_scope(self._deps.sessions) as session:
             job = await owned_job(session, request)
             variant = await session.get(GeneratedCalendarVariant, request.variant_id)
             if variant is None or variant.job_id != job.id:
                 raise invalid_input(f"variant {request.variant_id} is not one of job {job.id}'s")
-            stored = _stored_verdict(variant, request)
-            if stored is not None:  # a retry, or an older attempt a replacement has overtaken
-                return stored
+            if variant.attempt > request.attempt:  # replaced meanwhile: the newer image is scored by its own call
+                return VariantScore(variant_id=variant.id, attempt=request.attempt, score=0.0)
+            measured = _measures(variant)
             file = await session.get(UploadedFile, variant.generated_file_id)
             template = await session.get(Template, variant.template_id)
             photos = (await session.exec(select(UploadedFile).where(
                 col(UploadedFile.id).in_(job.photo_ids), UploadedFile.user_id == job.user_id))).all()
-        if file is None or template is None:
-            raise invalid_input(f"variant {request.variant_id} has no image to score")
         references = reference_set([[StoredFace.model_validate(f) for f in p.faces or []] for p in photos])
-        data = (await self._deps.storage.get(file.storage_key)).data
-        crop = cover_crop(file.width, file.height, print_aspect(template))
-        try:
-            measures = await self._cpu(partial(measure_variant, data, [list(r) for r in references], crop,
-                                               likeness_threshold=self._deps.settings.likeness_threshold))
-        except PhotoRejected as err:
-            raise invalid_input(f"variant {request.variant_id}'s image cannot be decoded") from err
+        measures = measured or await self._measure(request, file, template, references)
         problem = self._problem(measures, bool(references))
         note = (_NOTES[problem, request.can_replace] if problem else
                 _REPLACED[request.replaced_because] if request.replaced_because else None)
-        score = total(measures.components)
         async with session_scope(self._deps.sessions) as session:
             row = await session.get(GeneratedCalendarVariant, request.variant_id)
             if row is not None and row.attempt == request.attempt:
-                row.score, row.image_hash, row.likeness_note = score, measures.image_hash, note
-                row.score_details = {"attempt": request.attempt, "problem": problem,
-                                     "measures": measures.model_dump(mode="json")}
+                row.image_hash, row.likeness_note = measures.image_hash, note
+                if measured is None:  # recommend_variants may have set uniqueness since: keep its score
+                    row.score = total(measures.components)
+                    row.score_details = {"attempt": request.attempt, "measures": measures.model_dump(mode="json")}
                 session.add(row)
-        return VariantScore(variant_id=request.variant_id, attempt=request.attempt, score=score,
-                            likeness_problem=problem)
+        return VariantScore(variant_id=request.variant_id, attempt=request.attempt,
+                            score=total(measures.components), likeness_problem=problem)
+
+    async def _measure(self, request: ScoreVariantInput, file: UploadedFile | None, template: Template | None,
+                       references: list[list[float]]) -> VariantMeasures:
+        if file is None or template is None:
+            raise invalid_input(f"variant {request.variant_id} has no image to score")
+        data = (await self._deps.storage.get(file.storage_key)).data
+        crop = cover_crop(file.width, file.height, print_aspect(template))
+        try:
+            return await self._cpu(partial(measure_variant, data, references, crop,
+                                            likeness_threshold=self._deps.settings.likeness_threshold))
+        except PhotoRejected as err:
+            raise invalid_input(f"variant {request.variant_id}'s image cannot be decoded") from err
 
     @implements(contract.recommend_variants)
     async def recommend_variants(self, request: JobRef) -> RecommendationResult:
@@ -129,7 +136,7 @@ class ScoringActivities:
             candidates = [Candidate(variant_id=row.id, source_photo_id=row.source_photo_id, score=row.score or 0,
                                     image_hash=measures.image_hash, warmth=measures.warmth,
                                     brightness=measures.brightness,
-                                    flagged=bool(row.likeness_note and row.likeness_note.startswith("kept")))
+                                    flagged=row.likeness_note in _KEPT)
                           for row in rows if row.status == VariantStatus.ready
                           and (measures := scored[row.id]) is not None]
             repeats = near_duplicates(candidates)
@@ -182,15 +189,3 @@ def _measures(row: GeneratedCalendarVariant) -> VariantMeasures | None:
     if details.get("attempt") != row.attempt or "measures" not in details:
         return None
     return VariantMeasures.model_validate(details["measures"])
-
-
-def _stored_verdict(variant: GeneratedCalendarVariant, request: ScoreVariantInput) -> VariantScore | None:
-    if variant.attempt > request.attempt:  # replaced meanwhile: the newer image is scored by its own call
-        return VariantScore(variant_id=variant.id, attempt=request.attempt, score=0.0)
-    details = variant.score_details or {}
-    if details.get("attempt") != request.attempt or variant.score is None:
-        return None
-    problem = details.get("problem")
-    return VariantScore(variant_id=variant.id, attempt=request.attempt, score=variant.score,
-                        likeness_problem=LikenessProblem(problem) if problem else None)
-

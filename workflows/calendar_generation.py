@@ -267,6 +267,8 @@ class CalendarGenerationWorkflow:
                                                                                   attempts_left=attempts_left > 0):
                 return True
             replacing = kept = True
+        if kept and self._scoring is not None:
+            await self._scoring.keep(self._variants[number])  # its replacements were all refused
         return kept
 
     async def _regenerate(self, number: int, custom_prompt: str | None) -> None:

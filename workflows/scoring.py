@@ -17,7 +17,14 @@ from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from contracts import activities as act
-    from contracts.messages import JobRef, LikenessProblem, ReferenceFacesInput, ScoreVariantInput, VariantResult
+    from contracts.messages import (
+        JobRef,
+        LikenessProblem,
+        ReferenceFacesInput,
+        ScoreVariantInput,
+        VariantResult,
+        VariantScore,
+    )
     from workflows.models import GenerationInput
     from workflows.steps import reason
 
@@ -59,7 +66,20 @@ class VariantScoring:
         """Score the variant; True when it doesn't show the customer and a fresh attempt is allowed — the budget is
         then spent by one. Past the budget (or the variant's attempts) the variant stays, flagged."""
         can_replace = attempts_left and self._replacements_left > 0
-        score = await _optional(workflow.execute_activity(
+        score = await self._score(variant, can_replace=can_replace)
+        if score is None or score.likeness_problem is None or not can_replace:
+            return False
+        self._replacements_left -= 1
+        self._replaced_because[variant.variant_number] = score.likeness_problem
+        workflow.logger.info("variant %s replaced: %s", variant.variant_number, score.likeness_problem)
+        return True
+
+    async def keep(self, variant: VariantResult) -> None:
+        """Every fresh attempt for a variant sent back was refused by the provider: it stays, and says so."""
+        await self._score(variant, can_replace=False)
+
+    async def _score(self, variant: VariantResult, *, can_replace: bool) -> VariantScore | None:
+        return await _optional(workflow.execute_activity(
             act.score_variant, ScoreVariantInput(
                 job_id=self._input.job_id, user_id=self._input.user_id, variant_id=variant.variant_id,
                 attempt=variant.attempt, can_replace=can_replace,
@@ -67,12 +87,6 @@ class VariantScoring:
             task_queue=self._input.scoring_task_queue, retry_policy=self._retry,
             start_to_close_timeout=SCORING_TIMEOUT, schedule_to_close_timeout=self._input.retry.outage_tolerance,
             summary=f"score variant {variant.variant_number}, attempt {variant.attempt}"), "scoring")
-        if score is None or score.likeness_problem is None or not can_replace:
-            return False
-        self._replacements_left -= 1
-        self._replaced_because[variant.variant_number] = score.likeness_problem
-        workflow.logger.info("variant %s replaced: %s", variant.variant_number, score.likeness_problem)
-        return True
 
     async def recommend(self) -> None:
         await _optional(workflow.execute_activity(

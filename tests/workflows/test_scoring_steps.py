@@ -43,3 +43,14 @@ async def test_the_customers_prompt_reaches_every_variant(time_skipping_env: Wor
                                                                   custom_prompt="at the seaside")) as handle:
         await reach(handle, Stage.ready_for_selection)
     assert {r.custom_prompt for r in fakes.generated} == {"at the seaside"}
+
+
+async def test_a_variant_whose_replacements_are_refused_stays_and_says_it_was_kept(
+        time_skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(faceless={(3, 0)}, rejected={(3, 1), (3, 2)})
+    async with started(time_skipping_env, fakes, generation_input(variant_count=12, likeness_replacements=5,
+                                                                  max_variant_replacements=2)) as handle:
+        status = await reach(handle, Stage.ready_for_selection)
+    assert status.variants_ready == 12 and _attempts(fakes, 3) == [0, 1, 2]
+    assert [(s.attempt, s.can_replace) for s in fakes.scored if s.variant_id == 103] == [(0, True), (0, False)]
+    assert fakes.failures == []  # the provider's refusals of the replacements never mark the kept image failed
