@@ -1,7 +1,9 @@
 """CalendarGenerationWorkflow: the customer's journey from photos to a finished calendar (seed steps 3-7).
 
 1. training            — train (or reuse) a model on the customer's photos
-2. generating          — 24 styled variants, never more than `max_parallel` at once; rejected ones replaced
+2. generating          — 24 styled variants, never more than `max_parallel` at once; rejected ones replaced;
+                         each scored, one that doesn't show the customer replaced within a budget, the best 12
+                         recommended (workflows/scoring.py)
 3. ready_for_selection — wait up to 7 days for the `select` signal; the `regenerate_variant` update replaces
                          single variants meanwhile
 4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the PDF is rendered
