@@ -54,6 +54,7 @@ bench: install browser
 	$(PY) bench/media_bytes.py
 	$(PY) bench/login_burst.py
 	$(PY) bench/api_load.py
+	$(PY) bench/scoring.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -114,6 +114,16 @@ class Settings(BaseSettings):
     # Distinct prefixes let several deployments (staging, production) share one Temporal namespace.
     workflow_id_prefix: str = Field(default="calendar-generation", pattern=r"^[A-Za-z0-9._-]{1,100}$")
     worker_max_concurrent_activities: int = Field(default=16, ge=1)
+    # Variant scoring (docs/scoring.md): CPU work on its own queue, run in this many processes per worker, so it
+    # never slows the provider's activities (which share the worker's event loop).
+    scoring_task_queue: str = "calendar-generation-scoring"
+    scoring_processes: int = Field(default=1, ge=1)
+    # A variant whose best face is farther than this from the customer's reference faces does not look like them
+    # (dlib embedding distance; calibrated with bench/scoring.py).
+    likeness_threshold: float = Field(default=0.62, gt=0, lt=2)
+    # Variants replaced automatically per generation because they showed no face or not the customer (each is a
+    # paid synthesis on Replicate); past it, such variants stay, flagged.
+    likeness_replacements: int = Field(default=3, ge=0)
 
     # Storage
     storage_backend: Literal["fs", "minio"] = "fs"

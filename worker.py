@@ -1,8 +1,9 @@
 """The worker: runs CalendarGenerationWorkflow and its activities; stops gracefully on SIGINT/SIGTERM.
 Exits with 78 (EX_CONFIG) when its settings cannot work (e.g. CALENDARY_PROVIDER=replicate without a token).
 
-Two pollers share one process: the main task queue (workflow, database and storage activities) and the provider
-queue (training, synthesis), whose server-side rate limit caps paid provider calls across all workers.
+Three pollers share one process: the main task queue (workflow, database and storage activities), the provider
+queue (training, synthesis), whose server-side rate limit caps paid provider calls across all workers, and the
+scoring queue (face embeddings, variant scores), whose CPU work runs in a process pool.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import all_activities, provider_activities
+from activities import all_activities, provider_activities, scoring_activities
 from activities.deps import ActivityDeps
 from imaging.providers.replicate_settings import ReplicateNotConfigured
 from ops.http_server import served, split_address
@@ -56,7 +57,16 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
         max_heartbeat_throttle_interval=PROVIDER_HEARTBEAT_THROTTLE,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
-    return [main, provider]
+    # Scoring is CPU work: its own queue and pollers, at most one activity per pool process, so it neither starves
+    # the provider's activities of the event loop nor waits behind them (docs/scoring.md).
+    scoring = Worker(
+        client,
+        task_queue=settings.scoring_task_queue,
+        activities=scoring_activities(deps),
+        max_concurrent_activities=settings.scoring_processes,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+    return [main, provider, scoring]
 
 
 async def main() -> None:
@@ -85,8 +95,8 @@ async def main() -> None:
             host, port = split_address(settings.worker_metrics_address)
             url = await workers.enter_async_context(served(endpoint, host, port))
             log.info("worker metrics and health at %s/metrics and %s/healthz", url, url)
-            log.info("worker polling %r and %r at %s", settings.task_queue, settings.provider_task_queue,
-                         settings.temporal_address)
+            log.info("worker polling %r, %r and %r at %s", settings.task_queue, settings.provider_task_queue,
+                     settings.scoring_task_queue, settings.temporal_address)
             await stop.wait()
             log.info("stopping: finishing running activities (up to %s s)", GRACEFUL_SHUTDOWN.seconds)
     finally:

@@ -15,6 +15,7 @@ from activities.deps import ActivityDeps
 from activities.jobs import JobActivities
 from activities.notifications import NotificationActivities
 from activities.reconciler import ReconcilerActivities
+from activities.scoring import ScoringActivities
 from activities.synthesis import SynthesisActivities
 from activities.training import TrainingActivities
 from activities.variants import VariantActivities
@@ -33,6 +34,7 @@ def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., A
         calendars.finalize_calendar,
         calendars.render_calendar,
         NotificationActivities(deps).send_notification,
+        ScoringActivities(deps).recommend_variants,
         ReconcilerActivities(deps, temporal).reconcile_jobs,
     ]
 
@@ -41,3 +43,9 @@ def provider_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     """Activities that call the (paid, rate-limited) image provider."""
     training, synthesis = TrainingActivities(deps), SynthesisActivities(deps)
     return [training.train_model, synthesis.generate_variant]
+
+
+def scoring_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+    """CPU-bound scoring (face models, image measures) on its own queue, computed in the worker's process pool."""
+    scoring = ScoringActivities(deps)
+    return [scoring.prepare_reference_faces, scoring.score_variant]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -28,6 +30,22 @@ class ActivityDeps:
     storage: Storage
     provider: ImageProvider
     owns_provider: bool = False  # built here (and so closed here) rather than passed in
+    _cpu_pool: ProcessPoolExecutor | None = field(default=None, repr=False)
+
+    def cpu_pool(self) -> ProcessPoolExecutor:
+        """Processes for CPU-bound work (face models, image measures), started on first use: the GIL and the
+        worker's event loop stay free for the provider's and the database's activities. Each process loads the
+        face models once. `spawn`: forking a process that runs Temporal's threads is unsafe."""
+        if self._cpu_pool is None:
+            self._cpu_pool = ProcessPoolExecutor(max_workers=self.settings.scoring_processes,
+                                                 mp_context=multiprocessing.get_context("spawn"))
+        return self._cpu_pool
+
+    def replace_cpu_pool(self) -> None:
+        """After a pool process died (killed, out of memory) the pool refuses all work: the next use starts anew."""
+        if self._cpu_pool is not None:
+            self._cpu_pool.shutdown(wait=False, cancel_futures=True)
+            self._cpu_pool = None
 
     @classmethod
     async def from_settings(cls, settings: Settings, provider: ImageProvider | None = None) -> ActivityDeps:
@@ -43,6 +61,8 @@ class ActivityDeps:
                    owns_provider=owns_provider)
 
     async def close(self) -> None:
+        if self._cpu_pool is not None:
+            self._cpu_pool.shutdown(wait=False, cancel_futures=True)
         try:
             aclose = getattr(self.provider, "aclose", None) if self.owns_provider else None
             if aclose is not None:

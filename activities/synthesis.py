@@ -180,6 +180,8 @@ class SynthesisActivities:
             row.prompt, row.seed, row.provider_ref, row.cost_usd = prompt, request.seed, result.provider_ref, \
                 result.cost_usd
             row.source_photo_id, row.cache_key = request.source_photo_id, cache_key
+            # A new image is scored afresh (activities/scoring.py); its likeness note stays until then.
+            row.score = row.score_details = row.image_hash = None
             session.add(row)
             await add_job_cost(session, request.job_id, result.cost_usd)
             await session.flush()

@@ -138,6 +138,9 @@ PHOTOS_REPEATED = _kind("photos_repeated", S.UNPROCESSABLE_ENTITY, "A photo is l
                         "Send each photo id once.")
 PHOTOS_UNKNOWN = _kind("photos_unknown", S.UNPROCESSABLE_ENTITY, "Some photos do not exist",
                        "Send ids from GET /api/photos (`params.photo_ids` lists the unknown ones).")
+CUSTOM_PROMPT_REFUSED = _kind("custom_prompt_refused", S.UNPROCESSABLE_ENTITY,
+                              "The prompt asks for content we don't make",
+                              "Rephrase without the words in `params.words` (the list is in docs/scoring.md).")
 GENERATION_WRONG_STAGE = _kind("generation_wrong_stage", S.CONFLICT, "Not possible at this stage",
                                "Read the status (GET …/status) and act on its `status`.")
 GENERATION_FINISHED = _kind("generation_finished", S.CONFLICT, "The generation has already ended",

@@ -7,8 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
 
+from contracts.messages import LikenessNote
+from contracts.prompts import MAX_CUSTOM_PROMPT
 from contracts.selection import MonthPick
 from contracts.vocabulary import DbId, Stage, VariantStatus
+from imaging.recommend import Season
 
 
 def _example(**example: JsonValue) -> ConfigDict:
@@ -144,6 +147,10 @@ class GenerateCalendarRequest(BaseModel):
     preview: bool = False
     year: int | None = Field(default=None, ge=2000, le=2100)
     locale: Literal["uk", "en"] = "uk"
+    custom_prompt: str | None = Field(
+        default=None, min_length=3, max_length=MAX_CUSTOM_PROMPT,
+        description="your own words, appended to the theme's prompt for every variant; some words are refused "
+                    "(422 `custom_prompt_refused`, docs/scoring.md)")
 
 
 class GenerationStarted(BaseModel):
@@ -154,6 +161,19 @@ class GenerationStarted(BaseModel):
     workflow_id: str
     status: Stage
     status_url: str
+
+
+class ScoreDetailsDto(BaseModel):
+    """The score's components, each 0 (bad) … 1 (good); docs/scoring.md says how each is measured and weighed."""
+
+    likeness: float | None = Field(description="how close the variant's best face is to your photos' faces; "
+                                               "null when your photos show no face")
+    face: float = Field(description="a face is there and large enough to carry the page")
+    framing: float = Field(description="share of the face inside the part of the image the month page prints")
+    sharpness: float
+    exposure: float = Field(description="neither too dark nor too bright, little clipping")
+    colour: float = Field(description="colourfulness")
+    uniqueness: float = Field(description="0 when it nearly repeats a better variant of this generation")
 
 
 class CalendarVariantDto(BaseModel):
@@ -167,7 +187,18 @@ class CalendarVariantDto(BaseModel):
     is_selected: bool
     month_number: int | None
     status: VariantStatus
-    score: float | None = None
+    score: float | None = Field(default=None, ge=0, le=100,
+                                description="0-100 quality and likeness score; null until the variant is scored")
+    score_details: ScoreDetailsDto | None = None
+    recommended: bool = Field(default=False, description="one of the recommended 12")
+    suggested_month: int | None = Field(default=None, ge=1, le=12,
+                                        description="the month a recommended variant suits (12 distinct months)")
+    suggested_season: Season | None = Field(
+        default=None, description="why that month: the season its palette (warmth, brightness) suits")
+    likeness_note: LikenessNote | None = Field(
+        default=None, description="what the likeness guard did: `replacing_*` (a fresh image is being made), "
+                                  "`kept_*` (no automatic replacement left: may not look like you), `replaced_*` "
+                                  "(this image replaced one that showed no face / did not look like you)")
 
 
 class CalendarGenerationStatusDto(BaseModel):
@@ -176,7 +207,8 @@ class CalendarGenerationStatusDto(BaseModel):
         generated_variants_count=24, variant_count=24,
         variants=[{"id": 31, "variant_number": 1, "attempt": 0, "image_url": "/media/users/1/variants/31.jpg?...",
                    "thumbnail_url": "/media/users/1/variants/31.thumb.jpg?...", "source_photo_id": 1,
-                   "is_selected": False, "month_number": None, "status": "ready", "score": 0.82}],
+                   "is_selected": False, "month_number": None, "status": "ready", "score": 82.5,
+                   "recommended": True, "suggested_month": 7, "suggested_season": "summer"}],
         generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
         expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42)
 
@@ -214,7 +246,8 @@ class SelectCalendarVariantsRequest(BaseModel):
 
 
 class RegenerateVariantRequest(BaseModel):
-    custom_prompt: str | None = Field(default=None, min_length=3, max_length=500)
+    custom_prompt: str | None = Field(default=None, min_length=3, max_length=MAX_CUSTOM_PROMPT,
+                                      description="appended to the theme's prompt (and to the one given at start)")
 
 
 class RegenerationStarted(BaseModel):

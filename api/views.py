@@ -11,7 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.media import media_url, optional_media_url
 from api.problems import JOB_ERRORS
-from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
+from api.schemas import (
+    CalendarGenerationStatusDto,
+    CalendarMonthDto,
+    CalendarVariantDto,
+    ScoreDetailsDto,
+    UserCalendarDto,
+)
 from contracts.vocabulary import Stage
 from db.models import (
     CalendarMonth,
@@ -54,7 +60,8 @@ _V, _F = GeneratedCalendarVariant, UploadedFile
 # What a variant's DTO shows, read as plain columns: no ORM objects to build for every variant of every poll.
 _VARIANT_COLUMNS = (col(_V.id), col(_V.variant_number), col(_V.attempt), col(_V.source_photo_id),
                     col(_V.is_selected), col(_V.month_number), col(_V.status), col(_V.score),
-                    col(_F.storage_key), col(_F.thumbnail_key), col(_F.thumbnail_webp_key))
+                    col(_V.score_details), col(_V.recommended), col(_V.suggested_month), col(_V.suggested_season),
+                    col(_V.likeness_note), col(_F.storage_key), col(_F.thumbnail_key), col(_F.thumbnail_webp_key))
 
 
 async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
@@ -65,13 +72,23 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
     rows = (await session.exec(query.outerjoin(_F, col(_F.id) == col(_V.generated_file_id))
                                .where(_V.job_id == job_id).order_by(col(_V.variant_number)))).all()
     dtos = []
-    for (id_, number, attempt, photo_id, is_selected, month, status, score, key, thumbnail, webp) in rows:
-        links = await _urls(key, thumbnail, webp, storage, settings)
-        dtos.append(CalendarVariantDto(id=id_, variant_number=number, attempt=attempt, image_url=links.image,
-                                       thumbnail_url=links.thumbnail, thumbnail_webp_url=links.thumbnail_webp,
-                                       source_photo_id=photo_id, is_selected=is_selected, month_number=month,
-                                       status=VariantStatus(status), score=score))
+    for row in rows:
+        links = await _urls(row.storage_key, row.thumbnail_key, row.thumbnail_webp_key, storage, settings)
+        dtos.append(CalendarVariantDto(id=row.id, variant_number=row.variant_number, attempt=row.attempt,
+                                       image_url=links.image, thumbnail_url=links.thumbnail,
+                                       thumbnail_webp_url=links.thumbnail_webp, source_photo_id=row.source_photo_id,
+                                       is_selected=row.is_selected, month_number=row.month_number,
+                                       status=VariantStatus(row.status), **_scoring(row)))
     return dtos
+
+
+def _scoring(variant: Any) -> dict[str, Any]:  # a variant row, or the row of its columns `variant_dtos` selects
+    """The scoring fields of a variant (a new image clears its score until it is scored)."""
+    components = (variant.score_details or {}).get("measures", {}).get("components")
+    return {"score": variant.score,
+            "score_details": ScoreDetailsDto.model_validate(components) if components else None,
+            "recommended": variant.recommended, "suggested_month": variant.suggested_month,
+            "suggested_season": variant.suggested_season, "likeness_note": variant.likeness_note}
 
 
 async def _ready_counts(session: AsyncSession, job_ids: list[int | None]) -> dict[int | None, int]:

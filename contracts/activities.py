@@ -20,16 +20,22 @@ from contracts.messages import (
     FinalizeResult,
     GenerateVariantInput,
     GenerationPlan,
+    JobRef,
     JobUpdate,
     Notification,
     PlanRequest,
+    RecommendationResult,
     ReconcileReport,
+    ReferenceFaces,
+    ReferenceFacesInput,
     RegenerationMark,
     RenderInput,
+    ScoreVariantInput,
     TrainedModel,
     TrainModelInput,
     VariantFailure,
     VariantResult,
+    VariantScore,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,11 +108,30 @@ async def send_notification(notification: Notification) -> bool:
 
 
 @activity.defn
+async def prepare_reference_faces(request: ReferenceFacesInput) -> ReferenceFaces:
+    """Scoring queue: the customer's face embeddings, computed once per photo and stored with it."""
+    raise NotImplementedError
+
+
+@activity.defn
+async def score_variant(request: ScoreVariantInput) -> VariantScore:
+    """Scoring queue: the variant's 0-100 score and components, stored on its row."""
+    raise NotImplementedError
+
+
+@activity.defn
+async def recommend_variants(request: JobRef) -> RecommendationResult:
+    """The recommended 12 and their months, stored on the variants' rows."""
+    raise NotImplementedError
+
+
+@activity.defn
 async def reconcile_jobs() -> ReconcileReport:
     raise NotImplementedError
 
 
 GENERATION_ACTIVITIES = (load_generation_plan, train_model, generate_variant, mark_variant_failed,
                          mark_variant_regenerating, record_job_update, finalize_calendar, delete_variants,
-                         render_calendar, send_notification)
+                         render_calendar, send_notification, prepare_reference_faces, score_variant,
+                         recommend_variants)
 ALL = (*GENERATION_ACTIVITIES, reconcile_jobs)

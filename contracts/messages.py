@@ -142,3 +142,52 @@ class Notification(JobRef):
     kind: NotificationKind
     calendar_id: int | None = None
     expires_at: datetime | None = None
+
+
+class ReferenceFacesInput(JobRef):
+    photo_ids: list[int]
+
+
+class ReferenceFaces(BaseModel):
+    """How many of the customer's faces the variants are compared with (0: likeness is not judged)."""
+
+    references: int
+    photos_without_face: int
+
+
+class LikenessProblem(StrEnum):
+    """Why the likeness guard doubts a variant shows the customer."""
+
+    no_face = "no_face"  # the customer's photos show a face, the variant none
+    unlike = "unlike"  # its faces are all farther from the customer's than the calibrated threshold
+
+
+class LikenessNote(StrEnum):
+    """What the customer is told on a variant (the web page words each code; docs/scoring.md)."""
+
+    replacing_no_face = "replacing_no_face"  # no face: a fresh image is being made
+    replacing_unlike = "replacing_unlike"
+    kept_no_face = "kept_no_face"  # no face, and no automatic replacement is left: kept, flagged
+    kept_unlike = "kept_unlike"
+    replaced_no_face = "replaced_no_face"  # this image replaced one that showed no face
+    replaced_unlike = "replaced_unlike"
+
+
+class ScoreVariantInput(JobRef):
+    variant_id: int
+    attempt: int
+    # The workflow replaces a flagged variant only while its budget and the variant's attempts last; the activity
+    # writes what the customer is told accordingly.
+    can_replace: bool
+    replaced_because: LikenessProblem | None = None  # why an earlier attempt was replaced automatically
+
+
+class VariantScore(BaseModel):
+    variant_id: int
+    attempt: int
+    score: float
+    likeness_problem: LikenessProblem | None = None  # set when the variant does not clearly show the customer
+
+
+class RecommendationResult(BaseModel):
+    recommended: list[int]  # variant ids, in month order

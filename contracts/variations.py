@@ -23,7 +23,8 @@ def variation_for(variant_number: int) -> str:
 
 
 def compose_prompt(trigger_word: str, base_prompt: str, variation: str, custom_prompt: str | None) -> str:
-    parts = [trigger_word, custom_prompt or base_prompt, variation, "professional calendar photo"]
+    """The customer's words come after the theme's prompt, which they add to rather than replace."""
+    parts = [trigger_word, base_prompt, custom_prompt or "", variation, "professional calendar photo"]
     return ", ".join(part.strip() for part in parts if part and part.strip())
 
 

@@ -66,6 +66,9 @@ class UploadedFile(SQLModel, table=True):
     sha256: str = Field(max_length=64, index=True)
     original_name: str | None = Field(default=None, max_length=255)
     checks: dict | None = _json_column(nullable=True)
+    # Photos: every face found, largest first, as imaging.scoring.StoredFace (box and 128-d embedding); [] when
+    # none; None until computed (the first generation using the photo computes it).
+    faces: list | None = _json_column(nullable=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -132,6 +135,7 @@ class Job(SQLModel, table=True):
     preview: bool = False
     year: int
     locale: str = Field(default="uk", max_length=8)
+    custom_prompt: str | None = Field(default=None, max_length=300)  # appended to the theme's prompt
     flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
     calendar_id: int | None = None
     cost_usd: float = 0.0
@@ -159,7 +163,14 @@ class GeneratedCalendarVariant(SQLModel, table=True):
     seed: int = 0
     # What the image was made from (photo, look, prompt, seed, model): equal keys are interchangeable images.
     cache_key: str | None = Field(default=None, max_length=64, index=True)
-    score: float | None = None
+    score: float | None = None  # 0-100 (docs/scoring.md)
+    # The scoring activity's measures (imaging.scoring.VariantMeasures, the attempt they are of, the guard's verdict).
+    score_details: dict | None = _json_column(nullable=True)
+    image_hash: str | None = Field(default=None, max_length=16)  # perceptual hash: near-duplicates
+    recommended: bool = False  # one of the recommended 12
+    suggested_month: int | None = Field(default=None, ge=1, le=12)
+    suggested_season: str | None = Field(default=None, max_length=8)  # why that month: its palette's season
+    likeness_note: str | None = Field(default=None, max_length=200)  # what the likeness guard did, for the customer
     cost_usd: float = 0.0
     provider_ref: str | None = Field(default=None, max_length=128)
     is_selected: bool = False

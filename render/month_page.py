@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from render.calendar_data import DayCell, MonthData, UiText
-from render.geometry import PageGeometry, Rect
+from render.geometry import PageGeometry, Rect, page_geometry
 from render.images import SourcePhoto
+from render.models import CalendarSpec
 from render.page_parts import add_header_band, add_photo, add_title_line, body_area, split_photo, start_scene
 from render.scene import Box, Line, Oval, Scene, Text
 from render.text_fit import fitting_size, wrap
@@ -26,6 +27,30 @@ class GridMetrics:
     padding: float
 
 
+def month_photo_area(page: PageGeometry, style: ThemeStyle) -> Rect:
+    """Where a month page puts its photo: the part of an image that prints is cropped to this shape."""
+    return _layout(start_scene(page, style, label="layout"), style)[1]
+
+
+def default_photo_aspect(style: ThemeStyle) -> float:
+    """Width / height of a month page's photo in a new calendar's page setup (the renderer's defaults)."""
+    defaults = CalendarSpec.model_fields
+    page = page_geometry(defaults["page_size"].default, defaults["orientation"].default, defaults["bleed"].default)
+    area = month_photo_area(page, style)
+    return area.w / area.h
+
+
+def _layout(scene: Scene, style: ThemeStyle) -> tuple[Rect | None, Rect, Rect]:
+    """(header band, photo area, the rest) of a month page."""
+    page = scene.page
+    band = add_header_band(scene, style)
+    body = body_area(page, band)
+    # Side by side, the grid needs half the width to keep its cells wider than tall.
+    share = min(style.photo_share, 0.5) if page.landscape else style.photo_share
+    photo_area, info = split_photo(page, style, body, share)
+    return band, photo_area, info
+
+
 def month_scene(
     page: PageGeometry,
     style: ThemeStyle,
@@ -37,11 +62,7 @@ def month_scene(
 ) -> Scene:
     u = page.unit
     scene = start_scene(page, style, label=f"month {month.month}")
-    band = add_header_band(scene, style)
-    body = body_area(page, band)
-    # Side by side, the grid needs half the width to keep its cells wider than tall.
-    share = min(style.photo_share, 0.5) if page.landscape else style.photo_share
-    photo_area, info = split_photo(page, style, body, share)
+    band, photo_area, info = _layout(scene, style)
     add_photo(scene, photo_area, photo, style)
 
     title_size = 30 * u

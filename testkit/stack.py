@@ -42,6 +42,7 @@ async def build_stack(tmp_path: Path, env: WorkflowEnvironment, image_provider: 
                       **overrides: object) -> AsyncIterator[Stack]:
     run = uuid.uuid4().hex[:8]
     settings = make_settings(tmp_path, task_queue=f"e2e-{run}", provider_task_queue=f"e2e-{run}-provider",
+                             scoring_task_queue=f"e2e-{run}-scoring",
                              workflow_id_prefix=f"e2e-{run}", **overrides)
     await asyncio.to_thread(manage.migrate, settings)
     await manage.seed(settings)

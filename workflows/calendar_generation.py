@@ -1,7 +1,9 @@
 """CalendarGenerationWorkflow: the customer's journey from photos to a finished calendar (seed steps 3-7).
 
 1. training            — train (or reuse) a model on the customer's photos
-2. generating          — 24 styled variants, never more than `max_parallel` at once; rejected ones replaced
+2. generating          — 24 styled variants, never more than `max_parallel` at once; rejected ones replaced;
+                         each scored, one that doesn't show the customer replaced within a budget, the best 12
+                         recommended (workflows/scoring.py)
 3. ready_for_selection — wait up to 7 days for the `select` signal; the `regenerate_variant` update replaces
                          single variants meanwhile
 4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the PDF is rendered
@@ -63,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         Selection,
         SelectionOutcome,
     )
+    from workflows.scoring import PATCH_VARIANT_SCORING, VariantScoring
     from workflows.steps import STEP_TEXT, failure_type, progress_of, reason
 
 MIN_VARIANTS_FOR_CALENDAR = 12
@@ -101,6 +104,7 @@ class CalendarGenerationWorkflow:
         self._error: str | None = None
         self._cancel_refused = False
         self._account_refused: ActivityError | None = None  # set once the provider refused our account
+        self._scoring: VariantScoring | None = None  # runs started before scoring existed replay without it
         retry = input.retry
         # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
         self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
@@ -115,6 +119,9 @@ class CalendarGenerationWorkflow:
             self._plan = await self._durable(act.load_generation_plan, PlanRequest(
                 job_id=input.job_id, user_id=input.user_id, template_id=input.template_id, photo_ids=input.photo_ids))
             await self._enter(Stage.training)
+            if workflow.patched(PATCH_VARIANT_SCORING):
+                self._scoring = VariantScoring(input, self._durable_retry)
+                await self._scoring.prepare_references(self._plan.photo_ids)
             self._model = await self._train_model()
 
             await self._enter(Stage.generating)
@@ -123,6 +130,8 @@ class CalendarGenerationWorkflow:
             if len(self._variants) < needed:
                 await self._fail(f"only {len(self._variants)} of {input.variant_count} variants could be "
                                  f"generated; a calendar needs {needed}")
+            if self._scoring:
+                await self._scoring.recommend()
 
             selection = await self._await_selection()
         except (asyncio.CancelledError, ActivityError) as err:
@@ -210,11 +219,14 @@ class CalendarGenerationWorkflow:
 
     async def _produce_variant(self, number: int, *, custom_prompt: str | None = None,
                                replacing: bool = False) -> bool:
-        """One variant, with up to `max_variant_replacements` fresh attempts after the provider refused one.
-        False when every attempt was refused."""
+        """One variant, with up to `max_variant_replacements` fresh attempts after the provider refused one or the
+        likeness guard replaced one. False when every attempt was refused."""
         assert self._plan is not None and self._model is not None
         photo_ids = self._plan.photo_ids
-        for _ in range(self._input.max_variant_replacements + 1):
+        # The theme's prompt takes the customer's words given at the start, then those of a regeneration.
+        custom_prompt = ", ".join(p for p in (self._input.custom_prompt, custom_prompt) if p) or None
+        kept = False  # a variant the guard sent back stays if its replacement cannot be made
+        for attempts_left in reversed(range(self._input.max_variant_replacements + 1)):
             attempt = self._attempts.get(number, -1) + 1
             self._attempts[number] = attempt
             request = GenerateVariantInput(
@@ -253,14 +265,21 @@ class CalendarGenerationWorkflow:
             self._variants[number] = result
             if self._stage == Stage.generating:
                 await self._enter(Stage.generating)
-            return True
-        return False
+            if self._scoring is None or not await self._scoring.needs_replacement(result,
+                                                                                  attempts_left=attempts_left > 0):
+                return True
+            replacing = kept = True
+        if kept and self._scoring is not None:
+            await self._scoring.keep(self._variants[number])  # its replacements were all refused
+        return kept
 
     async def _regenerate(self, number: int, custom_prompt: str | None) -> None:
         try:
             try:
                 replaced = await self._produce_variant(number, custom_prompt=custom_prompt, replacing=True)
                 why = "the image provider refused every attempt"
+                if replaced and self._scoring:
+                    await self._scoring.recommend()
             except ActivityError as err:  # e.g. the provider account was refused: the old image is still good
                 replaced, why = False, reason(err)
             if not replaced:  # the old image stays, ready to be chosen, with the reason the new one failed
@@ -342,12 +361,14 @@ class CalendarGenerationWorkflow:
                                     f"variants can be regenerated only while choosing, not while {self._stage}")
         if number is None:
             return SelectionProblem(SelectionCode.variant_not_ready, f"variant {variant_id} is not a ready variant")
-        if number in self._regenerating:
-            return SelectionProblem(SelectionCode.variant_regenerating,
-                                    f"variant {variant_id} is already being regenerated")
+        # The spent budget first: it holds for every variant, while a replacement's scoring (after its image is
+        # shown) keeps the variant "regenerating" a moment longer.
         if self._regenerations_used >= self._input.max_regenerations:
             return SelectionProblem(SelectionCode.regeneration_budget_spent,
                                     f"all {self._input.max_regenerations} regenerations of this generation are used")
+        if number in self._regenerating:
+            return SelectionProblem(SelectionCode.variant_regenerating,
+                                    f"variant {variant_id} is already being regenerated")
         return None
 
     def _selection_problem(self, selection: Selection) -> SelectionProblem | None:

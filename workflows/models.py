@@ -47,6 +47,12 @@ class GenerationInput(BaseModel):
     # How soon a provider activity on a dead worker is retried elsewhere (it heartbeats every second or two).
     heartbeat_timeout: timedelta = timedelta(minutes=1)
     retry: RetryTuning = RetryTuning()
+    # Scoring (docs/scoring.md): CPU work on its own queue (None: the workflow's), and how many variants per
+    # generation the likeness guard may replace with a fresh (paid) attempt.
+    scoring_task_queue: str | None = None
+    likeness_replacements: int = Field(default=3, ge=0)
+    # The customer's words, appended to the theme's prompt for every variant (contracts.prompts checks them).
+    custom_prompt: str | None = Field(default=None, max_length=300)
 
 
 class Selection(BaseModel):

@@ -85,7 +85,8 @@ def _status_key(dto: CalendarGenerationStatusDto) -> tuple:
 
 
 def _variant_key(row: GeneratedCalendarVariant) -> tuple:
-    return (row.generated_file_id, row.attempt, row.status, row.score, row.is_selected, row.month_number)
+    return (row.generated_file_id, row.attempt, row.status, row.score, row.is_selected, row.month_number,
+            row.recommended, row.suggested_month, row.likeness_note)
 
 
 class _JobWatcher:

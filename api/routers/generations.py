@@ -27,6 +27,7 @@ from api.deps import (
 from api.openapi import raises
 from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import (
+    CUSTOM_PROMPT_REFUSED,
     GENERATION_FINISHED,
     GENERATION_NOT_CANCELLABLE,
     GENERATION_START_REFUSED,
@@ -55,6 +56,7 @@ from api.schemas import (
     UserCalendarDto,
 )
 from api.views import calendar_dto, status_dto, status_dtos, variant_dtos
+from contracts.prompts import refused_words
 from contracts.selection import SelectionCode, selection_problem
 from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, Stage, workflow_id_for
 from db.models import (
@@ -137,13 +139,21 @@ async def _validate_request(body: GenerateCalendarRequest, user_id: int, session
     if missing:
         raise ApiProblem(PHOTOS_UNKNOWN, f"photos {missing} not found",
                          params={"photo_ids": ", ".join(map(str, missing))})
+    _check_prompt(body.custom_prompt)
     return template
+
+
+def _check_prompt(custom_prompt: str | None) -> None:
+    words = refused_words(custom_prompt or "")
+    if words:
+        raise ApiProblem(CUSTOM_PROMPT_REFUSED, f"the prompt asks for content we don't make: {', '.join(words)}",
+                         params={"words": ", ".join(words)})
 
 
 @router.post("", summary="Start generating variants (answers at once; follow status_url)",
              status_code=status.HTTP_202_ACCEPTED)
 @raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
-        PHOTOS_UNKNOWN, GENERATION_START_REFUSED)
+        PHOTOS_UNKNOWN, CUSTOM_PROMPT_REFUSED, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
                            temporal: TemporalDep, settings: SettingsDep, limiter: LimiterDep) -> GenerationStarted:
     template = await _validate_request(body, user.id, session, settings)
@@ -151,7 +161,7 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
-              year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
+              year=body.year or datetime.now(UTC).year + 1, locale=body.locale, custom_prompt=body.custom_prompt)
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
@@ -252,7 +262,7 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", summary="Replace one variant with a new image",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED,
+@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED, CUSTOM_PROMPT_REFUSED,
         *REGENERATION_REFUSALS)
 async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
                              temporal: TemporalDep) -> RegenerationStarted:
@@ -263,6 +273,7 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
         raise ApiProblem(NOT_FOUND, f"variant {variant_id} not found in generation {job.id}",
                          params={"resource": "variant", "id": variant_id})
     _require_stage(job, JobStatus.ready_for_selection, "variants can be regenerated")
+    _check_prompt(body.custom_prompt)
     try:
         accepted = await _handle(await temporal.client(), job).execute_update(
             REGENERATE_UPDATE, RegenerateVariant(variant_id=variant_id, custom_prompt=body.custom_prompt),

@@ -144,6 +144,7 @@ def worker_process(settings: Settings, temporal_address: str, log: Path) -> subp
     variables = {"database_url": settings.database_url, "storage_dir": str(settings.storage_dir),
                  "temporal_address": temporal_address, "task_queue": settings.task_queue,
                  "provider_task_queue": settings.provider_task_queue,
+                 "scoring_task_queue": settings.scoring_task_queue,
                  "provider_heartbeat_timeout": str(settings.provider_heartbeat_timeout.total_seconds()),
                  # Several may run at once: each its own free metrics port, e-mails beside the test's files.
                  "worker_metrics_address": "127.0.0.1:0", "outbox_dir": str(settings.outbox_dir)}

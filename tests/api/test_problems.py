@@ -50,6 +50,8 @@ async def test_a_missing_token_is_401_with_a_challenge(app_client: httpx.AsyncCl
     ({"photo_ids": [1, 1]}, "photos_repeated"),
     ({"photo_ids": [987]}, "photos_unknown"),
     ({"photo_ids": [1], "template_id": 9999}, "template_unknown"),
+    ({"photo_ids": [1], "custom_prompt": "Nude on a beach, with a GUN"}, "custom_prompt_refused"),
+    ({"photo_ids": [1], "custom_prompt": "x" * 301}, "validation_failed"),
 ])
 async def test_a_bad_generation_request_is_told_so_even_while_temporal_is_down(
         app_client: httpx.AsyncClient, seeded, body: dict, code: str) -> None:  # noqa: ANN001
@@ -57,7 +59,9 @@ async def test_a_bad_generation_request_is_told_so_even_while_temporal_is_down(
     await upload_photos(app_client, headers, count=1)
     response = await app_client.post("/api/calendars/generate", headers=headers,
                                      json={"template_id": seeded[0].id, **body})
-    _problem(response, 422, code)
+    problem = _problem(response, 422, code)
+    if code == "custom_prompt_refused":
+        assert problem["params"] == {"words": "nude, gun"}
 
 
 async def test_a_good_request_while_temporal_is_down_is_503_and_stores_nothing(app_client: httpx.AsyncClient,

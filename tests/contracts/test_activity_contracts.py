@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 from temporalio import activity
 
-from activities import all_activities, provider_activities
+from activities import all_activities, provider_activities, scoring_activities
 from activities.deps import ActivityDeps
 from contracts import activities as contract
 from tests.workflows.fake_activities import FakeActivities
@@ -34,7 +34,7 @@ def _by_name(functions: list[Callable[..., Any]]) -> dict[str, Callable[..., Any
 
 
 REAL = _by_name(all_activities(cast(ActivityDeps, None), cast(Any, None))
-                + provider_activities(cast(ActivityDeps, None)))
+                + provider_activities(cast(ActivityDeps, None)) + scoring_activities(cast(ActivityDeps, None)))
 FAKE = _by_name(FakeActivities().all())
 
 

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlmodel import select
 
-from db.models import GeneratedCalendarVariant
 from imaging.assets import sample_photo
 from testkit.api import photo_bytes
 from tests.web.conftest import WebStack, expect, open_page, web_stack
@@ -173,11 +171,15 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await row.locator("a.button").click()
         await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(24)
 
-        # --- 5. gallery: scores put recommended variants first, live ----------------------------------------
-        await _score_variants(web, job_id)
+        # --- 5. gallery: the recommended 12 first, each with its month and why (docs/scoring.md) -------------
+        variants = (await web.stack.api.get(f"/api/calendars/generate/{job_id}/variants",
+                                            headers=await _headers(page))).json()
+        suggested = {v["suggested_month"]: v for v in variants if v["recommended"]}
+        assert sorted(suggested) == list(range(1, 13))
         first = page.locator(".variant-card").first
-        await expect(first).to_have_attribute("data-number", "24", timeout=TIMEOUT)
+        await expect(first).to_have_attribute("data-number", str(suggested[1]["variant_number"]), timeout=TIMEOUT)
         await expect(first.locator(".badge.recommended")).to_be_visible()
+        await expect(first.locator(".variant-why")).to_contain_text("Пропонуємо на Січень")
 
         # Regenerate one variant with a custom prompt and watch it be replaced.
         card = page.locator('.variant-card[data-number="7"]')
@@ -222,6 +224,15 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(page.locator("#create-calendar")).to_be_enabled()
         await _shot(page, screenshots, "08-gallery-chosen")
         chosen = await page.evaluate(f"JSON.parse(localStorage.getItem('calendary.selection.{job_id}'))")
+        # "fill the rest" put each recommended variant (as recommended after the regeneration) into its suggested
+        # month, where both were still free
+        variants = (await web.stack.api.get(f"/api/calendars/generate/{job_id}/variants",
+                                            headers=await _headers(page))).json()
+        by_hand = {chosen[str(month)] for month in (2, 3, 4)}
+        for variant in variants:
+            month = variant["suggested_month"]
+            if variant["recommended"] and month not in (2, 3, 4) and variant["id"] not in by_hand:
+                assert chosen[str(month)] == variant["id"], (month, chosen)
         await page.click("#create-calendar")
 
         # --- 6. preview: rendered pages, edits, swap, PDF ------------------------------------------------------
@@ -287,14 +298,3 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
 async def _headers(page) -> dict[str, str]:  # noqa: ANN001
     token = await page.evaluate("localStorage.getItem('calendary.token')")
     return {"Authorization": f"Bearer {token}"}
-
-
-async def _score_variants(web: WebStack, job_id: int) -> None:
-    """Quality scores as an aesthetic model would write them: the later the variant, the better, here."""
-    async with web.stack.deps.sessions() as session:
-        rows = (await session.exec(select(GeneratedCalendarVariant).where(
-            GeneratedCalendarVariant.job_id == job_id))).all()
-        for row in rows:
-            row.score = row.variant_number / 24
-            session.add(row)
-        await session.commit()

@@ -20,16 +20,23 @@ from contracts.messages import (
     FinalizeResult,
     GenerateVariantInput,
     GenerationPlan,
+    JobRef,
     JobUpdate,
+    LikenessProblem,
     Notification,
     PlanRequest,
     PromptConfig,
+    RecommendationResult,
+    ReferenceFaces,
+    ReferenceFacesInput,
     RegenerationMark,
     RenderInput,
+    ScoreVariantInput,
     TrainedModel,
     TrainModelInput,
     VariantFailure,
     VariantResult,
+    VariantScore,
 )
 
 VARIANT_ID_BASE = 100
@@ -65,6 +72,10 @@ class FakeActivities:
     fail_render: bool = False
     notifications: list[Notification] = field(default_factory=list)
     fail_mail: bool = False  # every e-mail fails for good (the SMTP server refuses the message)
+    # (variant number, attempt) pairs whose image shows no face: the likeness guard flags them
+    faceless: set[tuple[int, int]] = field(default_factory=set)
+    scored: list[ScoreVariantInput] = field(default_factory=list)
+    recommendations: int = 0
 
     @property
     def stages(self) -> list[str]:
@@ -77,7 +88,8 @@ class FakeActivities:
     def all(self) -> list[Callable]:
         return [self.load_generation_plan, self.train_model, self.generate_variant, self.mark_variant_failed,
                 self.mark_variant_regenerating, self.record_job_update, self.finalize_calendar,
-                self.delete_variants, self.render_calendar, self.send_notification]
+                self.delete_variants, self.render_calendar, self.send_notification, self.prepare_reference_faces,
+                self.score_variant, self.recommend_variants]
 
     @implements(contract.load_generation_plan)
     async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
@@ -153,3 +165,19 @@ class FakeActivities:
             raise ApplicationError("550 mailbox unavailable", type=FailureType.invalid_input, non_retryable=True)
         self.notifications.append(notification)
         return True
+
+    @implements(contract.prepare_reference_faces)
+    async def prepare_reference_faces(self, request: ReferenceFacesInput) -> ReferenceFaces:
+        return ReferenceFaces(references=len(request.photo_ids), photos_without_face=0)
+
+    @implements(contract.score_variant)
+    async def score_variant(self, request: ScoreVariantInput) -> VariantScore:
+        self.scored.append(request)
+        faceless = (request.variant_id - VARIANT_ID_BASE, request.attempt) in self.faceless
+        return VariantScore(variant_id=request.variant_id, attempt=request.attempt, score=10.0 if faceless else 80.0,
+                            likeness_problem=LikenessProblem.no_face if faceless else None)
+
+    @implements(contract.recommend_variants)
+    async def recommend_variants(self, request: JobRef) -> RecommendationResult:
+        self.recommendations += 1
+        return RecommendationResult(recommended=[])

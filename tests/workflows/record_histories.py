@@ -1,14 +1,20 @@
 """Record the workflow histories the replay tests check (run after an intended, versioned workflow change):
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories            # every history
+    .venv/bin/python -m tests.workflows.record_histories NAME ...   # only these (older ones stay as recorded)
+
+Histories recorded before a patch keep proving that runs started before it still replay: re-record only new ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from testkit.temporal import register_search_attributes, start_time_skipping
 from tests.workflows.fake_activities import FakeActivities
@@ -25,9 +31,7 @@ async def _save(handle: WorkflowHandle, name: str) -> None:
     print(f"saved {name}: {len(history.events)} events")
 
 
-async def main() -> None:
-    env = await start_time_skipping()
-    await register_search_attributes(env)
+async def completed_with_replacement_and_regeneration(env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(rejected={(2, 0)})
     async with started(env, fakes, generation_input(variant_count=24, max_regenerations=2)) as handle:
         await reach(handle, Stage.ready_for_selection)
@@ -36,12 +40,36 @@ async def main() -> None:
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         await handle.result()
         await _save(handle, "completed_with_replacement_and_regeneration")
+
+
+async def expired(env: WorkflowEnvironment) -> None:
     async with started(env, FakeActivities(), generation_input(variant_count=12)) as handle:
         await reach(handle, Stage.ready_for_selection)
         await handle.result()
         await _save(handle, "expired")
+
+
+async def scored_with_likeness_replacement(env: WorkflowEnvironment) -> None:
+    """Variant scoring (patch "variant-scoring"): variant 3 shows no face once and is replaced by the guard."""
+    fakes = FakeActivities(faceless={(3, 0)})
+    async with started(env, fakes, generation_input(variant_count=12, custom_prompt="at the seaside")) as handle:
+        await reach(handle, Stage.ready_for_selection)
+        await handle.signal(CalendarGenerationWorkflow.select, twelve())
+        await handle.result()
+        await _save(handle, "scored_with_likeness_replacement")
+
+
+RECORDINGS: dict[str, Callable[[WorkflowEnvironment], Awaitable[None]]] = {
+    f.__name__: f for f in (completed_with_replacement_and_regeneration, expired, scored_with_likeness_replacement)}
+
+
+async def main(names: list[str]) -> None:
+    env = await start_time_skipping()
+    await register_search_attributes(env)
+    for name in names or list(RECORDINGS):
+        await RECORDINGS[name](env)
     await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

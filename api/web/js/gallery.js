@@ -6,7 +6,23 @@ import { monthName, t } from './i18n.js';
 import { MonthBoard, byKeyboard } from './months.js';
 
 const REGENERATION_TIMEOUT_MS = 5 * 60 * 1000;
-const RECOMMENDED_SHARE = 0.5; // the better half of the scored variants gets the badge
+const RECOMMENDED_SHARE = 0.5; // without the server's recommendation: the better half of the scored variants
+const SCORE_PARTS = ['likeness', 'face', 'framing', 'sharpness', 'exposure', 'colour', 'uniqueness'];
+
+/** Why a variant is suggested and how it scored, in words (docs/scoring.md explains each part). */
+export function scoreText(variant) {
+  const lines = [];
+  if (variant.recommended && variant.suggested_month) {
+    lines.push(t('gallery.suggested', { month: monthName(variant.suggested_month),
+                                        season: t(`season.${variant.suggested_season}`) }));
+  }
+  if (typeof variant.score === 'number') lines.push(t('gallery.score', { score: Math.round(variant.score) }));
+  if (variant.score_details) {
+    lines.push(SCORE_PARTS.filter((part) => variant.score_details[part] !== null)
+      .map((part) => `${t(`score.${part}`)} ${Math.round(variant.score_details[part] * 100)}`).join(' · '));
+  }
+  return lines;
+}
 
 export class Gallery {
   constructor({ jobId, preview, variantCount, onSubmitted, onImageError }) {
@@ -92,12 +108,17 @@ export class Gallery {
   orderedIds() {
     const all = Array.from(this.variants.values());
     const scored = all.some((v) => typeof v.score === 'number');
-    all.sort((a, b) => (scored ? (b.score ?? -Infinity) - (a.score ?? -Infinity) : 0)
+    // The recommended 12 first, in their suggested months' order; then the rest by score.
+    all.sort((a, b) => (b.recommended ? 1 : 0) - (a.recommended ? 1 : 0)
+      || (a.suggested_month ?? 13) - (b.suggested_month ?? 13)
+      || (scored ? (b.score ?? -Infinity) - (a.score ?? -Infinity) : 0)
       || a.variant_number - b.variant_number);
     return all.map((v) => v.id);
   }
 
   recommendedIds() {
+    const chosen = Array.from(this.variants.values()).filter((v) => v.recommended && v.status === 'ready');
+    if (chosen.length) return new Set(chosen.map((v) => v.id));
     const scored = Array.from(this.variants.values()).filter((v) => typeof v.score === 'number'
                                                                     && v.status === 'ready');
     if (!scored.length) return new Set();
@@ -127,6 +148,8 @@ export class Gallery {
       const overlay = h('span', { class: 'regen-overlay', hidden: true },
         h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { text: t('gallery.regenerating') }));
       const failed = h('span', { class: 'variant-failed', hidden: true, text: t('gallery.failed') });
+      const likeness = h('p', { class: 'variant-likeness', hidden: true });
+      const why = h('p', { class: 'variant-why', hidden: true });
       const generating = h('span', { class: 'placeholder-box variant-generating', hidden: true },
         h('span', { class: 'placeholder-text', text: t('gallery.pending') }));
       pick.append(h('picture', {}, source, img));
@@ -139,8 +162,9 @@ export class Gallery {
       const regenerate = h('button', { type: 'button', class: 'icon-button regenerate', text: '↻',
                                        onclick: () => this.askRegenerate(variant.id) });
       const root = h('li', { class: 'variant-card', dataset: { variantId: String(variant.id) } },
-        pick, marksLayer, h('div', { class: 'variant-actions' }, zoom, regenerate));
-      card = { root, img, source, pick, number, badge, marks, overlay, failed, generating, zoom, regenerate, src: null };
+        pick, marksLayer, h('div', { class: 'variant-actions' }, zoom, regenerate), likeness, why);
+      card = { root, img, source, pick, number, badge, marks, overlay, failed, generating, zoom, regenerate, likeness,
+               why, src: null };
       this.cards.set(variant.id, card);
     }
     const n = variant.variant_number;
@@ -155,6 +179,13 @@ export class Gallery {
     card.number.textContent = `№${n}`;
     card.img.alt = t('gallery.variantN', { n });
     card.failed.hidden = variant.status !== 'failed';
+    // What the likeness guard did, and why this variant is suggested: in words, on the card.
+    card.likeness.hidden = !variant.likeness_note;
+    card.likeness.textContent = variant.likeness_note ? t(`likeness.${variant.likeness_note}`) : '';
+    const [reason] = scoreText(variant);
+    card.why.hidden = !(variant.recommended && reason);
+    card.why.textContent = variant.recommended ? reason || '' : '';
+    card.pick.title = scoreText(variant).join('\n');
     card.generating.hidden = variant.status !== 'generating' || Boolean(card.src);
     card.img.hidden = !card.src;
     card.zoom.setAttribute('aria-label', t('gallery.zoom', { n }));
@@ -224,12 +255,12 @@ export class Gallery {
     const months = this.board.monthsOf(id).map(monthName).join(', ');
     openDialog(t('gallery.variantN', { n: variant.variant_number }), h('figure', { class: 'zoom-figure' },
       h('img', { src: variant.image_url, alt: t('gallery.variantN', { n: variant.variant_number }) }),
-      months ? h('figcaption', { text: months }) : null));
+      h('figcaption', {}, ...[months, ...scoreText(variant)].filter(Boolean).map((line) => h('span', { text: line })))));
   }
 
   async askRegenerate(id) {
     const variant = this.variants.get(id);
-    const prompt = h('textarea', { id: 'custom-prompt', name: 'custom_prompt', rows: 3, maxlength: 500,
+    const prompt = h('textarea', { id: 'custom-prompt', name: 'custom_prompt', rows: 3, maxlength: 300,
                                    placeholder: t('gallery.promptPlaceholder') });
     const body = h('div', { class: 'regen-form' },
       h('p', { text: t('gallery.regenerateExplain') }),

@@ -192,13 +192,22 @@ export class MonthBoard {
     announce(t('months.swapped', { a: monthName(first), b: monthName(second) }));
   }
 
-  /** Fill the empty months with unused variants in the gallery's order (recommended first). */
+  /** Fill the empty months: recommended variants into their suggested months, then unused variants in the
+   *  gallery's order. */
   autofill(order) {
     if (!this.enabled) return;
     const ids = (order || this.order()).filter((id) => (this.variants.get(id) || {}).status === 'ready');
     const used = new Set(Object.values(this.months));
     let pool = ids.filter((id) => !used.has(id));
     if (this.preview && pool.length === 0) pool = ids;
+    // A recommended variant goes to the month suggested for it (docs/scoring.md), when that month is free.
+    for (const id of pool.slice()) {
+      const month = (this.variants.get(id) || {}).suggested_month;
+      if (month && !this.months[month]) {
+        this.months[month] = id;
+        pool = pool.filter((other) => other !== id);
+      }
+    }
     let index = 0;
     for (const month of MONTHS) {
       if (this.months[month] || !pool.length) continue;

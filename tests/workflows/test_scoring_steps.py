@@ -1,0 +1,56 @@
+"""The workflow's scoring steps (workflows/scoring.py) with fake activities: each variant is scored, the likeness
+guard replaces a variant that shows no face only within its budget and the variant's attempts (it never loops),
+the recommendation is made before the customer chooses, and the customer's prompt reaches every variant."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from contracts.vocabulary import Stage
+from tests.workflows.fake_activities import FakeActivities
+from tests.workflows.test_calendar_generation import generation_input, reach, started
+
+ALWAYS_FACELESS = {(3, attempt) for attempt in range(10)}
+
+
+def _attempts(fakes: FakeActivities, number: int) -> list[int]:
+    return sorted(r.attempt for r in fakes.generated if r.variant_number == number)
+
+
+@pytest.mark.parametrize(("budget", "attempts_of_3"), [(0, [0]), (1, [0, 1]), (10, [0, 1, 2])])
+async def test_the_guard_replaces_a_faceless_variant_within_its_budget_and_never_loops(
+        time_skipping_env: WorkflowEnvironment, budget: int, attempts_of_3: list[int]) -> None:
+    fakes = FakeActivities(faceless=ALWAYS_FACELESS)
+    workflow_input = generation_input(variant_count=12, likeness_replacements=budget, max_variant_replacements=2)
+    async with started(time_skipping_env, fakes, workflow_input) as handle:
+        status = await reach(handle, Stage.ready_for_selection)
+    assert status.variants_ready == 12
+    # the budget, then the variant's attempts (max_variant_replacements + 1) bound the fresh attempts
+    assert _attempts(fakes, 3) == attempts_of_3
+    assert all(_attempts(fakes, n) == [0] for n in range(1, 13) if n != 3)
+    scored_3 = [(s.attempt, s.can_replace) for s in fakes.scored if s.variant_id == 103]
+    assert scored_3[-1] == (attempts_of_3[-1], False)  # the last one is kept, flagged: no replacement left
+    assert all(can_replace for _, can_replace in scored_3[:-1])
+    assert len(fakes.scored) == 12 + len(attempts_of_3) - 1  # every variant, every image scored once
+    assert fakes.failures == []  # a flagged variant is never marked failed
+    assert fakes.recommendations == 1
+
+
+async def test_the_customers_prompt_reaches_every_variant(time_skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities()
+    async with started(time_skipping_env, fakes, generation_input(variant_count=12,
+                                                                  custom_prompt="at the seaside")) as handle:
+        await reach(handle, Stage.ready_for_selection)
+    assert {r.custom_prompt for r in fakes.generated} == {"at the seaside"}
+
+
+async def test_a_variant_whose_replacements_are_refused_stays_and_says_it_was_kept(
+        time_skipping_env: WorkflowEnvironment) -> None:
+    fakes = FakeActivities(faceless={(3, 0)}, rejected={(3, 1), (3, 2)})
+    async with started(time_skipping_env, fakes, generation_input(variant_count=12, likeness_replacements=5,
+                                                                  max_variant_replacements=2)) as handle:
+        status = await reach(handle, Stage.ready_for_selection)
+    assert status.variants_ready == 12 and _attempts(fakes, 3) == [0, 1, 2]
+    assert [(s.attempt, s.can_replace) for s in fakes.scored if s.variant_id == 103] == [(0, True), (0, False)]
+    assert fakes.failures == []  # the provider's refusals of the replacements never mark the kept image failed
