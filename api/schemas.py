@@ -99,13 +99,16 @@ class ClientConfig(BaseModel):
 
 
 class GenerateCalendarRequest(BaseModel):
-    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk")
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk",
+                            title="Our year")
 
     template_id: DbId
     photo_ids: list[DbId]
     preview: bool = False
     year: int | None = Field(default=None, ge=2000, le=2100)
     locale: Literal["uk", "en"] = "uk"
+    title: str | None = Field(default=None, max_length=80, description="printed on the cover above the year; "
+                              "empty or left out: the theme's name in the calendar's language")
 
 
 class GenerationStarted(BaseModel):

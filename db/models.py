@@ -129,6 +129,7 @@ class Job(SQLModel, table=True):
     preview: bool = False
     year: int
     locale: str = Field(default="uk", max_length=8)
+    title: str | None = Field(default=None, max_length=80)  # the customer's; None: the theme's name (calendar_titles)
     flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
     calendar_id: int | None = None
     cost_usd: float = 0.0

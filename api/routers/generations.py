@@ -148,7 +148,8 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
-              year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
+              year=body.year or datetime.now(UTC).year + 1, locale=body.locale,
+              title=(body.title or "").strip() or None)
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)

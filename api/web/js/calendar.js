@@ -2,7 +2,7 @@
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
 import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
 import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
-import { monthName, t } from './i18n.js';
+import { monthName, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { ratingPanel } from './rating.js';
 
@@ -16,6 +16,7 @@ export async function renderCalendar(view, ctx) {
     api(`/api/calendars/${calendarId}`), loadTemplates().catch(() => [])]);
   let calendar = first;
   if (!ctx.isCurrent()) return;
+  const template = templates.find((tpl) => tpl.id === calendar.template_id);
   let retryTimer = null;
   let failedLoads = 0;
   ctx.onCleanup(() => clearTimeout(retryTimer));
@@ -154,6 +155,7 @@ export async function renderCalendar(view, ctx) {
   function fillForm() {
     const options = calendar.options || {};
     titleInput.value = calendar.title || '';
+    if (template) titleInput.placeholder = themeText(template, calendar.locale).name; // what an empty title prints
     yearInput.value = String(calendar.year);
     localeSelect.value = calendar.locale;
     sizeSelect.value = options.page_size || 'A4';
@@ -215,7 +217,6 @@ export async function renderCalendar(view, ctx) {
           swapButton)),
       h('p', { class: 'field-hint', text: t('calendar.variantsDeleted') })),
     h('section', { class: 'panel rating-panel' }, ratingPanel(calendarId)));
-  const template = templates.find((tpl) => tpl.id === calendar.template_id);
   if (template) applyThemeAccent(page, template.color_scheme);
   view.replaceChildren(page);
   fillForm();

@@ -16,7 +16,7 @@ function owner() {
 
 function empty() {
   const year = new Date().getFullYear() + 1;
-  return { owner: owner(), photoIds: [], templateId: null, preview: false, year, locale: null };
+  return { owner: owner(), photoIds: [], templateId: null, preview: false, year, locale: null, title: '' };
 }
 
 export function loadDraft() {

@@ -91,8 +91,9 @@ export function translateWarning(warning) {
   return lookup('photoWarnings')[code] || warning;
 }
 
-export function themeText(template) {
-  const own = lookup('themes')[template.theme];
+/** A theme's name and description in the page's language, or in `inLang` (the calendar's, for its title). */
+export function themeText(template, inLang = lang) {
+  const own = (DICTIONARIES[inLang] || DICTIONARIES[lang]).themes[template.theme];
   return {
     name: own ? own.name : template.name,
     description: own ? own.description : template.description,

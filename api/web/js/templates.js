@@ -46,9 +46,13 @@ export async function renderTemplates(view, ctx) {
   const year = h('select', { id: 'calendar-year', onchange: () => saveDraft({ year: Number(year.value) }) },
     [thisYear, thisYear + 1, thisYear + 2].map((y) => h('option', { value: String(y), text: String(y),
                                                                     selected: y === draft.year })));
-  const locale = h('select', { id: 'calendar-locale', onchange: () => saveDraft({ locale: locale.value }) },
+  const locale = h('select', { id: 'calendar-locale', onchange: () => { saveDraft({ locale: locale.value }); update(); } },
     ['uk', 'en'].map((code) => h('option', { value: code, text: t(`lang.${code}`),
                                              selected: code === (draft.locale || getLang()) })));
+  // Empty: the server prints the theme's name in the calendar's language, which the placeholder shows.
+  const title = h('input', { id: 'new-title', type: 'text', maxlength: 80, value: draft.title || '',
+                             'aria-describedby': 'new-title-hint',
+                             oninput: () => saveDraft({ title: title.value }) });
 
   function update() {
     const isPreview = preview.checked;
@@ -61,6 +65,7 @@ export async function renderTemplates(view, ctx) {
       return;
     }
     const text = themeText(chosen);
+    title.placeholder = themeText(chosen, locale.value).name;
     applyThemeAccent(startBox, chosen.color_scheme);
     clear(summary,
       h('p', { class: 'summary-title' }, t('theme.summaryTheme'), ' ', h('strong', { text: text.name })),
@@ -85,7 +90,8 @@ export async function renderTemplates(view, ctx) {
     try {
       const started = await busy(start, () => api('/api/calendars/generate', { method: 'POST', json: {
         template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
-        year: Number(year.value), locale: locale.value } }), t('theme.starting'));
+        year: Number(year.value), locale: locale.value, title: title.value.trim() || null } }),
+        t('theme.starting'));
       clearDraft();
       resetUploads();
       location.hash = `#/job/${started.job_id}`;
@@ -107,7 +113,9 @@ export async function renderTemplates(view, ctx) {
             h('strong', { text: t('theme.previewMode') }), h('span', { text: t('theme.previewModeHint') })))),
       h('div', { class: 'option' }, h('label', { for: 'calendar-year', text: t('theme.year') }), year),
       h('div', { class: 'option' }, h('label', { for: 'calendar-locale', text: t('theme.calendarLanguage') }),
-        locale)),
+        locale),
+      h('div', { class: 'option title-option' }, h('label', { for: 'new-title', text: t('calendar.titleLabel') }),
+        title, h('span', { class: 'field-hint', id: 'new-title-hint', text: t('theme.titleHint') }))),
     startBox));
   update();
 }

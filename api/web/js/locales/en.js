@@ -88,6 +88,7 @@ export default {
   'theme.previewModeHint': '6 variants instead of 24 — faster and cheaper, lower quality',
   'theme.year': 'Calendar year',
   'theme.calendarLanguage': 'Calendar language',
+  'theme.titleHint': 'Printed on the cover, the year under it. Left empty: the theme’s name.',
   'theme.chooseFirst': 'Choose a theme to see the price and time.',
   'theme.summaryTheme': 'Theme:',
   'theme.summaryPrice': { one: '{n} unique variant for {price}', other: '{n} unique variants for {price}' },

@@ -88,6 +88,7 @@ export default {
   'theme.previewModeHint': '6 варіантів замість 24 — швидше й дешевше, нижча якість',
   'theme.year': 'Рік календаря',
   'theme.calendarLanguage': 'Мова календаря',
+  'theme.titleHint': 'Друкується на обкладинці, рік — під ним. Порожня: назва теми.',
   'theme.chooseFirst': 'Оберіть тему, щоб побачити ціну й час.',
   'theme.summaryTheme': 'Тема:',
   'theme.summaryPrice': { one: '{n} унікальний варіант за {price}', few: '{n} унікальні варіанти за {price}', many: '{n} унікальних варіантів за {price}', other: '{n} унікального варіанту за {price}' },
