@@ -113,12 +113,27 @@ class GenerateCalendarRequest(BaseModel):
 
 class GenerationStarted(BaseModel):
     model_config = _example(job_id=7, workflow_id="calendar-generation-7", status="pending",
-                            status_url="/api/calendars/generate/7/status")
+                            status_url="/api/calendars/generate/7/status", eta_seconds=95, needs_training=True)
 
     job_id: int
     workflow_id: str
     status: Stage
     status_url: str
+    eta_seconds: int | None = Field(default=None, description="on a start: estimated seconds until the variants "
+                                    "are ready, from the provider's measured latencies (services/eta.py)")
+    needs_training: bool | None = Field(default=None, description="on a start: no model is trained on these "
+                                        "photos yet, so the estimate counts a training in")
+
+
+class GenerationQuote(BaseModel):
+    """What starting this generation would make, cost and take — asked before starting it."""
+
+    model_config = _example(variant_count=24, price_uah=799, eta_seconds=95, needs_training=True)
+
+    variant_count: int
+    price_uah: int
+    eta_seconds: int = Field(description="estimated seconds from the start until the variants are ready")
+    needs_training: bool
 
 
 class CalendarVariantDto(BaseModel):
@@ -142,7 +157,7 @@ class CalendarGenerationStatusDto(BaseModel):
                    "thumbnail_url": "/media/users/1/variants/31.thumb.jpg?...", "source_photo_id": 1,
                    "is_selected": False, "month_number": None, "status": "ready", "score": 0.82}],
         generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
-        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42)
+        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42, eta_seconds=None)
 
     job_id: int
     status: Stage
@@ -160,6 +175,9 @@ class CalendarGenerationStatusDto(BaseModel):
     error: str | None = Field(description="what went wrong, as a sentence for the customer (see `error_code`)")
     error_code: str | None = Field(default=None, description="stable code of `error` (docs/api.md); what the "
                                                              "provider said is logged, never shown")
+    eta_seconds: int | None = Field(default=None, description="estimated seconds until the variants are ready "
+                                    "(or, while finalizing, the calendar); null while waiting for the choice or "
+                                    "once finished")
     cost_usd: float
 
 

@@ -22,6 +22,7 @@ from db.models import (
     VariantStatus,
 )
 from render.models import default_week_start
+from services.eta import Latencies, job_eta_seconds, measured_latencies
 from settings import Settings
 from storage import Storage
 
@@ -75,7 +76,8 @@ def _job_error(job: Job) -> str | None:
     return "selection_refused" if job.error else None
 
 
-def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> CalendarGenerationStatusDto:
+def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies: Latencies,
+            settings: Settings) -> CalendarGenerationStatusDto:
     error_code = _job_error(job)
     return CalendarGenerationStatusDto(
         job_id=job.id, status=Stage(job.status), progress=job.progress, current_step=job.current_step,
@@ -83,20 +85,23 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> Calenda
         generated_calendar_id=job.calendar_id, template_id=job.template_id, preview=job.preview,
         created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
         error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
-        cost_usd=round(job.cost_usd, 4))
+        eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), cost_usd=round(job.cost_usd, 4))
 
 
-async def status_dtos(session: AsyncSession, jobs: Sequence[Job]) -> list[CalendarGenerationStatusDto]:
+async def status_dtos(session: AsyncSession, jobs: Sequence[Job],
+                      settings: Settings) -> list[CalendarGenerationStatusDto]:
     """Jobs without their variant lists (`variants: []`), in a constant number of queries."""
     ready = await _ready_counts(session, [job.id for job in jobs])
-    return [_status(job, ready.get(job.id, 0), []) for job in jobs]
+    latencies = await measured_latencies(session, settings.provider)
+    return [_status(job, ready.get(job.id, 0), [], latencies, settings) for job in jobs]
 
 
 async def status_dto(session: AsyncSession, job: Job, storage: Storage,
                      settings: Settings) -> CalendarGenerationStatusDto:
     """One job with all its variants."""
     variants = await variant_dtos(session, job.id, storage, settings)
-    return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants)
+    return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants,
+                   await measured_latencies(session, settings.provider), settings)
 
 
 async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar], storage: Storage,

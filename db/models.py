@@ -130,6 +130,7 @@ class Job(SQLModel, table=True):
     year: int
     locale: str = Field(default="uk", max_length=8)
     title: str | None = Field(default=None, max_length=80)  # the customer's; None: the theme's name (calendar_titles)
+    needs_training: bool = True  # no trained model of these photos when it started: the estimate counts one in
     flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
     calendar_id: int | None = None
     cost_usd: float = 0.0
@@ -158,6 +159,8 @@ class GeneratedCalendarVariant(SQLModel, table=True):
     # What the image was made from (photo, look, prompt, seed, model): equal keys are interchangeable images.
     cache_key: str | None = Field(default=None, max_length=64, index=True)
     score: float | None = None
+    # How long the provider took to make it (None: copied from the cache): the time estimate's measurements.
+    synthesis_seconds: float | None = None
     cost_usd: float = 0.0
     provider_ref: str | None = Field(default=None, max_length=128)
     is_selected: bool = False

@@ -17,7 +17,8 @@ async def start_generation(api: httpx.AsyncClient, *, preview: bool = False, the
     templates = (await api.get("/api/templates", headers=headers)).json()
     template = next(t for t in templates if t["theme"] == theme)
     response = await api.post("/api/calendars/generate", headers=headers, json={
-        "template_id": template["id"], "photo_ids": [p["id"] for p in photos], "preview": preview, "year": 2027, **options})
+        "template_id": template["id"], "photo_ids": [p["id"] for p in photos], "preview": preview, "year": 2027,
+        **options})
     assert response.status_code == 202, response.text
     return headers, response.json()
 

@@ -28,8 +28,10 @@ export async function renderCalendar(view, ctx) {
   const download = h('button', { type: 'button', class: 'button primary big', id: 'download-pdf',
                                  text: t('calendar.download'), onclick: () => downloadPdf() });
 
+  /** The cover's words: the title, then the year (once, if the title already ends with it). */
   function title() {
-    return calendar.title || t('calendar.defaultTitle', { year: calendar.year });
+    const words = calendar.title || t('calendar.defaultTitle', { year: '' }).trim();
+    return new RegExp(`(^|\\s)${calendar.year}$`).test(words) ? words : `${words} ${calendar.year}`;
   }
 
   /** Month images straight from the DTO: shown at once, and whenever the rendered pages aren't there yet. */

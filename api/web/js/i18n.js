@@ -85,6 +85,12 @@ export function formatMinutes(minutes) {
   return t('time.hoursMinutes', { h: Math.floor(rounded / 60), m: rounded % 60 });
 }
 
+/** The server's `eta_seconds` as "≈ 40 s" / "≈ 3 min" / "≈ 1 h 10 min". */
+export function formatEta(seconds) {
+  if (seconds < 60) return t('time.seconds', { n: Math.max(5, Math.ceil(seconds / 5) * 5) });
+  return formatMinutes(seconds / 60);
+}
+
 /** A photo check warning ("blurry: the photo is …") in the user's language. */
 export function translateWarning(warning) {
   const code = String(warning).split(':')[0].trim();

@@ -3,8 +3,7 @@
 // job is listed under "My calendars" and this page picks up where it is.
 import { api, loadTemplates } from './api.js';
 import { clear, errorMessage, h, openDialog, toast } from './dom.js';
-import { formatDateTime, formatMinutes, maybeT, t, themeText } from './i18n.js';
-import { etaMinutes } from './draft.js';
+import { formatDateTime, formatEta, maybeT, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { Gallery } from './gallery.js';
 import { LiveJob, isTerminal } from './live.js';
@@ -37,7 +36,6 @@ export async function renderJob(view, ctx) {
   const template = templates.find((tpl) => tpl.id === first.template_id);
   const themeName = template ? themeText(template).name : `#${first.template_id}`;
   let job = first;
-  const arrivals = []; // when new variants were seen live: the observed pace refines the ETA
 
   const fill = h('div', { class: 'progress-fill' });
   const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
@@ -66,22 +64,11 @@ export async function renderJob(view, ctx) {
     onImageError: throttle(() => live && live.refresh().catch(() => {}), REFRESH_AFTER_IMAGE_ERROR_MS),
   });
 
+  /** Only the server's estimate (services/eta.py, from measured latencies): the page makes up no number. */
   function etaText() {
-    const range = etaMinutes(job.preview, job.variant_count);
-    if (job.status === 'pending' || job.status === 'training') return t('job.etaRange', range);
-    if (job.status === 'generating') {
-      const left = Math.max(0, job.variant_count - job.generated_variants_count);
-      let minutes;
-      if (arrivals.length >= 3) {
-        const pace = (arrivals[arrivals.length - 1] - arrivals[0]) / (arrivals.length - 1);
-        minutes = (pace * left) / 60000;
-      } else {
-        minutes = ((range.min + range.max) / 2) * (left / Math.max(1, job.variant_count));
-      }
-      return t('job.etaLeft', { time: formatMinutes(minutes) });
-    }
-    if (job.status === 'finalizing') return t('job.etaFinalizing');
-    return '';
+    if (job.eta_seconds == null) return '';
+    const time = formatEta(job.eta_seconds);
+    return t(job.status === 'finalizing' ? 'job.etaFinalizing' : 'job.etaLeft', { time });
   }
 
   function update(next) {
@@ -149,10 +136,7 @@ export async function renderJob(view, ctx) {
       update(body);
     },
     status: (body) => update({ ...body, variants: undefined }),
-    variant: (variant) => {
-      const isNew = gallery.upsert(variant);
-      if (isNew && variant.status === 'ready') arrivals.push(Date.now());
-    },
+    variant: (variant) => gallery.upsert(variant),
     mode: (mode) => {
       const [key, css] = modes[mode];
       liveBadge.textContent = key ? t(key) : '';
