@@ -98,6 +98,9 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await _shot(page, screenshots, "02-upload")
         await page.click('.photo-tile[data-name="notes.txt"] .remove-photo')
         await page.click('.photo-tile[data-name="dropped.jpg"] .remove-photo')
+        # Deleting a stored photo asks first, naming what happens.
+        await expect(page.locator("dialog")).to_contain_text("Фото буде видалено з вашого облікового запису")
+        await page.click("dialog button[type=submit]")
         await expect(tiles).to_have_count(3)
         await expect(page.locator("#photo-count")).to_contain_text("3 фото")
         photos = (await web.stack.api.get("/api/photos", headers=await _headers(page))).json()
@@ -133,11 +136,16 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(page).to_have_url(re.compile(r"#/job/\d+$"))
         job_id = int(page.url.rsplit("/", 1)[1])
         step = page.locator("#step-text")
-        await expect(step).to_have_text(re.compile(r"Крок 2 з 4: генерація 24 варіантів… \d+%"), timeout=TIMEOUT)
+        await expect(step).to_have_text(re.compile(r"Крок 3 з 5 · Генерація: \d+ з 24 варіантів готово… \d+%"),
+                                        timeout=TIMEOUT)
+        await expect(page.locator(".step-current")).to_contain_text("Генерація")  # one vocabulary: bar and text
         await expect(page.locator("#eta")).to_contain_text("Залишилось")
         await expect(page.locator(".variant-card:not(.placeholder)").first).to_be_visible(timeout=TIMEOUT)
         await _shot(page, screenshots, "04-progress")
-        await expect(step).to_have_text(re.compile("Крок 3 з 4"), timeout=TIMEOUT)
+        await expect(step).to_have_text(re.compile("Крок 4 з 5 · Вибір 12: усі 24 варіанти готові"), timeout=TIMEOUT)
+        await expect(page.locator(".step-current")).to_contain_text("Вибір 12")
+        await expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "100")  # the bar reaches 100 %
+        await expect(page.locator("#cancel-job")).to_be_hidden()  # one click would delete what is being chosen
         await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(24)
         await expect(page.locator(".variant-card.placeholder")).to_have_count(0)
         await expect(page.locator("#expiry")).to_contain_text("Ваші варіанти зберігаються до")

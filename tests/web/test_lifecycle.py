@@ -50,7 +50,7 @@ async def test_errors_offline_and_expiry(short_web: WebStack, browser, screensho
         # A preview generation: 6 variants; the page says how long they are kept.
         await page.goto(f"{url}/#/job/{job_id}")
         step = page.locator("#step-text")
-        await expect(step).to_have_text(re.compile("Крок 3 з 4"), timeout=60_000)
+        await expect(step).to_have_text(re.compile("Крок 4 з 5"), timeout=60_000)
         await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(6)
         await expect(page.locator("#expiry")).to_contain_text("Ваші варіанти зберігаються до")
         status = (await short_web.stack.api.get(f"/api/calendars/generate/{job_id}/status", headers=headers)).json()
@@ -83,7 +83,8 @@ async def test_errors_offline_and_expiry(short_web: WebStack, browser, screensho
         second = started_again.json()["job_id"]
         await page.goto(f"{url}/#/job/{second}")
         await page.click("#cancel-job")
-        await expect(page.locator("dialog")).to_contain_text("Усі створені варіанти буде видалено")
+        await expect(page.locator("#cancel-explain")).to_contain_text(re.compile(
+            r"Генерацію буде зупинено, а вже створен\S+ \d+ варіант\S* — видалено\. Ваші фото залишаться\."))
         await page.click("dialog button[type=submit]")
         await expect(page.locator("#job-message")).to_contain_text("Генерацію скасовано", timeout=60_000)
         await expect(page.locator("#cancel-job")).to_be_hidden()

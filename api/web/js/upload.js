@@ -1,7 +1,7 @@
 // Step 1: photos. Drag & drop or a file picker, several at once; each photo uploads on its own so one bad file
 // doesn't reject the others; thumbnails, the API's per-photo warnings, remove before generating.
 import { api, getUser, loadConfig } from './api.js';
-import { alertBox, clear, errorMessage, formatBytes, h, toast } from './dom.js';
+import { alertBox, clear, errorMessage, formatBytes, h, openDialog, toast } from './dom.js';
 import { t, translateWarning } from './i18n.js';
 import { BEST_MAX_PHOTOS, BEST_MIN_PHOTOS, loadDraft, saveDraft } from './draft.js';
 
@@ -79,6 +79,10 @@ async function remove(entry) {
   const index = entries.indexOf(entry);
   if (index < 0) return;
   if (entry.state === 'ready') {
+    const confirmed = await openDialog(t('upload.deleteTitle', { name: entry.name }),
+      h('p', { text: t('upload.deleteExplain') }),
+      { submitLabel: t('upload.deleteConfirm'), cancelLabel: t('upload.deleteKeep'), onSubmit: () => true });
+    if (!confirmed || !entries.includes(entry)) return;
     entry.state = 'removing';
     rerender();
     try {
