@@ -175,6 +175,10 @@ class CalendarGenerationStatusDto(BaseModel):
     error: str | None = Field(description="what went wrong, as a sentence for the customer (see `error_code`)")
     error_code: str | None = Field(default=None, description="stable code of `error` (docs/api.md); what the "
                                                              "provider said is logged, never shown")
+    title: str | None = Field(default=None, description="the title the customer chose; null: the theme's name in "
+                              "the calendar's language")
+    year: int | None = None
+    locale: str | None = None
     eta_seconds: int | None = Field(default=None, description="estimated seconds until the variants are ready "
                                     "(or, while finalizing, the calendar); null while waiting for the choice or "
                                     "once finished")
@@ -229,6 +233,8 @@ class UserCalendarDto(BaseModel):
     page_urls: list[str] = Field(description="the page previews (cover first) through the API: need the bearer token")
     preview_urls: list[str] = Field(description="the same previews as signed links for <img src>, cacheable by a "
                                                 "browser or CDN (docs/media.md)")
+    cover_thumbnail_url: str | None = Field(default=None, description="the rendered cover, small (signed link); "
+                                            "calendars rendered before it existed fall back to preview_urls[0]")
     render_report: list | None
     created_at: datetime
     updated_at: datetime

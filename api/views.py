@@ -25,6 +25,7 @@ from render.models import default_week_start
 from services.eta import Latencies, job_eta_seconds, measured_latencies
 from settings import Settings
 from storage import Storage
+from storage.keys import thumbnail_key
 
 
 async def _files_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int, UploadedFile]:
@@ -85,6 +86,7 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies:
         generated_calendar_id=job.calendar_id, template_id=job.template_id, preview=job.preview,
         created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
         error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
+        title=job.title, year=job.year, locale=job.locale,
         eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), cost_usd=round(job.cost_usd, 4))
 
 
@@ -117,7 +119,9 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
         months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
             month=m.month, variant_id=m.variant_id, image_url=image, thumbnail_url=thumbnail))
     return [_calendar(calendar, months_of.get(calendar.id, []),
-                      [await media_url(storage, settings, key) for key in calendar.page_keys or []])
+                      [await media_url(storage, settings, key) for key in calendar.page_keys or []],
+                      await media_url(storage, settings, thumbnail_key(calendar.page_keys[0]))
+                      if calendar.page_keys else None)
             for calendar in calendars]
 
 
@@ -133,7 +137,8 @@ def effective_options(calendar: UserCalendar) -> dict[str, Any]:
     return options
 
 
-def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str]) -> UserCalendarDto:
+def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str],
+              cover_thumbnail_url: str | None) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
@@ -141,5 +146,6 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_ur
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
                            options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
-                           preview_urls=preview_urls, render_report=calendar.render_report,
+                           preview_urls=preview_urls, cover_thumbnail_url=cover_thumbnail_url,
+                           render_report=calendar.render_report,
                            created_at=calendar.created_at, updated_at=calendar.updated_at)

@@ -9,11 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import CalendarMonth, Template, UploadedFile, UserCalendar, utcnow
 from db.template_data import TemplateData
+from imaging.thumbnails import make_thumbnail
 from imaging.web_formats import JPEG, sized_for_slot
 from render.calendar_pdf import render_calendar
 from render.models import CalendarSpec
 from storage import Storage
-from storage.keys import PREVIEW_SLOT_PX, calendar_page_key, calendar_pdf_key
+from storage.keys import PREVIEW_SLOT_PX, calendar_page_key, calendar_pdf_key, thumbnail_key
 
 
 def calendar_spec(calendar: UserCalendar, template: Template) -> CalendarSpec:
@@ -41,18 +42,22 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     previews = await asyncio.to_thread(lambda: [sized_for_slot(page, JPEG, PREVIEW_SLOT_PX).data
                                                 for page in rendered.pages])
 
-    old_keys = [key for key in [calendar.pdf_key, *(calendar.page_keys or [])] if key]
+    cover_thumbnail = await asyncio.to_thread(make_thumbnail, previews[0])
+
+    old_pages = calendar.page_keys or []
+    old_keys = [key for key in [calendar.pdf_key, *old_pages, *map(thumbnail_key, old_pages[:1])] if key]
     revision = calendar.render_revision + 1
     pdf_key = calendar_pdf_key(calendar.user_id, calendar.id, revision)
     page_keys = [calendar_page_key(calendar.user_id, calendar.id, revision, n) for n in range(len(previews))]
     await storage.put(pdf_key, rendered.pdf, "application/pdf")
     for key, page in zip(page_keys, previews, strict=True):
         await storage.put(key, page, JPEG)
+    await storage.put(thumbnail_key(page_keys[0]), cover_thumbnail, JPEG)  # "My calendars" shows the cover small
     calendar.render_revision, calendar.pdf_key, calendar.page_keys = revision, pdf_key, page_keys
     calendar.render_report = [report.model_dump() for report in rendered.page_reports]
     calendar.rendered_at = calendar.updated_at = utcnow()
     session.add(calendar)
     await session.commit()  # the calendar points at the new render before the old one disappears
     for key in old_keys:
-        if key not in page_keys and key != pdf_key:
+        if key not in page_keys and key not in (pdf_key, thumbnail_key(page_keys[0])):
             await storage.delete(key)

@@ -111,6 +111,14 @@ async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepte
                                                       "If-None-Match": webp.headers["etag"]})
         assert unchanged.status_code == 304
 
+    # "My calendars" shows the rendered cover small; a re-render replaces it and drops the old one.
+    thumbnail = await stack.api.get(calendar["cover_thumbnail_url"])
+    assert thumbnail.status_code == 200 and max(Image.open(io.BytesIO(thumbnail.content)).size) <= 400
+    old_key = urlsplit(calendar["cover_thumbnail_url"]).path.removeprefix("/media/")
+    edited = (await stack.api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={"title": "Новий"})).json()
+    assert (await stack.api.get(edited["cover_thumbnail_url"])).status_code == 200
+    assert not await stack.deps.storage.exists(old_key)
+
 
 @pytest.mark.parametrize(("body", "words"), [
     ({"personal_dates": [{"date": "2027-02-29", "label": "x"}]}, "date"),

@@ -267,7 +267,14 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         assert (rating["stars"], rating["comment"]) == (5, "Чудовий подарунок")
 
         await page.click("a.nav-link[href='#/jobs']")
-        await expect(page.locator(f'.job-row[data-job-id="{job_id}"]')).to_contain_text("Готово")
+        row = page.locator(f'.job-row[data-job-id="{job_id}"]')
+        await expect(row).to_contain_text("Готово")
+        # Each calendar by its title and year, its cover and its status.
+        await expect(row.locator(".job-row-title")).to_have_text(f"Наш {NEXT_YEAR}")
+        await expect(row.locator("img.job-cover")).to_have_attribute("src", re.compile(r"page-00\.thumb\.jpg"))
+        await row.locator("img.job-cover").scroll_into_view_if_needed()
+        assert await row.locator("img.job-cover").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        await _shot(page, screenshots, "11-my-calendars")
 
         assert problems.errors == [], problems.errors
         assert problems.foreign == [], problems.foreign

@@ -2,7 +2,7 @@
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
 import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
 import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
-import { monthName, t, themeText } from './i18n.js';
+import { coverTitle, monthName, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { ratingPanel } from './rating.js';
 
@@ -28,10 +28,8 @@ export async function renderCalendar(view, ctx) {
   const download = h('button', { type: 'button', class: 'button primary big', id: 'download-pdf',
                                  text: t('calendar.download'), onclick: () => downloadPdf() });
 
-  /** The cover's words: the title, then the year (once, if the title already ends with it). */
   function title() {
-    const words = calendar.title || t('calendar.defaultTitle', { year: '' }).trim();
-    return new RegExp(`(^|\\s)${calendar.year}$`).test(words) ? words : `${words} ${calendar.year}`;
+    return coverTitle(calendar.title || t('calendar.defaultTitle', { year: '' }), calendar.year);
   }
 
   /** Month images straight from the DTO: shown at once, and whenever the rendered pages aren't there yet. */

@@ -91,6 +91,12 @@ export function formatEta(seconds) {
   return formatMinutes(seconds / 60);
 }
 
+/** A calendar's name as its cover prints it: the title, then the year — once, if the title already ends with it. */
+export function coverTitle(title, year) {
+  const words = String(title || '').trim();
+  return new RegExp(`(^|\\s)${year}$`).test(words) ? words : `${words} ${year}`.trim();
+}
+
 /** A photo check warning ("blurry: the photo is …") in the user's language. */
 export function translateWarning(warning) {
   const code = String(warning).split(':')[0].trim();
