@@ -26,8 +26,8 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
                        color_scheme=data["colorScheme"], preview_url=preview)
 
 
-@router.get("", summary="List the themes")
-async def list_templates(_: CurrentUserDep, session: SessionDep, storage: StorageDep,
+@router.get("", summary="List the themes with their prices (public: the landing page shows them to visitors)")
+async def list_templates(session: SessionDep, storage: StorageDep,
                          settings: SettingsDep) -> list[TemplateOut]:
     templates = (await session.exec(select(Template).where(Template.is_active == True)  # noqa: E712
                                     .order_by(col(Template.sort_order), col(Template.id)))).all()

@@ -9,7 +9,8 @@ import pytest
 from api.main import create_app
 from testkit.api import register, running_api
 
-PUBLIC = {"/api/auth/register", "/api/auth/login", "/api/webhooks/replicate", "/api/config"}
+PUBLIC = {"/api/auth/register", "/api/auth/login", "/api/webhooks/replicate", "/api/config",
+          "/api/templates", "/api/showcase/{locale}/pages/{page}"}  # the landing page's, for visitors
 # Browsers' EventSource cannot send headers: this route takes the token as a query parameter instead.
 TOKEN_IN_QUERY = {"/api/calendars/generate/{job_id}/events"}
 

@@ -63,6 +63,15 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         # --- 1. sign up / sign in ----------------------------------------------------------------------------
         started = await page.goto(web.url + "/")
         assert started.headers["cache-control"] == "no-cache"
+        # A visitor first meets what the product makes: a sample calendar, the themes and their prices.
+        await expect(page.locator("h1")).to_have_text("Настінний календар із ваших фото")
+        for sample in ("#sample-page-0", "#sample-page-3"):
+            assert await page.locator(sample).evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        await expect(page.locator(".landing-theme")).to_have_count(10)
+        await expect(page.locator('.landing-theme[data-theme="vintage"]')).to_contain_text("849 ₴")
+        await expect(page.locator("#landing-signup")).to_have_class(re.compile(r"\bprimary\b"))
+        await _shot(page, screenshots, "00-landing")
+        await page.click("#landing-signin")
         await expect(page.locator("h1")).to_have_text("Вхід")
         await page.fill("#auth-email", EMAIL)
         await page.fill("#auth-password", PASSWORD)
