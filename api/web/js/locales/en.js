@@ -180,6 +180,7 @@ export default {
   'months.title': 'Months',
   'months.chosen': { one: '{n} of 12 chosen', other: '{n} of 12 chosen' },
   'months.hint': 'Drag a variant onto a month — or click a variant, then a month. Swap months the same way.',
+  'months.hintTouch': 'Tap a variant, then a month.',
   'months.hintPreview': 'Drag a variant onto a month — or click a variant, then a month. In preview mode one variant may fill several months.',
   'months.keys': 'With the keyboard: Enter on a variant, then Enter on a month; the arrow keys move between them, Esc cancels the choice.',
   'months.slotEmpty': '{month}: empty',
