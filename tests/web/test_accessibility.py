@@ -195,7 +195,8 @@ async def _walk(web: WebStack, audit: Audit) -> None:
         await page.click("#add-date")
         await audit.check(page, f"{view.name}: finished calendar with its edit form")
         await page.click("#page-3")
-        await expect(page.locator("dialog .zoom-figure img")).to_be_visible()
+        await expect(page.locator("#viewer-stage img")).to_be_visible()
+        await page.keyboard.press("+")  # zoomed in: the tools and the stage as a person meets them
         await audit.check(page, f"{view.name}: a calendar page zoomed")
         await page.keyboard.press("Escape")
 

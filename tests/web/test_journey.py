@@ -231,9 +231,32 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(page.locator(".page-grid img")).to_have_count(12)
         await expect(page.locator("#calendar-title")).to_have_text(f"Вінтаж {NEXT_YEAR}")
         await _shot(page, screenshots, "09-preview")
+        # The real preview: each page at full resolution, zoom and pan, previous/next — all by keyboard too.
         await page.click("#page-3")
-        await expect(page.locator("dialog .zoom-figure img")).to_be_visible()
+        title, stage = page.locator("#viewer-title"), page.locator("#viewer-stage")
+        await expect(title).to_have_text("Березень — сторінка 4 з 13")
+        await expect(stage).to_be_focused()
+        image = stage.locator("img")
+        assert await image.evaluate("img => img.decode().then(() => img.naturalWidth)") >= 1000
+        await expect(page.locator("#viewer-quality")).to_contain_text("DPI")
+        await page.keyboard.press("+")
+        await page.keyboard.press("+")
+        await expect(image).to_have_attribute("data-zoom", "2")
+        assert await stage.evaluate("s => s.scrollHeight > 1.5 * s.clientHeight")  # bigger than the screen
+        before = await stage.evaluate("s => s.scrollTop")
+        await page.keyboard.press("ArrowDown")  # zoomed in, the arrows pan
+        await page.keyboard.press("ArrowRight")
+        await expect(title).to_have_text("Березень — сторінка 4 з 13")
+        assert await stage.evaluate("s => s.scrollTop") > before
         await _shot(page, screenshots, "09-preview-page-zoom", full_page=False)
+        await page.keyboard.press("0")
+        await page.keyboard.press("PageDown")
+        await expect(title).to_have_text("Квітень — сторінка 5 з 13")
+        await page.keyboard.press("ArrowLeft")  # fitted, the arrows turn pages
+        await page.keyboard.press("ArrowLeft")
+        await expect(title).to_have_text("Лютий — сторінка 3 з 13")
+        await page.click("#viewer-next")
+        await expect(title).to_have_text("Березень — сторінка 4 з 13")
         await page.keyboard.press("Escape")
         await expect(page.locator("dialog")).to_be_hidden()
         calendar = (await web.stack.api.get(f"/api/calendars/{calendar_id}", headers=await _headers(page))).json()

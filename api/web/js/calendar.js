@@ -1,10 +1,11 @@
 // Step 5: the finished calendar. The rendered pages (cover + 12 months), edits (title, year, language, layout,
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
 import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
-import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
+import { alertBox, busy, clear, errorMessage, h, toast } from './dom.js';
 import { coverTitle, monthName, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { ratingPanel } from './rating.js';
+import { openViewer } from './viewer.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 const PAGE_RETRY_MS = 3000;
@@ -78,10 +79,17 @@ export async function renderCalendar(view, ctx) {
     retryTimer = setTimeout(() => { retryTimer = null; reload(); }, PAGE_RETRY_MS);
   }
 
+  /** Every page for the viewer: full resolution, its name, and its print quality from the render report. */
+  function viewerPages() {
+    const reports = new Map((calendar.render_report || []).map((report) => [report.page, report]));
+    return calendar.preview_urls.map((url, n) => ({
+      url, label: n === 0 ? t('calendar.cover') : monthName(n), report: reports.get(n) || null }));
+  }
+
   function pageButton(url, label, id) {
+    const number = Number(id.split('-')[1]);
     return h('button', { type: 'button', class: 'page-zoom', 'aria-label': t('calendar.zoomPage', { page: label }),
-                         onclick: () => openDialog(label, h('figure', { class: 'zoom-figure' },
-                           h('img', { src: url, alt: label }))) },
+                         onclick: () => openViewer(viewerPages(), number) },
       h('img', { src: url, alt: label, id, loading: 'lazy', onerror: pageFailed }));
   }
 
