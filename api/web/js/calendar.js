@@ -52,7 +52,9 @@ export async function renderCalendar(view, ctx) {
       retryLater();
       return;
     }
-    pagesNote.textContent = '';
+    // What was done for print quality is said next to the pages, not only in the report.
+    const upscaled = (calendar.render_report || []).filter((report) => report.upscaled_with).length;
+    pagesNote.textContent = upscaled ? t('calendar.upscaledNote', { n: upscaled }) : '';
     const [cover, ...monthPages] = calendar.preview_urls;
     clear(pages,
       h('figure', { class: 'cover-page' }, pageButton(cover, t('calendar.cover'), 'page-0'),

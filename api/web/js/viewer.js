@@ -7,6 +7,15 @@ import { t } from './i18n.js';
 const ZOOMS = [1, 1.5, 2, 3, 4]; // × the fitted size; the last ones show the 1600 px page pixel for pixel or more
 const PRINT_DPI = 300;
 
+function qualityText(report) {
+  if (!report || report.effective_dpi == null) return '';
+  const dpi = Math.round(report.effective_dpi);
+  if (report.upscaled_with) {
+    return t('viewer.dpiUpscaled', { source: Math.floor(report.source_dpi), dpi, needed: PRINT_DPI });
+  }
+  return t(dpi >= PRINT_DPI ? 'viewer.dpiGood' : 'viewer.dpiLow', { dpi, needed: PRINT_DPI });
+}
+
 /** pages: [{ url, label, report }], report = the render report's entry ({ effective_dpi, warnings }) or null. */
 export function openViewer(pages, start) {
   const dialog = document.getElementById('dialog');
@@ -57,11 +66,10 @@ export function openViewer(pages, start) {
     title.textContent = t('viewer.title', { page: page.label, n: index + 1, total: pages.length });
     image.alt = page.label;
     const report = page.report;
-    quality.textContent = !report || report.effective_dpi == null ? ''
-      : t(report.effective_dpi >= PRINT_DPI ? 'viewer.dpiGood' : 'viewer.dpiLow',
-          { dpi: Math.round(report.effective_dpi), needed: PRINT_DPI });
-    quality.classList.toggle('is-low', Boolean(report && report.effective_dpi != null
-                                               && report.effective_dpi < PRINT_DPI));
+    quality.textContent = qualityText(report);
+    // An upscaled photo reaches the DPI but not the detail: shown as a caution, like a low one.
+    quality.classList.toggle('is-low', Boolean(report && (report.upscaled_with
+      || (report.effective_dpi != null && report.effective_dpi < PRINT_DPI))));
     image.onload = () => setZoom(0);
     image.src = page.url;
   }
