@@ -13,6 +13,7 @@ from contracts.messages import FinalizeInput, FinalizeResult, RenderInput
 from db.models import CalendarMonth, GeneratedCalendarVariant, Template, UserCalendar, VariantStatus, utcnow
 from db.session import session_scope
 from services.calendar_render import render_and_store
+from services.calendar_titles import default_title
 
 
 class CalendarActivities:
@@ -25,7 +26,7 @@ class CalendarActivities:
         checked by the workflow; this only refuses ids that don't name this job's ready variants."""
         selections = request.selections
         async with session_scope(self._deps.sessions) as session:
-            await owned_job(session, request)
+            job = await owned_job(session, request)
             variants = (await session.exec(select(GeneratedCalendarVariant).where(
                 GeneratedCalendarVariant.job_id == request.job_id))).all()
             ready = {v.id: v for v in variants if v.status == VariantStatus.ready}
@@ -46,9 +47,11 @@ class CalendarActivities:
             calendar = (await session.exec(select(UserCalendar).where(UserCalendar.job_id == request.job_id))).first()
             if calendar is None:
                 template = await session.get(Template, request.template_id)
+                if template is None:
+                    raise invalid_input(f"template {request.template_id} does not exist")
                 calendar = UserCalendar(user_id=request.user_id, job_id=request.job_id,
                                         template_id=request.template_id, year=request.year, locale=request.locale,
-                                        title=f"{template.name if template else 'Calendar'} {request.year}")
+                                        title=job.title or default_title(template, request.locale))
                 session.add(calendar)
                 await session.flush()
             existing = {m.month: m for m in (await session.exec(select(CalendarMonth).where(

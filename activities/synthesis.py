@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from functools import partial
 
 from sqlalchemy import update
@@ -63,7 +64,9 @@ class SynthesisActivities:
         prompt = compose_prompt(trigger_word, request.prompt.base_prompt, request.variation, request.custom_prompt)
         cache_key = synthesis_cache_key(photo.sha256, request, prompt)
         result = await self._cached(request.user_id, cache_key)
+        seconds: float | None = None  # measured only when the provider made it: the time estimate's samples
         if result is None:
+            started = time.monotonic()
             details = HeartbeatDetails(recorded_ref=_started_ref(existing, request.attempt),
                                        record=partial(self._record_started, request))
             photo_bytes = (await self._deps.storage.get(photo.storage_key)).data
@@ -79,7 +82,8 @@ class SynthesisActivities:
                         resume_ref=details.provider_ref),
                     on_started=details.started,
                 )
-        return await self._store(request, prompt, result, cache_key)
+            seconds = time.monotonic() - started
+        return await self._store(request, prompt, result, cache_key, seconds)
 
     @implements(contract.mark_variant_failed)
     async def mark_variant_failed(self, failure: VariantFailure) -> None:
@@ -157,7 +161,7 @@ class SynthesisActivities:
         return SynthesisResult(image=stored.data, content_type=stored.content_type, provider_ref=f"cache:{earlier.id}")
 
     async def _store(self, request: GenerateVariantInput, prompt: str, result: SynthesisResult,
-                     cache_key: str) -> VariantResult:
+                     cache_key: str, seconds: float | None) -> VariantResult:
         storage = self._deps.storage
         key = variant_key(request.user_id, request.job_id, request.variant_number, request.attempt)
         thumb_key = thumbnail_key(key)
@@ -179,7 +183,7 @@ class SynthesisActivities:
                 file.id, request.attempt, VariantStatus.ready, None)
             row.prompt, row.seed, row.provider_ref, row.cost_usd = prompt, request.seed, result.provider_ref, \
                 result.cost_usd
-            row.source_photo_id, row.cache_key = request.source_photo_id, cache_key
+            row.source_photo_id, row.cache_key, row.synthesis_seconds = request.source_photo_id, cache_key, seconds
             # A new image is scored afresh (activities/scoring.py); its likeness note stays until then.
             row.score = row.score_details = row.image_hash = None
             session.add(row)

@@ -30,6 +30,7 @@ from api.routers import (
     metrics,
     photos,
     ratings,
+    showcase,
     templates,
     web,
     webhooks,
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         return RedirectResponse("/api/docs")
 
     for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
-                   ratings, me, health, metrics):
+                   ratings, me, health, metrics, showcase):
         app.include_router(module.router)
     install_openapi(app)
     return app

@@ -140,7 +140,8 @@ class ClientConfig(BaseModel):
 
 
 class GenerateCalendarRequest(BaseModel):
-    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk")
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk",
+                            title="Our year")
 
     template_id: DbId
     photo_ids: list[DbId]
@@ -151,16 +152,33 @@ class GenerateCalendarRequest(BaseModel):
         default=None, min_length=3, max_length=MAX_CUSTOM_PROMPT,
         description="your own words, appended to the theme's prompt for every variant; some words are refused "
                     "(422 `custom_prompt_refused`, docs/scoring.md)")
+    title: str | None = Field(default=None, max_length=80, description="printed on the cover above the year; "
+                              "empty or left out: the theme's name in the calendar's language")
 
 
 class GenerationStarted(BaseModel):
     model_config = _example(job_id=7, workflow_id="calendar-generation-7", status="pending",
-                            status_url="/api/calendars/generate/7/status")
+                            status_url="/api/calendars/generate/7/status", eta_seconds=95, needs_training=True)
 
     job_id: int
     workflow_id: str
     status: Stage
     status_url: str
+    eta_seconds: int | None = Field(default=None, description="on a start: estimated seconds until the variants "
+                                    "are ready, from the provider's measured latencies (services/eta.py)")
+    needs_training: bool | None = Field(default=None, description="on a start: no model is trained on these "
+                                        "photos yet, so the estimate counts a training in")
+
+
+class GenerationQuote(BaseModel):
+    """What starting this generation would make, cost and take — asked before starting it."""
+
+    model_config = _example(variant_count=24, price_uah=799, eta_seconds=95, needs_training=True)
+
+    variant_count: int
+    price_uah: int
+    eta_seconds: int = Field(description="estimated seconds from the start until the variants are ready")
+    needs_training: bool
 
 
 class ScoreDetailsDto(BaseModel):
@@ -210,7 +228,7 @@ class CalendarGenerationStatusDto(BaseModel):
                    "is_selected": False, "month_number": None, "status": "ready", "score": 82.5,
                    "recommended": True, "suggested_month": 7, "suggested_season": "summer"}],
         generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
-        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42)
+        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42, eta_seconds=None)
 
     job_id: int
     status: Stage
@@ -228,6 +246,13 @@ class CalendarGenerationStatusDto(BaseModel):
     error: str | None = Field(description="what went wrong, as a sentence for the customer (see `error_code`)")
     error_code: str | None = Field(default=None, description="stable code of `error` (docs/api.md); what the "
                                                              "provider said is logged, never shown")
+    title: str | None = Field(default=None, description="the title the customer chose; null: the theme's name in "
+                              "the calendar's language")
+    year: int | None = None
+    locale: str | None = None
+    eta_seconds: int | None = Field(default=None, description="estimated seconds until the variants are ready "
+                                    "(or, while finalizing, the calendar); null while waiting for the choice or "
+                                    "once finished")
     cost_usd: float
 
 
@@ -283,6 +308,8 @@ class UserCalendarDto(BaseModel):
                                                 "browser or CDN (docs/media.md)")
     preview_webp_urls: list[str] = Field(default_factory=list, description="the previews' WebP copies, in the same "
                                          "order, for `<picture>`; empty for calendars rendered before copies existed")
+    cover_thumbnail_url: str | None = Field(default=None, description="the rendered cover, small (signed link); "
+                                            "calendars rendered before it existed fall back to preview_urls[0]")
     render_report: list | None
     created_at: datetime
     updated_at: datetime

@@ -29,8 +29,10 @@ from db.models import (
     VariantStatus,
 )
 from render.models import default_week_start
+from services.eta import Latencies, job_eta_seconds, measured_latencies
 from settings import Settings
 from storage import Storage
+from storage.keys import thumbnail_key
 
 
 async def _files_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int, UploadedFile]:
@@ -109,7 +111,8 @@ def _job_error(job: Job) -> str | None:
     return "selection_refused" if job.error else None
 
 
-def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> CalendarGenerationStatusDto:
+def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies: Latencies,
+            settings: Settings) -> CalendarGenerationStatusDto:
     error_code = _job_error(job)
     return CalendarGenerationStatusDto(
         job_id=job.id, status=Stage(job.status), progress=job.progress, current_step=job.current_step,
@@ -117,20 +120,24 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> Calenda
         generated_calendar_id=job.calendar_id, template_id=job.template_id, preview=job.preview,
         created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
         error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
-        cost_usd=round(job.cost_usd, 4))
+        title=job.title, year=job.year, locale=job.locale,
+        eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), cost_usd=round(job.cost_usd, 4))
 
 
-async def status_dtos(session: AsyncSession, jobs: Sequence[Job]) -> list[CalendarGenerationStatusDto]:
+async def status_dtos(session: AsyncSession, jobs: Sequence[Job],
+                      settings: Settings) -> list[CalendarGenerationStatusDto]:
     """Jobs without their variant lists (`variants: []`), in a constant number of queries."""
     ready = await _ready_counts(session, [job.id for job in jobs])
-    return [_status(job, ready.get(job.id, 0), []) for job in jobs]
+    latencies = await measured_latencies(session, settings.provider)
+    return [_status(job, ready.get(job.id, 0), [], latencies, settings) for job in jobs]
 
 
 async def status_dto(session: AsyncSession, job: Job, storage: Storage,
                      settings: Settings) -> CalendarGenerationStatusDto:
     """One job with all its variants."""
     variants = await variant_dtos(session, job.id, storage, settings)
-    return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants)
+    return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants,
+                   await measured_latencies(session, settings.provider), settings)
 
 
 async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar], storage: Storage,
@@ -150,7 +157,9 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
             thumbnail_webp_url=links.thumbnail_webp))
     return [_calendar(calendar, months_of.get(calendar.id, []),
                       [await media_url(storage, settings, key) for key in calendar.page_keys or []],
-                      [await media_url(storage, settings, key) for key in calendar.page_webp_keys or []])
+                      [await media_url(storage, settings, key) for key in calendar.page_webp_keys or []],
+                      await media_url(storage, settings, thumbnail_key(calendar.page_keys[0]))
+                      if calendar.page_keys else None)
             for calendar in calendars]
 
 
@@ -167,7 +176,7 @@ def effective_options(calendar: UserCalendar) -> dict[str, Any]:
 
 
 def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str],
-              preview_webp_urls: list[str]) -> UserCalendarDto:
+              preview_webp_urls: list[str], cover_thumbnail_url: str | None) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
@@ -176,5 +185,6 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_ur
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
                            options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
                            preview_urls=preview_urls, preview_webp_urls=preview_webp_urls,
+                           cover_thumbnail_url=cover_thumbnail_url,
                            render_report=calendar.render_report,
                            created_at=calendar.created_at, updated_at=calendar.updated_at)

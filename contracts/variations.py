@@ -28,6 +28,12 @@ def compose_prompt(trigger_word: str, base_prompt: str, variation: str, custom_p
     return ", ".join(part.strip() for part in parts if part and part.strip())
 
 
+def photo_set_hash(photo_sha256s: list[str]) -> str:
+    """The same set of photos, in any order, hashes the same: it decides whether a trained model can be reused
+    (by the training activity, and by the time estimate, which says whether a training is needed)."""
+    return hashlib.sha256("\n".join(sorted(set(photo_sha256s))).encode()).hexdigest()
+
+
 def variant_seed(photo_set_hash: str, theme: str, variant_number: int, attempt: int) -> int:
     """Deterministic from what the variant is made of, so the same photos and theme give the same variants again
     (and the synthesis cache can answer them without paying the provider); a new attempt gets a new seed."""

@@ -8,6 +8,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import UploadedFile, UserCalendar
+from storage.keys import thumbnail_key
 
 
 async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage_key: str, thumbnail_key: str | None,
@@ -34,8 +35,10 @@ def object_keys(file: UploadedFile) -> list[str]:
 
 
 def calendar_object_keys(calendar: UserCalendar) -> list[str]:
-    """The current render's objects: the PDF, the page previews and their WebP copies."""
-    return [key for key in [calendar.pdf_key, *(calendar.page_keys or []), *(calendar.page_webp_keys or [])] if key]
+    """The current render's objects: the PDF, the page previews, their WebP copies and the cover's thumbnail."""
+    pages = calendar.page_keys or []
+    return [key for key in [calendar.pdf_key, *pages, *(calendar.page_webp_keys or []),
+                            *map(thumbnail_key, pages[:1])] if key]
 
 
 async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:

@@ -136,6 +136,8 @@ class Job(SQLModel, table=True):
     year: int
     locale: str = Field(default="uk", max_length=8)
     custom_prompt: str | None = Field(default=None, max_length=300)  # appended to the theme's prompt
+    title: str | None = Field(default=None, max_length=80)  # the customer's; None: the theme's name (calendar_titles)
+    needs_training: bool = True  # no trained model of these photos when it started: the estimate counts one in
     flux_model_id: int | None = Field(default=None, foreign_key="flux_model.id")
     calendar_id: int | None = None
     cost_usd: float = 0.0
@@ -171,6 +173,9 @@ class GeneratedCalendarVariant(SQLModel, table=True):
     suggested_month: int | None = Field(default=None, ge=1, le=12)
     suggested_season: str | None = Field(default=None, max_length=8)  # why that month: its palette's season
     likeness_note: str | None = Field(default=None, max_length=200)  # what the likeness guard did, for the customer
+    score: float | None = None
+    # How long the provider took to make it (None: copied from the cache): the time estimate's measurements.
+    synthesis_seconds: float | None = None
     cost_usd: float = 0.0
     provider_ref: str | None = Field(default=None, max_length=128)
     is_selected: bool = False

@@ -87,6 +87,13 @@ THEMES: tuple[Theme, ...] = (
 )
 
 
+# A theme's name in the English calendar (its default title there); `Theme.name` is the Ukrainian one.
+ENGLISH_NAMES: dict[str, str] = {
+    "family": "Family", "corporate": "Corporate", "wedding": "Wedding", "sports": "Sports", "kids": "Kids",
+    "minimalist": "Minimalist", "nature": "Nature", "travel": "Travel", "vintage": "Vintage",
+    "professional": "Professional",
+}
+
 def template_data_for(theme: Theme) -> TemplateData:
     return TemplateData.model_validate(
         {

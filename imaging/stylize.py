@@ -17,6 +17,7 @@ import numpy as np
 
 from imaging.checks import FaceBox, find_faces, resize_long_side
 from imaging.photos import decode_oriented
+from imaging.variations import Framing, framed_window, framing_for, keystone, lights_for, relight
 
 DEFAULT_LONG_SIDE = 1024
 PREVIEW_LONG_SIDE = 512
@@ -116,8 +117,12 @@ def stylize(
     style_strength: float,
     size: int = DEFAULT_LONG_SIDE,
     preview: bool = False,
+    prompt: str = "",
 ) -> bytes:
     """Stylize a photo into a JPEG page image whose long side is `size` px (at most 512 px for a preview).
+
+    The prompt's framing and light words (imaging.variations) choose the crop around the face and a grade on top
+    of the theme's look; without them, the seed alone picks the crop.
 
     Raises PhotoRejected if the photo cannot be decoded and ValueError for a malformed colour.
     """
@@ -128,9 +133,9 @@ def stylize(
     rng = np.random.default_rng(seed)  # drawn in a fixed order: crop, then grading, then grain
 
     source = decode_oriented(photo, "RGB", draft_side=math.ceil(long_side * MAX_ZOOM))
-    original = _seeded_crop(source, rng, long_side)
+    original, face = _seeded_crop(source, rng, long_side, framing_for(prompt))
     styled = _apply_look(original, look, scheme, rng)
-    page = cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
+    page = relight(cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0), lights_for(prompt), face)
     quality = PREVIEW_JPEG_QUALITY if preview else JPEG_QUALITY
     bgr = cv2.cvtColor(page, cv2.COLOR_RGB2BGR)
     ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -155,10 +160,20 @@ def parse_color_scheme(colors: Sequence[str]) -> np.ndarray:
     return np.array(rows, dtype=np.float32).reshape(-1, 3)
 
 
-def _seeded_crop(source: np.ndarray, rng: np.random.Generator, long_side: int) -> np.ndarray:
-    """A seed-chosen zoom and position that keeps the main face in frame, resized to `long_side` px."""
+def _seeded_crop(source: np.ndarray, rng: np.random.Generator, long_side: int,
+                 framing: Framing | None = None) -> tuple[np.ndarray, FaceBox | None]:
+    """The crop `framing` asks for — else a seed-chosen zoom and position that keeps the main face in frame —
+    resized to `long_side` px, and where the main face is in it."""
     height, width = source.shape[:2]
     aspect = min(max(width / height, MIN_ASPECT), MAX_ASPECT)
+    faces = find_faces(cv2.cvtColor(source, cv2.COLOR_RGB2GRAY), detection_long_side=FACE_SEARCH_LONG_SIDE)
+    out_size = (long_side, round(long_side / aspect)) if aspect >= 1 else (round(long_side * aspect), long_side)
+    if framing is not None:
+        left, top, window_w, window_h = framed_window(framing, faces[0] if faces else None, (width, height), aspect)
+        window = source[top : top + window_h, left : left + window_w]
+        interpolation = cv2.INTER_AREA if out_size[0] < window_w else cv2.INTER_CUBIC
+        crop = keystone(cv2.resize(window, out_size, interpolation=interpolation), framing.keystone)
+        return crop, _face_in(faces, left, top, out_size[0] / window_w)
     # The largest window of that aspect inside the photo, shrunk by the zoom.
     window_w, window_h = (height * aspect, height) if width / height >= aspect else (width, width / aspect)
     zoom = rng.uniform(1.0, MAX_ZOOM)
@@ -166,16 +181,23 @@ def _seeded_crop(source: np.ndarray, rng: np.random.Generator, long_side: int) -
 
     keep_x: tuple[float, float] = (0, width)  # no face: any position will do
     keep_y: tuple[float, float] = (0, height)
-    faces = find_faces(cv2.cvtColor(source, cv2.COLOR_RGB2GRAY), detection_long_side=FACE_SEARCH_LONG_SIDE)
     if faces:
         keep_x, keep_y = _head_and_shoulders(faces[0])
     left = _seeded_offset(rng, keep_x, window_w, width)
     top = _seeded_offset(rng, keep_y, window_h, height)
     window = source[top : top + window_h, left : left + window_w]
 
-    out_size = (long_side, round(long_side / aspect)) if aspect >= 1 else (round(long_side * aspect), long_side)
     shrinking = out_size[0] < window_w
-    return cv2.resize(window, out_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    crop = cv2.resize(window, out_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    return crop, _face_in(faces, left, top, out_size[0] / window_w)
+
+
+def _face_in(faces: list[FaceBox], left: int, top: int, scale: float) -> FaceBox | None:
+    """The main face in the crop's own pixels (for the light that centres on it)."""
+    if not faces:
+        return None
+    x, y, w, h = faces[0]
+    return round((x - left) * scale), round((y - top) * scale), round(w * scale), round(h * scale)
 
 
 def _head_and_shoulders(face: FaceBox) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -93,5 +93,7 @@ def _page_report(number: int, placements: Iterable[Placement]) -> PageReport:
     return PageReport(
         page=number,
         effective_dpi=round(min(p.effective_dpi for p in placed), 1),
+        source_dpi=round(min(p.source_dpi for p in placed), 1),
+        upscaled_with=next((p.upscaled_with for p in placed if p.upscaled_with), None),
         warnings=[warning for p in placed for warning in p.warnings],
     )

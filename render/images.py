@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from io import BytesIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 TARGET_DPI = 300
 # A source only slightly sharper than the target is kept as is: resampling 320 → 300 DPI gains nothing in
 # file size worth the softening it causes.
 RESAMPLE_ABOVE = 1.15
 JPEG_QUALITY = 90
+# A small source is enlarged to TARGET_DPI by a classical upscale (Lanczos, then an unsharp mask against its
+# softness) — at most this many times: past it, the print only gets blurrier, and the warning says so.
+MAX_UPSCALE = 4.0
+CLASSICAL_UPSCALE = "classical (Lanczos + unsharp mask)"
 _ROTATING_EXIF_ORIENTATIONS = {5, 6, 7, 8}
 _EXIF_ORIENTATION_TAG = 0x0112
 _READ_ERRORS = (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError)
@@ -63,6 +67,7 @@ class Placement:
     source_dpi: float
     needed_px: tuple[int, int]  # what TARGET_DPI would take
     warnings: list[str] = field(default_factory=list)
+    upscaled_with: str | None = None  # how a small source was enlarged (None: placed at its own resolution)
 
     @cached_property
     def jpeg(self) -> bytes:
@@ -72,10 +77,8 @@ class Placement:
 
 
 def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placement:
-    """Crop to the frame and fix the print resolution: down to TARGET_DPI when the source has more, never up.
-
-    Upscaling would only hide a soft source behind a bigger file, so a small source is placed at its own
-    resolution and reported with a warning instead.
+    """Crop to the frame and fix the print resolution at TARGET_DPI: down when the source has more, up with a
+    classical upscale (at most MAX_UPSCALE times) when it has less — reported as such, since it adds no detail.
     """
     inches_w, inches_h = width_pt / 72, height_pt / 72
     crop = cover_crop(photo.width, photo.height, width_pt / height_pt)
@@ -89,18 +92,29 @@ def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placem
         image, _ = _decode_at_least(photo, crop, None)
         left, top, right, bottom = (round(edge) for edge in crop)
         placed = image.crop((left, top, right, bottom))
+    upscaled_with = None
+    if source_dpi < TARGET_DPI:
+        placed, upscaled_with = _classical_upscale(placed, needed), CLASSICAL_UPSCALE
 
     effective_dpi = min(placed.width / inches_w, placed.height / inches_h)
     warnings: list[str] = []
     if source_dpi < TARGET_DPI:
+        size = f"{width_pt / 72 * 25.4:.0f}×{height_pt / 72 * 25.4:.0f} mm"
         warnings.append(
-            f"{photo.label}: the photo prints at only {math.floor(source_dpi)} DPI "
-            f"({round(crop_w)}×{round(crop_h)} px over {width_pt / 72 * 25.4:.0f}×{height_pt / 72 * 25.4:.0f} mm); "
-            f"{needed[0]}×{needed[1]} px are needed for {TARGET_DPI} DPI. It was placed as is, not upscaled."
+            f"{photo.label}: the photo has only {math.floor(source_dpi)} DPI of its own "
+            f"({round(crop_w)}×{round(crop_h)} px over {size}); it was upscaled to {math.floor(effective_dpi)} DPI "
+            f"with a {CLASSICAL_UPSCALE} upscale, which adds no detail: a larger photo or an AI upscale prints sharper."
         )
-    return Placement(
-        image=placed, effective_dpi=effective_dpi, source_dpi=source_dpi, needed_px=needed, warnings=warnings
-    )
+    return Placement(image=placed, effective_dpi=effective_dpi, source_dpi=source_dpi, needed_px=needed,
+                     warnings=warnings, upscaled_with=upscaled_with)
+
+
+def _classical_upscale(image: Image.Image, needed: tuple[int, int]) -> Image.Image:
+    """Enlarged toward `needed` (at most MAX_UPSCALE times), then sharpened against the softness it brings."""
+    factor = min(needed[0] / image.width, needed[1] / image.height, MAX_UPSCALE)
+    size = (round(image.width * factor), round(image.height * factor))
+    return image.resize(size, Image.Resampling.LANCZOS).filter(
+        ImageFilter.UnsharpMask(radius=1.5 * factor / 2, percent=60, threshold=2))
 
 
 def _decode_at_least(

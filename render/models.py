@@ -88,6 +88,8 @@ def default_week_start(locale: str) -> WeekStart:
 class PageReport(BaseModel):
     page: int  # 0 = cover, 1..12 = months
     effective_dpi: float | None  # None when the page carries no photo
+    source_dpi: float | None = None  # what the photo had of its own, before any upscale
+    upscaled_with: str | None = None  # e.g. "classical (Lanczos + unsharp mask)"; None: not upscaled
     warnings: list[str] = Field(default_factory=list)
 
 

@@ -10,12 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.files import calendar_object_keys
 from db.models import CalendarMonth, Template, UploadedFile, UserCalendar, utcnow
 from db.template_data import TemplateData
+from imaging.thumbnails import make_thumbnail
 from imaging.web_formats import JPEG, sized_for_slot
 from render.calendar_pdf import render_calendar
 from render.models import CalendarSpec
 from services.web_images import put_web_image
 from storage import Storage
-from storage.keys import PREVIEW_SLOT_PX, calendar_page_key, calendar_pdf_key
+from storage.keys import PREVIEW_SLOT_PX, calendar_page_key, calendar_pdf_key, thumbnail_key
 
 
 def calendar_spec(calendar: UserCalendar, template: Template) -> CalendarSpec:
@@ -43,6 +44,8 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     previews = await asyncio.to_thread(lambda: [sized_for_slot(page, JPEG, PREVIEW_SLOT_PX).data
                                                 for page in rendered.pages])
 
+    cover_thumbnail = await asyncio.to_thread(make_thumbnail, previews[0])  # "My calendars" shows the cover small
+
     old_keys = calendar_object_keys(calendar)
     revision = calendar.render_revision + 1
     pdf_key = calendar_pdf_key(calendar.user_id, calendar.id, revision)
@@ -50,13 +53,14 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     await storage.put(pdf_key, rendered.pdf, "application/pdf")
     webp_keys = [await put_web_image(storage.put, key, page, PREVIEW_SLOT_PX)
                  for key, page in zip(page_keys, previews, strict=True)]
+    await storage.put(thumbnail_key(page_keys[0]), cover_thumbnail, JPEG)
     calendar.render_revision, calendar.pdf_key = revision, pdf_key
     calendar.page_keys, calendar.page_webp_keys = page_keys, webp_keys
     calendar.render_report = [report.model_dump() for report in rendered.page_reports]
     calendar.rendered_at = calendar.updated_at = utcnow()
     session.add(calendar)
     await session.commit()  # the calendar points at the new render before the old one disappears
-    kept = {pdf_key, *page_keys, *webp_keys}
+    kept = set(calendar_object_keys(calendar))
     for key in old_keys:
         if key not in kept:
             await storage.delete(key)

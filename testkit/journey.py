@@ -10,13 +10,15 @@ from testkit.api import register, upload_photos
 
 
 async def start_generation(api: httpx.AsyncClient, *, preview: bool = False, theme: str = "vintage",
-                           email: str = "olena@example.com") -> tuple[dict[str, str], dict]:
+                           email: str = "olena@example.com", **options: str) -> tuple[dict[str, str], dict]:
+    """Register, upload three photos and start; `options` are more request fields (title, locale)."""
     headers = await register(api, email=email)
     photos = await upload_photos(api, headers, count=3)
     templates = (await api.get("/api/templates", headers=headers)).json()
     template = next(t for t in templates if t["theme"] == theme)
     response = await api.post("/api/calendars/generate", headers=headers, json={
-        "template_id": template["id"], "photo_ids": [p["id"] for p in photos], "preview": preview, "year": 2027})
+        "template_id": template["id"], "photo_ids": [p["id"] for p in photos], "preview": preview, "year": 2027,
+        **options})
     assert response.status_code == 202, response.text
     return headers, response.json()
 

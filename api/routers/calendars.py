@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
 from db.models import TERMINAL_JOB_STATUSES, CalendarMonth, Job, Template, UserCalendar, utcnow
 from services.calendar_render import calendar_spec, render_and_store
+from services.calendar_titles import default_title, is_default_title, pdf_file_name
 from services.erasure import erase_calendar
 from storage import ObjectNotFound, Storage, StoredObject
 
@@ -62,9 +62,8 @@ async def calendar_pdf(calendar: OwnedCalendar, session: SessionDep, storage: St
     docs/operations.md)."""
     pdf = (await _stored(storage, calendar.pdf_key, "PDF")).data
     await _count_download(session, calendar.id)
-    readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", readable).strip("-") or "calendar"
-    disposition = f"attachment; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(readable)}.pdf"
+    readable, ascii_name = pdf_file_name(calendar.title, calendar.year)
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(readable)}"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
@@ -108,13 +107,18 @@ async def delete_calendar(calendar: OwnedCalendar, session: SessionDep, objects:
 async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session: SessionDep, storage: StorageDep,
                           settings: SettingsDep) -> UserCalendarDto:
     changes = body.model_dump(exclude_unset=True, mode="json")
-    for field in ("title", "year", "locale"):
-        if changes.get(field) is not None:
-            setattr(calendar, field, changes[field])
-    calendar.options = {**(calendar.options or {}),
-                        **{k: v for k, v in changes.items() if k in _OPTION_FIELDS and v is not None}}
     template = await session.get(Template, calendar.template_id)
     assert template is not None
+    # A title left at the theme's name follows the calendar's language; an emptied one goes back to it.
+    new_title = changes.get("title")
+    keeps_default = is_default_title(calendar.title if new_title is None else new_title, template)
+    for field in ("title", "year", "locale"):
+        if changes.get(field) is not None:
+            setattr(calendar, field, changes[field].strip() if field == "title" else changes[field])
+    if keeps_default:
+        calendar.title = default_title(template, calendar.locale)
+    calendar.options = {**(calendar.options or {}),
+                        **{k: v for k, v in changes.items() if k in _OPTION_FIELDS and v is not None}}
     try:
         calendar_spec(calendar, template)
     except (ValidationError, ValueError) as err:

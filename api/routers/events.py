@@ -121,7 +121,7 @@ class _JobWatcher:
             else:
                 variants = await variant_dtos(session, self._job_id, self._storage, self._settings) \
                     if changed else None
-                [dto] = await status_dtos(session, [job])
+                [dto] = await status_dtos(session, [job], self._settings)
                 for variant in variants or []:
                     if variant.id in changed:
                         frames.append(_frame("variant", variant))

@@ -49,6 +49,7 @@ from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
     GenerateCalendarRequest,
+    GenerationQuote,
     GenerationStarted,
     RegenerateVariantRequest,
     RegenerationStarted,
@@ -71,7 +72,9 @@ from db.models import (
     VariantStatus,
     utcnow,
 )
+from services.eta import quote_seconds
 from services.generations import start_generation_workflow
+from services.pricing import generation_price
 from settings import Settings
 from workflows.models import (
     REGENERATE_UPDATE,
@@ -159,9 +162,11 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     template = await _validate_request(body, user.id, session, settings)
     await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
+    variant_count = _variant_count(body, settings)
+    eta_seconds, needs_training = await _quote_seconds(session, settings, user.id, body, variant_count)
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
-              variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
-              year=body.year or datetime.now(UTC).year + 1, locale=body.locale, custom_prompt=body.custom_prompt)
+              variant_count=variant_count, year=body.year or datetime.now(UTC).year + 1, locale=body.locale,
+              title=(body.title or "").strip() or None, needs_training=needs_training, custom_prompt=body.custom_prompt)
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
@@ -181,7 +186,28 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     except WorkflowAlreadyStartedError as err:  # a run of another job holds the id (e.g. a database reset)
         await _start_refused(session, job, err)
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=Stage(job.status),
-                             status_url=_status_url(job.id))
+                             status_url=_status_url(job.id), eta_seconds=eta_seconds, needs_training=needs_training)
+
+
+@router.post("/quote", summary="What a generation would make, cost and take, before starting it")
+@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED, PHOTOS_UNKNOWN)
+async def quote_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
+                           settings: SettingsDep) -> GenerationQuote:
+    template = await _validate_request(body, user.id, session, settings)
+    variant_count = _variant_count(body, settings)
+    eta_seconds, needs_training = await _quote_seconds(session, settings, user.id, body, variant_count)
+    return GenerationQuote(variant_count=variant_count, eta_seconds=eta_seconds, needs_training=needs_training,
+                           price_uah=generation_price(template.price_uah, variant_count, settings.variant_count))
+
+
+def _variant_count(body: GenerateCalendarRequest, settings: Settings) -> int:
+    return settings.preview_variant_count if body.preview else settings.variant_count
+
+
+async def _quote_seconds(session: SessionDep, settings: Settings, user_id: int, body: GenerateCalendarRequest,
+                         variant_count: int) -> tuple[int, bool]:
+    return await quote_seconds(session, settings.provider, user_id=user_id, photo_ids=body.photo_ids,
+                               variant_count=variant_count, parallel=settings.max_parallel, preview=body.preview)
 
 
 async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoReturn:
@@ -195,11 +221,11 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
 
 @router.get("", summary="List my generations (newest first, paginated, without variants)",
             responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of generations"}})
-async def list_generations(user: CurrentUserDep, session: SessionDep,
+async def list_generations(user: CurrentUserDep, session: SessionDep, settings: SettingsDep,
                            page: PageDep) -> list[CalendarGenerationStatusDto]:
     jobs = page.rows((await session.exec(page.select(select(Job).where(Job.user_id == user.id), Job.id,
                                                      newest_first=True))).all())
-    return await status_dtos(session, jobs)
+    return await status_dtos(session, jobs, settings)
 
 
 @router.get("/{job_id}/status", summary="Read a generation's status and variants")

@@ -26,8 +26,8 @@ async def template_out(template: Template, storage: Storage, settings: Settings)
                        color_scheme=data["colorScheme"], preview_url=preview, preview_webp_url=preview_webp)
 
 
-@router.get("", summary="List the themes")
-async def list_templates(_: CurrentUserDep, session: SessionDep, catalogue: TemplatesDep, storage: StorageDep,
+@router.get("", summary="List the themes with their prices (public: the landing page shows them to visitors)")
+async def list_templates(session: SessionDep, catalogue: TemplatesDep, storage: StorageDep,
                          settings: SettingsDep) -> list[TemplateOut]:
     return [await template_out(t, storage, settings) for t in await catalogue.active(session)]
 

@@ -51,6 +51,7 @@ class LocalProvider:
                 style_strength=request.style_strength,
                 size=request.size,
                 preview=request.preview,
+                prompt=request.prompt,  # its framing and light words (imaging.variations)
             )
         except ValueError as error:  # an undecodable photo (PhotoRejected) or a malformed scheme colour
             raise ContentRejected(str(error)) from error

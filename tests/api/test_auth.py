@@ -44,7 +44,7 @@ async def test_bad_credentials_name_the_field(app_client, body: dict, field: str
     assert any(error["field"] == field for error in problem["errors"]), problem
 
 
-@pytest.mark.parametrize("path", ["/api/photos", "/api/templates", "/api/calendars", "/api/calendars/generate",
+@pytest.mark.parametrize("path", ["/api/photos", "/api/templates/1", "/api/calendars", "/api/calendars/generate",
                                   "/api/photos/1", "/api/calendars/generate/1/status"])
 async def test_api_routes_need_a_token(app_client, path: str) -> None:  # noqa: ANN001
     assert (await app_client.get(path)).status_code == 401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from PIL import Image
@@ -37,9 +37,12 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     api = stack.api
     pdf = await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert 'filename="' in pdf.headers["content-disposition"] and "2027" in pdf.headers["content-disposition"]
+    # The default title is the theme's name in the calendar's language; the year is printed once, under it.
+    assert (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()["title"] == "Сімейний"
+    assert pdf.headers["content-disposition"].endswith(f"filename*=UTF-8''{quote('Сімейний 2027.pdf')}")
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 13
     assert "Січень" in _text(pdf.content)
+    assert PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split() == ["Сімейний", "2027"]
 
     cover = await api.get(f"/api/calendars/{calendar_id}/pages/0", headers=headers)
     assert cover.headers["content-type"] == "image/jpeg"  # httpx accepts */*: no sign of WebP support
@@ -67,6 +70,27 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
     assert text.index("Sun") < text.index("Mon")
 
+    # An emptied title goes back to the theme's name, in the calendar's language.
+    emptied = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={"title": " "})
+    assert emptied.status_code == 200 and emptied.json()["title"] == "Family"
+    assert (await api.patch(f"/api/calendars/{calendar_id}", headers=headers,
+                            json={"locale": "uk"})).json()["title"] == "Сімейний"
+
+
+async def test_the_title_chosen_before_creating_is_printed(stack: Stack) -> None:
+    async with stack.worker():
+        headers, started = await start_generation(stack.api, preview=True, theme="family", title="Бабусин рік",
+                                                  locale="en")
+        job_id = started["job_id"]
+        status = (await wait_for_status(stack.api, headers, job_id, "ready_for_selection"))[-1]
+        await stack.api.post(f"/api/calendars/generate/{job_id}/select", headers=headers,
+                             json={"selections": pick_twelve(status["variants"])})
+        calendar_id = (await wait_for_status(stack.api, headers, job_id, "completed"))[-1]["generated_calendar_id"]
+    calendar = (await stack.api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+    assert (calendar["title"], calendar["locale"]) == ("Бабусин рік", "en")
+    pdf = (await stack.api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content
+    assert PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split() == ["Бабусин", "рік", "2027"]
+
 
 async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepted(
         stack: Stack, finished: tuple[dict[str, str], int]) -> None:
@@ -86,6 +110,14 @@ async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepte
         unchanged = await stack.api.get(url, headers={**auth, "Accept": "image/webp",
                                                       "If-None-Match": webp.headers["etag"]})
         assert unchanged.status_code == 304
+
+    # "My calendars" shows the rendered cover small; a re-render replaces it and drops the old one.
+    thumbnail = await stack.api.get(calendar["cover_thumbnail_url"])
+    assert thumbnail.status_code == 200 and max(Image.open(io.BytesIO(thumbnail.content)).size) <= 400
+    old_key = urlsplit(calendar["cover_thumbnail_url"]).path.removeprefix("/media/")
+    edited = (await stack.api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={"title": "Новий"})).json()
+    assert (await stack.api.get(edited["cover_thumbnail_url"])).status_code == 200
+    assert not await stack.deps.storage.exists(old_key)
 
 
 @pytest.mark.parametrize(("body", "words"), [

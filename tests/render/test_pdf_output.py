@@ -4,7 +4,7 @@ import pytest
 
 from render.calendar_pdf import render_calendar
 from render.geometry import BLEED, MM
-from render.images import TARGET_DPI
+from render.images import CLASSICAL_UPSCALE, TARGET_DPI
 from render.models import RenderedCalendar
 from tests.render.conftest import SHARP_MONTH
 from tests.render.pdf_probe import fonts_used, line_segments, placed_images, read_pdf
@@ -77,13 +77,14 @@ def test_sharp_photo_is_placed_at_300_dpi_in_rgb(uk_calendar: RenderedCalendar) 
     assert report.warnings == []
 
 
-def test_small_photo_is_reported_not_upscaled(uk_calendar: RenderedCalendar) -> None:
+def test_small_photo_is_upscaled_classically_and_reported(uk_calendar: RenderedCalendar) -> None:
     reader = read_pdf(uk_calendar.pdf)
     [image] = placed_images(reader, reader.pages[5])
-    assert image.pixels_w <= 480 and image.pixels_h <= 360  # the 480×360 source, only cropped
+    assert image.pixels_w > 480 and image.pixels_h > 360  # the 480×360 source, enlarged
     report = uk_calendar.page_reports[5]
     assert report.effective_dpi == pytest.approx(image.dpi, abs=0.2)
-    assert report.effective_dpi < 100
+    assert report.source_dpi is not None and report.source_dpi < 100 < report.effective_dpi
+    assert report.upscaled_with == CLASSICAL_UPSCALE
     assert len(report.warnings) == 1 and "month 5" in report.warnings[0]
 
 

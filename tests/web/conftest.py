@@ -207,3 +207,12 @@ async def open_page(browser, url: str, *, width: int = 1360, height: int = 900, 
         yield page, problems
     finally:
         await context.close()
+
+
+async def sign_in_as(page, url: str, headers: dict[str, str]) -> None:  # noqa: ANN001
+    """The page signed in with an account made through the API (its bearer token in `headers`)."""
+    await page.goto(url + "/")
+    await page.evaluate("""(token) => {
+        localStorage.setItem('calendary.token', token);
+        localStorage.setItem('calendary.user', JSON.stringify({ id: 1, email: 'olena@example.com' }));
+    }""", headers["Authorization"].removeprefix("Bearer "))

@@ -28,6 +28,7 @@ NOT_FOUND_JOB = 987654
 
 # What the page says, (Ukrainian, English): the announcements are the screen reader's words, checked as they are.
 TEXT = {
+    "landing": ("Настінний календар із ваших фото", "A wall calendar from your own photos"),
     "sign_in": ("Вхід", "Sign in"),
     "upload": ("Завантажте фото", "Upload your photos"),
     "theme": ("Оберіть тему", "Choose a theme"),
@@ -95,7 +96,7 @@ async def test_every_state_meets_wcag_aa_in_both_languages_and_sizes(web: WebSta
             for context in contexts:
                 await context.close()
         assert problems.errors == [], problems.errors
-    assert len(audit.states) >= 13 * len(VIEWS), audit.states
+    assert len(audit.states) >= 14 * len(VIEWS), audit.states
     if audit.failures:
         pytest.fail(audit.report(), pytrace=False)
 
@@ -108,6 +109,10 @@ async def _walk(web: WebStack, audit: Audit) -> None:
         await page.goto(url + "/")
         if view.lang == "en":
             await page.click(".lang-button[lang=en]")
+        await expect(page.locator("h1")).to_have_text(view.text["landing"])
+        await expect(page.locator(".landing-theme")).to_have_count(10)
+        await audit.check(page, f"{view.name}: landing")
+        await page.click("#landing-signin")
         await expect(page.locator("h1")).to_have_text(view.text["sign_in"])
         await audit.check(page, f"{view.name}: sign-in")
         await page.fill("#auth-email", EMAIL)
@@ -190,7 +195,8 @@ async def _walk(web: WebStack, audit: Audit) -> None:
         await page.click("#add-date")
         await audit.check(page, f"{view.name}: finished calendar with its edit form")
         await page.click("#page-3")
-        await expect(page.locator("dialog .zoom-figure img")).to_be_visible()
+        await expect(page.locator("#viewer-stage img")).to_be_visible()
+        await page.keyboard.press("+")  # zoomed in: the tools and the stage as a person meets them
         await audit.check(page, f"{view.name}: a calendar page zoomed")
         await page.keyboard.press("Escape")
 

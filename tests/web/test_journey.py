@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -76,6 +77,15 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         # --- 1. sign up / sign in ----------------------------------------------------------------------------
         started = await page.goto(web.url + "/")
         assert started.headers["cache-control"] == "no-cache"
+        # A visitor first meets what the product makes: a sample calendar, the themes and their prices.
+        await expect(page.locator("h1")).to_have_text("Настінний календар із ваших фото")
+        for sample in ("#sample-page-0", "#sample-page-3"):
+            assert await page.locator(sample).evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        await expect(page.locator(".landing-theme")).to_have_count(10)
+        await expect(page.locator('.landing-theme[data-theme="vintage"]')).to_contain_text("849 ₴")
+        await expect(page.locator("#landing-signup")).to_have_class(re.compile(r"\bprimary\b"))
+        await _shot(page, screenshots, "00-landing")
+        await page.click("#landing-signin")
         await expect(page.locator("h1")).to_have_text("Вхід")
         await page.fill("#auth-email", EMAIL)
         await page.fill("#auth-password", PASSWORD)
@@ -112,6 +122,9 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await _shot(page, screenshots, "02-upload")
         await page.click('.photo-tile[data-name="notes.txt"] .remove-photo')
         await page.click('.photo-tile[data-name="dropped.jpg"] .remove-photo')
+        # Deleting a stored photo asks first, naming what happens.
+        await expect(page.locator("dialog")).to_contain_text("Фото буде видалено з вашого облікового запису")
+        await page.click("dialog button[type=submit]")
         await expect(tiles).to_have_count(3)
         await expect(page.locator("#photo-count")).to_contain_text("3 фото")
         photos = (await web.stack.api.get("/api/photos", headers=await _headers(page))).json()
@@ -129,10 +142,11 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(vintage).to_contain_text("849 ₴")
         await vintage.click()
         await expect(page.locator("#summary-price")).to_have_text("24 унікальні варіанти за 849 ₴")
-        await expect(page.locator("#summary-eta")).to_contain_text("10–20 хв")
+        # The time is the server's quote (services/eta.py), nothing the page made up.
+        await expect(page.locator("#summary-eta")).to_have_text(await _quoted(web, page, preview=False))
         await page.click("label.switch")
         await expect(page.locator("#summary-price")).to_have_text("6 унікальних варіантів за 220 ₴")
-        await expect(page.locator("#summary-eta")).to_contain_text("3–5 хв")
+        await expect(page.locator("#summary-eta")).to_have_text(await _quoted(web, page, preview=True))
         await page.click("label.switch")
         await page.click(".lang-button[lang=en]")
         await expect(page.locator("h1")).to_have_text("Choose a theme")
@@ -147,11 +161,16 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(page).to_have_url(re.compile(r"#/job/\d+$"))
         job_id = int(page.url.rsplit("/", 1)[1])
         step = page.locator("#step-text")
-        await expect(step).to_have_text(re.compile(r"Крок 2 з 4: генерація 24 варіантів… \d+%"), timeout=TIMEOUT)
+        await expect(step).to_have_text(re.compile(r"Крок 3 з 5 · Генерація: \d+ з 24 варіантів готово… \d+%"),
+                                        timeout=TIMEOUT)
+        await expect(page.locator(".step-current")).to_contain_text("Генерація")  # one vocabulary: bar and text
         await expect(page.locator("#eta")).to_contain_text("Залишилось")
         await expect(page.locator(".variant-card:not(.placeholder)").first).to_be_visible(timeout=TIMEOUT)
         await _shot(page, screenshots, "04-progress")
-        await expect(step).to_have_text(re.compile("Крок 3 з 4"), timeout=TIMEOUT)
+        await expect(step).to_have_text(re.compile("Крок 4 з 5 · Вибір 12: усі 24 варіанти готові"), timeout=TIMEOUT)
+        await expect(page.locator(".step-current")).to_contain_text("Вибір 12")
+        await expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "100")  # the bar reaches 100 %
+        await expect(page.locator("#cancel-job")).to_be_hidden()  # one click would delete what is being chosen
         await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(24)
         await expect(page.locator(".variant-card.placeholder")).to_have_count(0)
         await expect(page.locator("#expiry")).to_contain_text("Ваші варіанти зберігаються до")
@@ -243,10 +262,36 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         for shown in (page.locator("#page-0"), page.locator("#page-12")):
             await _shown_as_webp_with_jpeg_fallback(page, shown)
         await expect(page.locator("#calendar-title")).to_have_text(f"Вінтаж {NEXT_YEAR}")
+        await expect(page.locator("#pages-note")).to_contain_text("збільшено класичним способом")
         await _shot(page, screenshots, "09-preview")
+        # The real preview: each page at full resolution, zoom and pan, previous/next — all by keyboard too.
         await page.click("#page-3")
-        await expect(page.locator("dialog .zoom-figure img")).to_be_visible()
+        title, stage = page.locator("#viewer-title"), page.locator("#viewer-stage")
+        await expect(title).to_have_text("Березень — сторінка 4 з 13")
+        await expect(stage).to_be_focused()
+        image = stage.locator("img")
+        assert await image.evaluate("img => img.decode().then(() => img.naturalWidth)") >= 1000
+        # The offline variants (1024 px) are too small for 300 DPI: upscaled, and the page says how.
+        await expect(page.locator("#viewer-quality")).to_contain_text(re.compile(
+            r"фото мало \d+ DPI і збільшене до 30\d DPI \(потрібно 300\) класичним способом"))
+        await page.keyboard.press("+")
+        await page.keyboard.press("+")
+        await expect(image).to_have_attribute("data-zoom", "2")
+        assert await stage.evaluate("s => s.scrollHeight > 1.5 * s.clientHeight")  # bigger than the screen
+        before = await stage.evaluate("s => s.scrollTop")
+        await page.keyboard.press("ArrowDown")  # zoomed in, the arrows pan
+        await page.keyboard.press("ArrowRight")
+        await expect(title).to_have_text("Березень — сторінка 4 з 13")
+        assert await stage.evaluate("s => s.scrollTop") > before
         await _shot(page, screenshots, "09-preview-page-zoom", full_page=False)
+        await page.keyboard.press("0")
+        await page.keyboard.press("PageDown")
+        await expect(title).to_have_text("Квітень — сторінка 5 з 13")
+        await page.keyboard.press("ArrowLeft")  # fitted, the arrows turn pages
+        await page.keyboard.press("ArrowLeft")
+        await expect(title).to_have_text("Лютий — сторінка 3 з 13")
+        await page.click("#viewer-next")
+        await expect(title).to_have_text("Березень — сторінка 4 з 13")
         await page.keyboard.press("Escape")
         await expect(page.locator("dialog")).to_be_hidden()
         calendar = (await web.stack.api.get(f"/api/calendars/{calendar_id}", headers=await _headers(page))).json()
@@ -289,10 +334,28 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         assert (rating["stars"], rating["comment"]) == (5, "Чудовий подарунок")
 
         await page.click("a.nav-link[href='#/jobs']")
-        await expect(page.locator(f'.job-row[data-job-id="{job_id}"]')).to_contain_text("Готово")
+        row = page.locator(f'.job-row[data-job-id="{job_id}"]')
+        await expect(row).to_contain_text("Готово")
+        # Each calendar by its title and year, its cover and its status.
+        await expect(row.locator(".job-row-title")).to_have_text(f"Наш {NEXT_YEAR}")
+        await expect(row.locator("img.job-cover")).to_have_attribute("src", re.compile(r"page-00\.thumb\.jpg"))
+        await row.locator("img.job-cover").scroll_into_view_if_needed()
+        assert await row.locator("img.job-cover").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        await _shot(page, screenshots, "11-my-calendars")
 
         assert problems.errors == [], problems.errors
         assert problems.foreign == [], problems.foreign
+
+
+async def _quoted(web: WebStack, page, *, preview: bool) -> str:  # noqa: ANN001
+    """The ETA line the page must show for the server's quote of the drafted generation (Ukrainian)."""
+    draft = await page.evaluate("JSON.parse(localStorage.getItem('calendary.draft'))")
+    quote = (await web.stack.api.post("/api/calendars/generate/quote", headers=await _headers(page), json={
+        "template_id": draft["templateId"], "photo_ids": draft["photoIds"], "preview": preview})).json()
+    seconds = quote["eta_seconds"]
+    assert seconds < 60 and quote["needs_training"]  # the offline provider: seconds, the photos never trained on
+    return (f"Варіанти будуть готові за ≈ {max(5, math.ceil(seconds / 5) * 5)} с, спершу модель навчиться на "
+            "ваших фото — можна закрити сторінку й повернутися пізніше")
 
 
 async def _headers(page) -> dict[str, str]:  # noqa: ANN001

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from testkit.journey import start_generation
-from tests.web.conftest import TIMEZONE, WebStack, expect, open_page, web_stack
+from tests.web.conftest import TIMEZONE, WebStack, expect, open_page, sign_in_as, web_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -24,21 +24,13 @@ async def short_web(tmp_path: Path, dev_server) -> WebStack:  # noqa: ANN001
         yield built
 
 
-async def _sign_in_as(page, url: str, headers: dict[str, str]) -> None:  # noqa: ANN001
-    await page.goto(url + "/")
-    await page.evaluate("""(token) => {
-        localStorage.setItem('calendary.token', token);
-        localStorage.setItem('calendary.user', JSON.stringify({ id: 1, email: 'olena@example.com' }));
-    }""", headers["Authorization"].removeprefix("Bearer "))
-
-
 async def test_errors_offline_and_expiry(short_web: WebStack, browser, screenshots: Path) -> None:  # noqa: ANN001
     url = short_web.url
     headers, started = await start_generation(short_web.stack.api, preview=True, theme="family")
     job_id = started["job_id"]
     photo_ids = [p["id"] for p in (await short_web.stack.api.get("/api/photos", headers=headers)).json()]
     async with short_web.stack.worker(), open_page(browser, url) as (page, problems):
-        await _sign_in_as(page, url, headers)
+        await sign_in_as(page, url, headers)
 
         # Errors are told in words, never a blank page.
         await page.goto(f"{url}/#/job/987654")
@@ -50,7 +42,7 @@ async def test_errors_offline_and_expiry(short_web: WebStack, browser, screensho
         # A preview generation: 6 variants; the page says how long they are kept.
         await page.goto(f"{url}/#/job/{job_id}")
         step = page.locator("#step-text")
-        await expect(step).to_have_text(re.compile("Крок 3 з 4"), timeout=60_000)
+        await expect(step).to_have_text(re.compile("Крок 4 з 5"), timeout=60_000)
         await expect(page.locator(".variant-card:not(.placeholder)")).to_have_count(6)
         await expect(page.locator("#expiry")).to_contain_text("Ваші варіанти зберігаються до")
         status = (await short_web.stack.api.get(f"/api/calendars/generate/{job_id}/status", headers=headers)).json()
@@ -83,7 +75,8 @@ async def test_errors_offline_and_expiry(short_web: WebStack, browser, screensho
         second = started_again.json()["job_id"]
         await page.goto(f"{url}/#/job/{second}")
         await page.click("#cancel-job")
-        await expect(page.locator("dialog")).to_contain_text("Усі створені варіанти буде видалено")
+        await expect(page.locator("#cancel-explain")).to_contain_text(re.compile(
+            r"Генерацію буде зупинено, а вже створен\S+ \d+ варіант\S* — видалено\. Ваші фото залишаться\."))
         await page.click("dialog button[type=submit]")
         await expect(page.locator("#job-message")).to_contain_text("Генерацію скасовано", timeout=60_000)
         await expect(page.locator("#cancel-job")).to_be_hidden()

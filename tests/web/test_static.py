@@ -89,7 +89,7 @@ def test_both_languages_have_every_text() -> None:
 async def test_the_page_loads_offline_in_both_languages(served: str, browser, screenshots: Path) -> None:  # noqa: ANN001
     """How fast it loads is bench/page_load.py's to print; here: what it loads, and that it works."""
     async with open_page(browser, served) as (page, problems):
-        await page.goto(served + "/")
+        await page.goto(served + "/#/login")
         await expect(page.locator("h1")).to_have_text("Вхід")
         loaded = await page.evaluate(LOADED_BYTES)
         assert loaded < MAX_OWN_BYTES, loaded

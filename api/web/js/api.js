@@ -117,6 +117,18 @@ export function downloadName(response, fallback) {
 }
 
 let templatesCache = null;
+let configCache = null;
+
+/** The server's limits and counts (GET /api/config): the page copies none of them. */
+export async function loadConfig() {
+  if (!configCache) {
+    configCache = api('/api/config').catch((err) => {
+      configCache = null;
+      throw err;
+    });
+  }
+  return configCache;
+}
 
 /** The themes rarely change: fetched once per page load (their preview URLs are signed for minutes, so not longer). */
 export async function loadTemplates() {

@@ -3,6 +3,7 @@ import { api, getToken, getUser, signOut } from './api.js';
 import { clear, h, hideBanner, showBanner, errorMessage } from './dom.js';
 import { LANGS, applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
 import { renderAuth } from './auth.js';
+import { renderLanding } from './landing.js';
 import { renderUpload } from './upload.js';
 import { renderTemplates } from './templates.js';
 import { renderJobs } from './jobs.js';
@@ -10,7 +11,9 @@ import { renderJob } from './job.js';
 import { renderCalendar } from './calendar.js';
 
 const ROUTES = [
+  { pattern: /^#\/welcome$/, render: renderLanding, public: true },
   { pattern: /^#\/login$/, render: renderAuth, public: true },
+  { pattern: /^#\/signup$/, render: renderAuth, public: true },
   { pattern: /^#\/new$/, render: renderUpload, step: 1 },
   { pattern: /^#\/theme$/, render: renderTemplates, step: 2 },
   { pattern: /^#\/jobs$/, render: renderJobs },
@@ -75,7 +78,7 @@ async function route() {
   const token = getToken();
   let hash = location.hash || '#/';
   if (hash === '#/' || hash === '#') {
-    location.replace(token ? '#/jobs' : '#/login');
+    location.replace(token ? '#/jobs' : '#/welcome');
     return;
   }
   const match = ROUTES.find((candidate) => candidate.pattern.test(hash));

@@ -8,7 +8,7 @@ export async function renderAuth(view) {
     location.replace('#/jobs');
     return;
   }
-  let mode = 'login';
+  let mode = location.hash === '#/signup' ? 'register' : 'login';
   const error = alertBox();
   const notice = alertBox('info');
   if (sessionStorage.getItem('calendary.signed-out-reason') === 'expired') {

@@ -1,10 +1,11 @@
 // Step 5: the finished calendar. The rendered pages (cover + 12 months), edits (title, year, language, layout,
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
 import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
-import { alertBox, busy, clear, errorMessage, h, openDialog, picture, toast } from './dom.js';
-import { monthName, t } from './i18n.js';
+import { alertBox, busy, clear, errorMessage, h, picture, toast } from './dom.js';
+import { coverTitle, monthName, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { ratingPanel } from './rating.js';
+import { openViewer } from './viewer.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 const PAGE_RETRY_MS = 3000;
@@ -16,6 +17,7 @@ export async function renderCalendar(view, ctx) {
     api(`/api/calendars/${calendarId}`), loadTemplates().catch(() => [])]);
   let calendar = first;
   if (!ctx.isCurrent()) return;
+  const template = templates.find((tpl) => tpl.id === calendar.template_id);
   let retryTimer = null;
   let failedLoads = 0;
   ctx.onCleanup(() => clearTimeout(retryTimer));
@@ -28,7 +30,7 @@ export async function renderCalendar(view, ctx) {
                                  text: t('calendar.download'), onclick: () => downloadPdf() });
 
   function title() {
-    return calendar.title || t('calendar.defaultTitle', { year: calendar.year });
+    return coverTitle(calendar.title || t('calendar.defaultTitle', { year: '' }), calendar.year);
   }
 
   /** Month images straight from the DTO: shown at once, and whenever the rendered pages aren't there yet. */
@@ -50,7 +52,9 @@ export async function renderCalendar(view, ctx) {
       retryLater();
       return;
     }
-    pagesNote.textContent = '';
+    // What was done for print quality is said next to the pages, not only in the report.
+    const upscaled = (calendar.render_report || []).filter((report) => report.upscaled_with).length;
+    pagesNote.textContent = upscaled ? t('calendar.upscaledNote', { n: upscaled }) : '';
     const [cover, ...monthPages] = calendar.preview_urls;
     // WebP copies in the same order; calendars rendered before they existed have none (JPEG only).
     const webp = (n) => calendar.preview_webp_urls[n];
@@ -79,10 +83,17 @@ export async function renderCalendar(view, ctx) {
     retryTimer = setTimeout(() => { retryTimer = null; reload(); }, PAGE_RETRY_MS);
   }
 
+  /** Every page for the viewer: full resolution, its name, and its print quality from the render report. */
+  function viewerPages() {
+    const reports = new Map((calendar.render_report || []).map((report) => [report.page, report]));
+    return calendar.preview_urls.map((url, n) => ({
+      url, label: n === 0 ? t('calendar.cover') : monthName(n), report: reports.get(n) || null }));
+  }
+
   function pageButton(url, webpUrl, label, id) {
+    const number = Number(id.split('-')[1]);
     return h('button', { type: 'button', class: 'page-zoom', 'aria-label': t('calendar.zoomPage', { page: label }),
-                         onclick: () => openDialog(label, h('figure', { class: 'zoom-figure' },
-                           picture(h('img', { src: url, alt: label }), webpUrl))) },
+                         onclick: () => openViewer(viewerPages(), number) },
       picture(h('img', { src: url, alt: label, id, loading: 'lazy', onerror: pageFailed }), webpUrl));
   }
 
@@ -156,6 +167,7 @@ export async function renderCalendar(view, ctx) {
   function fillForm() {
     const options = calendar.options || {};
     titleInput.value = calendar.title || '';
+    if (template) titleInput.placeholder = themeText(template, calendar.locale).name; // what an empty title prints
     yearInput.value = String(calendar.year);
     localeSelect.value = calendar.locale;
     sizeSelect.value = options.page_size || 'A4';
@@ -217,7 +229,6 @@ export async function renderCalendar(view, ctx) {
           swapButton)),
       h('p', { class: 'field-hint', text: t('calendar.variantsDeleted') })),
     h('section', { class: 'panel rating-panel' }, ratingPanel(calendarId)));
-  const template = templates.find((tpl) => tpl.id === calendar.template_id);
   if (template) applyThemeAccent(page, template.color_scheme);
   view.replaceChildren(page);
   fillForm();

@@ -85,14 +85,27 @@ export function formatMinutes(minutes) {
   return t('time.hoursMinutes', { h: Math.floor(rounded / 60), m: rounded % 60 });
 }
 
+/** The server's `eta_seconds` as "≈ 40 s" / "≈ 3 min" / "≈ 1 h 10 min". */
+export function formatEta(seconds) {
+  if (seconds < 60) return t('time.seconds', { n: Math.max(5, Math.ceil(seconds / 5) * 5) });
+  return formatMinutes(seconds / 60);
+}
+
+/** A calendar's name as its cover prints it: the title, then the year — once, if the title already ends with it. */
+export function coverTitle(title, year) {
+  const words = String(title || '').trim();
+  return new RegExp(`(^|\\s)${year}$`).test(words) ? words : `${words} ${year}`.trim();
+}
+
 /** A photo check warning ("blurry: the photo is …") in the user's language. */
 export function translateWarning(warning) {
   const code = String(warning).split(':')[0].trim();
   return lookup('photoWarnings')[code] || warning;
 }
 
-export function themeText(template) {
-  const own = lookup('themes')[template.theme];
+/** A theme's name and description in the page's language, or in `inLang` (the calendar's, for its title). */
+export function themeText(template, inLang = lang) {
+  const own = (DICTIONARIES[inLang] || DICTIONARIES[lang]).themes[template.theme];
   return {
     name: own ? own.name : template.name,
     description: own ? own.description : template.description,

@@ -1,15 +1,13 @@
-// Step 3: one generation, live. The progress bar ("Step 2 of 4: generating 24 variants… 45%"), the ETA, how long
+// Step 3: one generation, live. The progress bar ("Step 3 of 5 · Generation: 11 of 24 variants ready… 45%", the step bar's words), the ETA, how long
 // the variants are kept, the live connection's state; the gallery fills as variants finish. Leaving is fine: the
 // job is listed under "My calendars" and this page picks up where it is.
 import { api, loadTemplates } from './api.js';
 import { clear, errorMessage, h, openDialog, toast } from './dom.js';
-import { formatDateTime, formatMinutes, maybeT, t, themeText } from './i18n.js';
-import { etaMinutes } from './draft.js';
+import { formatDateTime, formatEta, maybeT, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { Gallery } from './gallery.js';
 import { LiveJob, isTerminal } from './live.js';
 
-const STEP_OF = { pending: 0, training: 1, generating: 2, ready_for_selection: 3, finalizing: 4 };
 const REFRESH_AFTER_IMAGE_ERROR_MS = 20000;
 
 export function stepText(job) {
@@ -19,7 +17,7 @@ export function stepText(job) {
     case 'training': return t('job.stepTraining', { percent });
     case 'generating': return t('job.stepGenerating', { n: job.variant_count, percent,
                                                         ready: job.generated_variants_count });
-    case 'ready_for_selection': return t('job.stepSelect');
+    case 'ready_for_selection': return t('job.stepSelect', { n: job.variant_count });
     case 'finalizing': return t('job.stepFinalizing', { percent });
     default: return t(`status.${job.status}`);
   }
@@ -37,7 +35,6 @@ export async function renderJob(view, ctx) {
   const template = templates.find((tpl) => tpl.id === first.template_id);
   const themeName = template ? themeText(template).name : `#${first.template_id}`;
   let job = first;
-  const arrivals = []; // when new variants were seen live: the observed pace refines the ETA
 
   const fill = h('div', { class: 'progress-fill' });
   const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
@@ -66,39 +63,31 @@ export async function renderJob(view, ctx) {
     onImageError: throttle(() => live && live.refresh().catch(() => {}), REFRESH_AFTER_IMAGE_ERROR_MS),
   });
 
+  /** Only the server's estimate (services/eta.py, from measured latencies): the page makes up no number. */
   function etaText() {
-    const range = etaMinutes(job.preview, job.variant_count);
-    if (job.status === 'pending' || job.status === 'training') return t('job.etaRange', range);
-    if (job.status === 'generating') {
-      const left = Math.max(0, job.variant_count - job.generated_variants_count);
-      let minutes;
-      if (arrivals.length >= 3) {
-        const pace = (arrivals[arrivals.length - 1] - arrivals[0]) / (arrivals.length - 1);
-        minutes = (pace * left) / 60000;
-      } else {
-        minutes = ((range.min + range.max) / 2) * (left / Math.max(1, job.variant_count));
-      }
-      return t('job.etaLeft', { time: formatMinutes(minutes) });
-    }
-    if (job.status === 'finalizing') return t('job.etaFinalizing');
-    return '';
+    if (job.eta_seconds == null) return '';
+    const time = formatEta(job.eta_seconds);
+    return t(job.status === 'finalizing' ? 'job.etaFinalizing' : 'job.etaLeft', { time });
   }
 
   function update(next) {
     job = next;
-    const percent = Math.max(0, Math.min(100, job.progress || 0));
+    // Every variant made is the generation step done: the bar shows it full, not the stage's 90.
+    const done = job.status === 'ready_for_selection';
+    const percent = done ? 100 : Math.max(0, Math.min(100, job.progress || 0));
     fill.style.width = `${percent}%`;
     bar.setAttribute('aria-valuenow', String(percent));
     bar.setAttribute('aria-valuetext', stepText(job));
-    bar.hidden = job.status === 'ready_for_selection' || isTerminal(job.status);
+    bar.hidden = isTerminal(job.status);
     step.textContent = stepText(job);
     step.dataset.status = job.status;
     eta.textContent = etaText();
     expiry.textContent = job.expires_at && ['ready_for_selection'].includes(job.status)
       ? t('job.keptUntil', { date: formatDateTime(job.expires_at) }) : '';
-    cancel.hidden = isTerminal(job.status) || job.status === 'finalizing';
+    // While choosing, a cancel would only delete the variants the customer is looking at: not offered there.
+    cancel.hidden = isTerminal(job.status) || ['ready_for_selection', 'finalizing'].includes(job.status);
     leaveNote.hidden = isTerminal(job.status) || job.status === 'ready_for_selection';
-    ctx.setStep(job.status === 'ready_for_selection' || job.status === 'finalizing' ? 4 : 3);
+    ctx.setStep({ ready_for_selection: 4, finalizing: 5 }[job.status] || 3);
     gallery.setStage(job.status, job.variant_count);
     showOutcome();
   }
@@ -131,7 +120,8 @@ export async function renderJob(view, ctx) {
   }
 
   async function askCancel() {
-    const confirmed = await openDialog(t('job.cancelTitle'), h('p', { text: t('job.cancelExplain') }), {
+    const explain = t('job.cancelExplain', { n: job.generated_variants_count });
+    const confirmed = await openDialog(t('job.cancelTitle'), h('p', { id: 'cancel-explain', text: explain }), {
       submitLabel: t('job.cancelConfirm'), cancelLabel: t('job.cancelKeep'),
       onSubmit: () => api(`/api/calendars/generate/${jobId}`, { method: 'DELETE' }),
     });
@@ -149,10 +139,7 @@ export async function renderJob(view, ctx) {
       update(body);
     },
     status: (body) => update({ ...body, variants: undefined }),
-    variant: (variant) => {
-      const isNew = gallery.upsert(variant);
-      if (isNew && variant.status === 'ready') arrivals.push(Date.now());
-    },
+    variant: (variant) => gallery.upsert(variant),
     mode: (mode) => {
       const [key, css] = modes[mode];
       liveBadge.textContent = key ? t(key) : '';

@@ -1,7 +1,8 @@
-// "My calendars": every generation (running ones can be left and picked up here) and every finished calendar.
+// "My calendars": every generation (running ones can be left and picked up here) and every finished calendar, each
+// by its title and year, its cover once rendered, and its status.
 import { apiAll, loadTemplates } from './api.js';
 import { h } from './dom.js';
-import { formatDateTime, t, themeText } from './i18n.js';
+import { coverTitle, formatDateTime, t, themeText } from './i18n.js';
 import { isTerminal } from './live.js';
 import { stepText } from './job.js';
 import { applyThemeAccent } from './colours.js';
@@ -10,7 +11,18 @@ function themeName(template, id) {
   return template ? themeText(template).name : `#${id}`;
 }
 
-function jobRow(job, templates) {
+/** The rendered cover, small; calendars rendered before covers had a thumbnail show the full page preview. */
+function cover(calendar) {
+  if (!calendar || !calendar.preview_urls.length) {
+    return h('div', { class: 'job-cover job-cover-empty', 'aria-hidden': 'true' });
+  }
+  const img = h('img', { class: 'job-cover', src: calendar.cover_thumbnail_url || calendar.preview_urls[0], alt: '',
+                         loading: 'lazy', decoding: 'async' });
+  img.addEventListener('error', () => { img.src = calendar.preview_urls[0]; }, { once: true });
+  return img;
+}
+
+function jobRow(job, templates, calendar) {
   const href = job.status === 'completed' && job.generated_calendar_id
     ? `#/calendar/${job.generated_calendar_id}` : `#/job/${job.job_id}`;
   const action = {
@@ -19,10 +31,17 @@ function jobRow(job, templates) {
   }[job.status] || 'jobs.follow';
   const running = !isTerminal(job.status) && job.status !== 'ready_for_selection';
   const template = templates.find((tpl) => tpl.id === job.template_id);
+  // The calendar's own title once it exists; before, the one it will get (the customer's, else the theme's name
+  // in the calendar's language, as services/calendar_titles.py makes it).
+  const title = calendar ? calendar.title
+    : job.title || (template ? themeText(template, job.locale || undefined).name : themeName(template, job.template_id));
+  const year = calendar ? calendar.year : job.year;
   const row = h('li', { class: `job-row status-${job.status}`, dataset: { jobId: String(job.job_id) } },
+    cover(calendar),
     h('div', { class: 'job-row-main' },
-      h('p', { class: 'job-row-title' }, h('strong', { text: themeName(template, job.template_id) }),
-        ' · ', t(job.preview ? 'jobs.preview' : 'jobs.full', { n: job.variant_count })),
+      h('h2', { class: 'job-row-title', text: coverTitle(title, year) }),
+      h('p', { class: 'job-row-theme', text: `${themeName(template, job.template_id)} · ${
+        t(job.preview ? 'jobs.preview' : 'jobs.full', { n: job.variant_count })}` }),
       h('p', { class: 'job-row-meta', text: t('jobs.created', { date: formatDateTime(job.created_at) }) }),
       h('p', { class: 'job-row-status' }, h('span', { class: `status-pill status-${job.status}`,
                                                       text: t(`status.${job.status}`) }),
@@ -38,10 +57,12 @@ function jobRow(job, templates) {
 }
 
 export async function renderJobs(view, ctx) {
-  const [jobs, templates] = await Promise.all([apiAll('/api/calendars/generate'), loadTemplates().catch(() => [])]);
+  const [jobs, calendars, templates] = await Promise.all([
+    apiAll('/api/calendars/generate'), apiAll('/api/calendars'), loadTemplates().catch(() => [])]);
   if (!ctx.isCurrent()) return;
+  const calendarOf = new Map(calendars.map((calendar) => [calendar.job_id, calendar]));
   const body = jobs.length
-    ? h('ul', { class: 'job-list', id: 'job-list' }, jobs.map((job) => jobRow(job, templates)))
+    ? h('ul', { class: 'job-list', id: 'job-list' }, jobs.map((job) => jobRow(job, templates, calendarOf.get(job.job_id))))
     : h('div', { class: 'empty-state' },
       h('p', { class: 'lead', text: t('jobs.empty') }),
       h('a', { href: '#/new', class: 'button primary big', text: t('jobs.startFirst') }));

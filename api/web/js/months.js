@@ -36,7 +36,9 @@ export class MonthBoard {
     gridKeys(this.grid, '.month-slot');
     this.root = h('aside', { class: 'month-board', id: 'month-board', 'aria-labelledby': 'months-title' },
       h('div', { class: 'board-head' }, h('h2', { id: 'months-title', text: t('months.title') }), this.count),
-      h('p', { class: 'board-hint', text: t(preview ? 'months.hintPreview' : 'months.hint') }),
+      // A phone shows the short hint (taps, no dragging), a wider screen the whole one.
+      h('p', { class: 'board-hint' }, h('span', { class: 'hint-long', text: t(preview ? 'months.hintPreview' : 'months.hint') }),
+        h('span', { class: 'hint-short', text: t('months.hintTouch') })),
       h('p', { class: 'board-keys', id: 'board-keys', text: t('months.keys') }),
       this.grid,
       h('div', { class: 'board-actions' }, this.autofillButton, this.clearButton),

@@ -1,10 +1,10 @@
 // Step 2: the theme. The 10 themes as a grid (preview, description, price), the preview-mode switch, the year and
-// language of the calendar, and — before anything starts — the price and a realistic ETA.
-import { api, loadTemplates } from './api.js';
+// language and title of the calendar, and — before anything starts — the price and the server's time estimate.
+import { api, loadConfig, loadTemplates } from './api.js';
 import { alertBox, busy, clear, errorMessage, h, picture } from './dom.js';
-import { formatMoney, getLang, t, themeText } from './i18n.js';
+import { formatEta, formatMoney, getLang, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
-import { FULL_VARIANTS, PREVIEW_VARIANTS, clearDraft, etaMinutes, loadDraft, priceOf, saveDraft } from './draft.js';
+import { clearDraft, loadDraft, priceOf, saveDraft } from './draft.js';
 import { resetUploads } from './upload.js';
 
 function themeCard(template, checked, onPick) {
@@ -33,7 +33,7 @@ export async function renderTemplates(view, ctx) {
     location.replace('#/new');
     return;
   }
-  const templates = await loadTemplates();
+  const [templates, config] = await Promise.all([loadTemplates(), loadConfig()]);
   if (!ctx.isCurrent()) return;
   let chosen = templates.find((tpl) => tpl.id === draft.templateId) || null;
   const error = alertBox();
@@ -47,14 +47,38 @@ export async function renderTemplates(view, ctx) {
   const year = h('select', { id: 'calendar-year', onchange: () => saveDraft({ year: Number(year.value) }) },
     [thisYear, thisYear + 1, thisYear + 2].map((y) => h('option', { value: String(y), text: String(y),
                                                                     selected: y === draft.year })));
-  const locale = h('select', { id: 'calendar-locale', onchange: () => saveDraft({ locale: locale.value }) },
+  const locale = h('select', { id: 'calendar-locale', onchange: () => {
+    saveDraft({ locale: locale.value });
+    if (chosen) title.placeholder = themeText(chosen, locale.value).name;
+  } },
     ['uk', 'en'].map((code) => h('option', { value: code, text: t(`lang.${code}`),
                                              selected: code === (draft.locale || getLang()) })));
+  // Empty: the server prints the theme's name in the calendar's language, which the placeholder shows.
+  const title = h('input', { id: 'new-title', type: 'text', maxlength: 80, value: draft.title || '',
+                             'aria-describedby': 'new-title-hint',
+                             oninput: () => saveDraft({ title: title.value }) });
+
+  const etaLine = h('p', { class: 'summary-eta', id: 'summary-eta' });
+  let quoted = 0; // only the latest quote is shown
+
+  /** The time estimate is the server's (POST /api/calendars/generate/quote): measured, never made up here. */
+  async function quote() {
+    const asked = ++quoted;
+    etaLine.textContent = t('theme.summaryEtaPending');
+    try {
+      const answer = await api('/api/calendars/generate/quote', { method: 'POST', json: {
+        template_id: chosen.id, photo_ids: loadDraft().photoIds, preview: preview.checked } });
+      if (asked !== quoted) return;
+      etaLine.textContent = t('theme.summaryEta', { time: formatEta(answer.eta_seconds),
+        training: answer.needs_training ? t('theme.summaryEtaTraining') : '' });
+    } catch {
+      if (asked === quoted) etaLine.textContent = '';
+    }
+  }
 
   function update() {
     const isPreview = preview.checked;
-    const count = isPreview ? PREVIEW_VARIANTS : FULL_VARIANTS;
-    const eta = etaMinutes(isPreview);
+    const count = isPreview ? config.preview_variant_count : config.variant_count;
     if (!chosen) {
       clear(summary, h('p', { class: 'summary-empty', text: t('theme.chooseFirst') }));
       applyThemeAccent(startBox, null);
@@ -62,15 +86,17 @@ export async function renderTemplates(view, ctx) {
       return;
     }
     const text = themeText(chosen);
+    title.placeholder = themeText(chosen, locale.value).name;
     applyThemeAccent(startBox, chosen.color_scheme);
     clear(summary,
       h('p', { class: 'summary-title' }, t('theme.summaryTheme'), ' ', h('strong', { text: text.name })),
       h('p', { class: 'summary-price', id: 'summary-price' },
         t('theme.summaryPrice', { n: count, price: formatMoney(priceOf(chosen, isPreview)) })),
-      h('p', { class: 'summary-eta', id: 'summary-eta', text: t('theme.summaryEta', eta) }),
+      etaLine,
       h('p', { class: 'summary-photos', text: t('theme.summaryPhotos', { n: loadDraft().photoIds.length }) }),
       isPreview ? h('p', { class: 'field-hint', text: t('theme.previewNote') }) : null);
     start.disabled = false;
+    quote();
   }
 
   const startBox = h('div', { class: 'start-box' }, summary, h('div', { class: 'start-actions' }, error, start));
@@ -86,7 +112,8 @@ export async function renderTemplates(view, ctx) {
     try {
       const started = await busy(start, () => api('/api/calendars/generate', { method: 'POST', json: {
         template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
-        year: Number(year.value), locale: locale.value } }), t('theme.starting'));
+        year: Number(year.value), locale: locale.value, title: title.value.trim() || null } }),
+        t('theme.starting'));
       clearDraft();
       resetUploads();
       location.hash = `#/job/${started.job_id}`;
@@ -108,7 +135,9 @@ export async function renderTemplates(view, ctx) {
             h('strong', { text: t('theme.previewMode') }), h('span', { text: t('theme.previewModeHint') })))),
       h('div', { class: 'option' }, h('label', { for: 'calendar-year', text: t('theme.year') }), year),
       h('div', { class: 'option' }, h('label', { for: 'calendar-locale', text: t('theme.calendarLanguage') }),
-        locale)),
+        locale),
+      h('div', { class: 'option title-option' }, h('label', { for: 'new-title', text: t('calendar.titleLabel') }),
+        title, h('span', { class: 'field-hint', id: 'new-title-hint', text: t('theme.titleHint') }))),
     startBox));
   update();
 }

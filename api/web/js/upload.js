@@ -1,9 +1,9 @@
 // Step 1: photos. Drag & drop or a file picker, several at once; each photo uploads on its own so one bad file
 // doesn't reject the others; thumbnails, the API's per-photo warnings, remove before generating.
-import { api, apiAll, getUser } from './api.js';
-import { alertBox, clear, errorMessage, formatBytes, h, picture, toast } from './dom.js';
+import { api, apiAll, getUser, loadConfig } from './api.js';
+import { alertBox, clear, errorMessage, formatBytes, h, openDialog, picture, toast } from './dom.js';
 import { t, translateWarning } from './i18n.js';
-import { BEST_MAX_PHOTOS, BEST_MIN_PHOTOS, MAX_PHOTOS, loadDraft, saveDraft } from './draft.js';
+import { BEST_MAX_PHOTOS, BEST_MIN_PHOTOS, loadDraft, saveDraft } from './draft.js';
 
 const ACCEPT = 'image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif';
 const PARALLEL_UPLOADS = 2;
@@ -15,6 +15,7 @@ let nextKey = 1;
 let queue = [];
 let running = 0;
 let rerender = () => {};
+let maxPhotos = Infinity; // the server's max_photos_per_generation, from /api/config once the step is shown
 
 function readyIds() {
   return entries.filter((e) => e.state === 'ready').map((e) => e.photo.id);
@@ -36,8 +37,8 @@ async function restoreFromDraft() {
 
 function addFiles(fileList) {
   const files = Array.from(fileList || []);
-  const room = MAX_PHOTOS - entries.filter((e) => e.state !== 'error').length;
-  if (files.length > room) toast(t('upload.tooMany', { max: MAX_PHOTOS }));
+  const room = maxPhotos - entries.filter((e) => e.state !== 'error').length;
+  if (files.length > room) toast(t('upload.tooMany', { max: maxPhotos }));
   for (const file of files.slice(0, Math.max(0, room))) {
     const entry = { key: nextKey++, name: file.name, size: file.size, file, state: 'uploading',
                     localUrl: file.type.startsWith('image/') && !/hei[cf]/i.test(file.type)
@@ -78,6 +79,10 @@ async function remove(entry) {
   const index = entries.indexOf(entry);
   if (index < 0) return;
   if (entry.state === 'ready') {
+    const confirmed = await openDialog(t('upload.deleteTitle', { name: entry.name }),
+      h('p', { text: t('upload.deleteExplain') }),
+      { submitLabel: t('upload.deleteConfirm'), cancelLabel: t('upload.deleteKeep'), onSubmit: () => true });
+    if (!confirmed || !entries.includes(entry)) return;
     entry.state = 'removing';
     rerender();
     try {
@@ -135,6 +140,9 @@ function countHint(count) {
 }
 
 export async function renderUpload(view, ctx) {
+  const config = await loadConfig();
+  if (!ctx.isCurrent()) return;
+  maxPhotos = config.max_photos_per_generation;
   const user = getUser();
   if (entriesOwner !== (user && user.id)) {  // another account signed in on this page
     entries.splice(0);
