@@ -29,7 +29,7 @@ from db.models import (
     VariantStatus,
 )
 from render.models import default_week_start
-from services.eta import Latencies, job_eta_seconds, measured_latencies
+from services.eta import Latencies, job_eta_seconds, recent_latencies
 from settings import Settings
 from storage import Storage
 from storage.keys import thumbnail_key
@@ -128,7 +128,7 @@ async def status_dtos(session: AsyncSession, jobs: Sequence[Job],
                       settings: Settings) -> list[CalendarGenerationStatusDto]:
     """Jobs without their variant lists (`variants: []`), in a constant number of queries."""
     ready = await _ready_counts(session, [job.id for job in jobs])
-    latencies = await measured_latencies(session, settings.provider)
+    latencies = await recent_latencies(session, settings.provider)
     return [_status(job, ready.get(job.id, 0), [], latencies, settings) for job in jobs]
 
 
@@ -137,7 +137,7 @@ async def status_dto(session: AsyncSession, job: Job, storage: Storage,
     """One job with all its variants."""
     variants = await variant_dtos(session, job.id, storage, settings)
     return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants,
-                   await measured_latencies(session, settings.provider), settings)
+                   await recent_latencies(session, settings.provider), settings)
 
 
 async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar], storage: Storage,

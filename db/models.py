@@ -173,7 +173,6 @@ class GeneratedCalendarVariant(SQLModel, table=True):
     suggested_month: int | None = Field(default=None, ge=1, le=12)
     suggested_season: str | None = Field(default=None, max_length=8)  # why that month: its palette's season
     likeness_note: str | None = Field(default=None, max_length=200)  # what the likeness guard did, for the customer
-    score: float | None = None
     # How long the provider took to make it (None: copied from the cache): the time estimate's measurements.
     synthesis_seconds: float | None = None
     cost_usd: float = 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -79,6 +80,22 @@ async def measured_latencies(session: AsyncSession, provider: str) -> Latencies:
         synthesis=_median([s for s in syntheses[False] if s is not None], default.synthesis),
         preview_synthesis=_median([s for s in syntheses[True] if s is not None], default.preview_synthesis),
         render=_median([s for a, b in renders if (s := _seconds(b, a)) is not None], default.render))
+
+
+# Every status answer and every live-stream poll carries an ETA: the medians are re-read at most this often per
+# process and database (they move slowly: each is over the last RECENT samples), not four queries per answer.
+MEASUREMENTS_TTL_SECONDS = 60.0
+_recent: dict[tuple[str, str], tuple[float, Latencies]] = {}
+
+
+async def recent_latencies(session: AsyncSession, provider: str) -> Latencies:
+    """`measured_latencies`, read from the database at most once per MEASUREMENTS_TTL_SECONDS."""
+    key = (str(session.sync_session.get_bind().engine.url), provider)
+    now = time.monotonic()
+    cached = _recent.get(key)
+    if cached is None or now - cached[0] >= MEASUREMENTS_TTL_SECONDS:
+        cached = _recent[key] = (now, await measured_latencies(session, provider))
+    return cached[1]
 
 
 def estimate_seconds(latencies: Latencies, *, variants_left: int, parallel: int, preview: bool,
