@@ -11,9 +11,10 @@ import pytest
 from api.main import create_app
 from tests.security.conftest import World
 
-# Path parameters naming a customer's own rows, and the ones that are not anybody's (shared themes, a page number).
+# Path parameters naming a customer's own rows, and the ones that are not anybody's (shared themes, a page number,
+# the landing page's sample calendar language).
 OWNED = {"photo_id", "job_id", "variant_id", "calendar_id"}
-NOT_OWNED = {"template_id", "page"}
+NOT_OWNED = {"template_id", "page", "locale"}
 
 
 def _operations() -> list[tuple[str, str]]:
