@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from pydantic import ValidationError
 from sqlalchemy import func, or_
 from sqlalchemy import update as update_
@@ -15,16 +13,12 @@ from activities.job_rows import owned_job
 from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import GenerationPlan, JobUpdate, PlanRequest, PromptConfig
+from contracts.variations import photo_set_hash
 from db.models import TERMINAL_JOB_STATUSES, FileKind, Job, JobStatus, Template, UploadedFile, utcnow
 from db.session import session_scope
 from db.template_data import TemplateData
 
 STEP_TEXT_LENGTH = 200  # Job.current_step's column; the full story of a failure is in `error`, which has no limit
-
-
-def photo_set_hash(photo_sha256s: list[str]) -> str:
-    """The same set of photos, in any order, hashes the same: it decides whether a trained model can be reused."""
-    return hashlib.sha256("\n".join(sorted(set(photo_sha256s))).encode()).hexdigest()
 
 
 class JobActivities:

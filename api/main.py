@@ -15,6 +15,7 @@ from api.log_redaction import redact_tokens_in_access_log
 from api.openapi import install_openapi, operation_id
 from api.request_telemetry import RequestTelemetry
 from api.routers import (
+    account,
     auth,
     calendars,
     config,
@@ -25,6 +26,7 @@ from api.routers import (
     media,
     metrics,
     photos,
+    quotes,
     ratings,
     templates,
     web,
@@ -83,8 +85,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     async def docs() -> RedirectResponse:
         return RedirectResponse("/api/docs")
 
-    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
-                   ratings, me, health, metrics):
+    for module in (auth, config, photos, templates, quotes, generations, events, calendars, webhooks, media, web,
+                   ratings, me, account, health, metrics):
         app.include_router(module.router)
     install_openapi(app)
     return app

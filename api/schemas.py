@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
 
 from contracts.selection import MonthPick
-from contracts.vocabulary import DbId, Stage, VariantStatus
+from contracts.vocabulary import DbId, LedgerKind, Stage, VariantStatus
 
 
 def _example(**example: JsonValue) -> ConfigDict:
@@ -98,14 +98,56 @@ class ClientConfig(BaseModel):
     accepted_types: list[str]
 
 
-class GenerateCalendarRequest(BaseModel):
-    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk")
+class QuoteRequest(BaseModel):
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False)
 
     template_id: DbId
     photo_ids: list[DbId]
     preview: bool = False
+
+
+class QuoteOut(BaseModel):
+    model_config = _example(quote_id=5, template_id=1, photo_ids=[1, 2, 3], preview=False, variant_count=24,
+                            price_uah=849.0, model="train", eta_seconds=1920, balance_uah=3000.0,
+                            valid_until="2026-12-04T10:15:00Z")
+
+    quote_id: int = Field(description="send it with POST /api/calendars/generate to pay exactly this price")
+    template_id: int
+    photo_ids: list[int]
+    preview: bool
+    variant_count: int
+    price_uah: float = Field(description="reserved at the start; charged when the variants are delivered")
+    model: Literal["train", "reuse"] = Field(description="whether a model is trained on the photos or reused")
+    eta_seconds: int = Field(description="estimated time until the variants are ready")
+    balance_uah: float = Field(description="the caller's balance now")
+    valid_until: datetime
+
+
+class GenerateCalendarRequest(QuoteRequest):
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk", quote_id=5)
+
     year: int | None = Field(default=None, ge=2000, le=2100)
     locale: Literal["uk", "en"] = "uk"
+    quote_id: DbId | None = Field(default=None, description="a quote of the caller's for this very generation: its "
+                                                            "price is reserved (without: today's price)")
+
+
+class LedgerEntryOut(BaseModel):
+    kind: LedgerKind
+    amount_uah: float = Field(description="+ credits the balance, - debits it")
+    job_id: int | None
+    created_at: datetime
+    note: str
+
+
+class AccountBalanceOut(BaseModel):
+    model_config = _example(balance_uah=2151.0, entries=[
+        {"kind": "reservation", "amount_uah": -849.0, "job_id": 7, "created_at": _WHEN,
+         "note": "generation 7: reserved"},
+        {"kind": "top_up", "amount_uah": 3000.0, "job_id": None, "created_at": _WHEN, "note": "welcome credit"}])
+
+    balance_uah: float
+    entries: list[LedgerEntryOut] = Field(description="newest first")
 
 
 class GenerationStarted(BaseModel):
@@ -139,7 +181,7 @@ class CalendarGenerationStatusDto(BaseModel):
                    "thumbnail_url": "/media/users/1/variants/31.thumb.jpg?...", "source_photo_id": 1,
                    "is_selected": False, "month_number": None, "status": "ready", "score": 0.82}],
         generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
-        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42)
+        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, price_uah=849.0)
 
     job_id: int
     status: Stage
@@ -157,7 +199,7 @@ class CalendarGenerationStatusDto(BaseModel):
     error: str | None = Field(description="what went wrong, as a sentence for the customer (see `error_code`)")
     error_code: str | None = Field(default=None, description="stable code of `error` (docs/api.md); what the "
                                                              "provider said is logged, never shown")
-    cost_usd: float
+    price_uah: float = Field(description="reserved at the start (GET /api/account shows what was charged)")
 
 
 class MonthSelection(BaseModel):

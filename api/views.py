@@ -83,7 +83,7 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto]) -> Calenda
         generated_calendar_id=job.calendar_id, template_id=job.template_id, preview=job.preview,
         created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
         error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
-        cost_usd=round(job.cost_usd, 4))
+        price_uah=job.price_kopiyky / 100)
 
 
 async def status_dtos(session: AsyncSession, jobs: Sequence[Job]) -> list[CalendarGenerationStatusDto]:

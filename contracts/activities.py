@@ -24,8 +24,11 @@ from contracts.messages import (
     Notification,
     PlanRequest,
     ReconcileReport,
+    RegenerationCharge,
     RegenerationMark,
     RenderInput,
+    SettlementRequest,
+    SettlementResult,
     TrainedModel,
     TrainModelInput,
     VariantFailure,
@@ -43,6 +46,7 @@ class FailureType(StrEnum):
     provider_job_failed = "ProviderJobFailed"  # a paid job ended without a result: a fresh attempt may succeed
     provider_account = "ProviderAccountError"  # 401/402/403: a person must fix the token or the credit
     provider_unavailable = "ProviderError"  # timeouts, 5xx, 429: retried, resuming the same paid job
+    insufficient_credit = "InsufficientCredit"  # the customer's balance does not cover a paid step
 
 
 def implements(stub: Callable[..., Any]) -> Callable[[F], F]:
@@ -102,11 +106,29 @@ async def send_notification(notification: Notification) -> bool:
 
 
 @activity.defn
+async def settle_generation(request: SettlementRequest) -> SettlementResult:
+    """Charge the delivered share of the job's reservation and give the rest back (once, whatever the retries)."""
+    raise NotImplementedError
+
+
+@activity.defn
+async def charge_regeneration(charge: RegenerationCharge) -> None:
+    """Fails with InsufficientCredit when the balance does not cover it."""
+    raise NotImplementedError
+
+
+@activity.defn
+async def refund_regeneration(charge: RegenerationCharge) -> None:
+    raise NotImplementedError
+
+
+@activity.defn
 async def reconcile_jobs() -> ReconcileReport:
     raise NotImplementedError
 
 
 GENERATION_ACTIVITIES = (load_generation_plan, train_model, generate_variant, mark_variant_failed,
                          mark_variant_regenerating, record_job_update, finalize_calendar, delete_variants,
-                         render_calendar, send_notification)
+                         render_calendar, send_notification, settle_generation, charge_regeneration,
+                         refund_regeneration)
 ALL = (*GENERATION_ACTIVITIES, reconcile_jobs)

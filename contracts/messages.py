@@ -141,3 +141,22 @@ class Notification(JobRef):
     kind: NotificationKind
     calendar_id: int | None = None
     expires_at: datetime | None = None
+
+
+class SettlementRequest(JobRef):
+    """Settle the job's reservation: `delivered` of `total` variants (0: refunded in full)."""
+
+    delivered: int
+    total: int
+
+
+class SettlementResult(BaseModel):
+    charged_kopiyky: int
+    refunded_kopiyky: int
+
+
+class RegenerationCharge(JobRef):
+    """The job's `ordinal`-th regeneration: charged `amount_kopiyky`, or (refund) given back."""
+
+    ordinal: int
+    amount_kopiyky: int = 0

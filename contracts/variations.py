@@ -18,6 +18,11 @@ VARIATIONS: tuple[str, ...] = (
 )
 
 
+def photo_set_hash(photo_sha256s: list[str]) -> str:
+    """The same set of photos, in any order, hashes the same: it decides whether a trained model can be reused."""
+    return hashlib.sha256("\n".join(sorted(set(photo_sha256s))).encode()).hexdigest()
+
+
 def variation_for(variant_number: int) -> str:
     return VARIATIONS[(variant_number - 1) % len(VARIATIONS)]
 

@@ -20,7 +20,8 @@ def generation_input(job: Job, settings: Settings) -> GenerationInput:
         selection_timeout=settings.selection_timeout, expiry_reminder_before=settings.expiry_reminder_before,
         max_regenerations=settings.max_regenerations,
         preview=job.preview, year=job.year, locale=job.locale, provider_task_queue=settings.provider_task_queue,
-        heartbeat_timeout=settings.provider_heartbeat_timeout,
+        heartbeat_timeout=settings.provider_heartbeat_timeout, free_regenerations=settings.free_regenerations,
+        regeneration_price_kopiyky=100 * settings.regeneration_price_uah,
         retry=RetryTuning(max_interval=settings.activity_retry_max_interval,
                           outage_tolerance=settings.activity_retry_outage_tolerance))
 

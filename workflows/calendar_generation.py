@@ -63,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
         Selection,
         SelectionOutcome,
     )
+    from workflows.settlement import Settlement
     from workflows.steps import STEP_TEXT, failure_type, progress_of, reason
 
 MIN_VARIANTS_FOR_CALENDAR = 12
@@ -101,6 +102,7 @@ class CalendarGenerationWorkflow:
         self._error: str | None = None
         self._cancel_refused = False
         self._account_refused: ActivityError | None = None  # set once the provider refused our account
+        self._money = Settlement(input)  # the reserved price: charged on delivery, else refunded
         retry = input.retry
         # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
         self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
@@ -111,6 +113,7 @@ class CalendarGenerationWorkflow:
 
     @workflow.run
     async def run(self, input: GenerationInput) -> GenerationResult:
+        self._money.begin()
         try:
             self._plan = await self._durable(act.load_generation_plan, PlanRequest(
                 job_id=input.job_id, user_id=input.user_id, template_id=input.template_id, photo_ids=input.photo_ids))
@@ -123,7 +126,7 @@ class CalendarGenerationWorkflow:
             if len(self._variants) < needed:
                 await self._fail(f"only {len(self._variants)} of {input.variant_count} variants could be "
                                  f"generated; a calendar needs {needed}")
-
+            await self._money.deliver(len(self._variants))
             selection = await self._await_selection()
         except (asyncio.CancelledError, ActivityError) as err:
             if isinstance(err, ActivityError) and not isinstance(err.cause, CancelledError):
@@ -155,10 +158,16 @@ class CalendarGenerationWorkflow:
         number = self._number_of(request.variant_id)
         assert number is not None
         self._regenerations_used += 1
+        ordinal = self._regenerations_used
+        try:
+            await self._money.charge_regeneration(ordinal)  # a paid one is refused here when the balance is short
+        except ApplicationError:
+            self._regenerations_used -= 1
+            raise
         self._regenerating.add(number)
         # Answer only once the database shows the variant as regenerating: what the API then reads agrees.
         await self._mark_regenerating(number, regenerating=True)
-        self._background(self._regenerate(number, request.custom_prompt))
+        self._background(self._regenerate(number, request.custom_prompt, ordinal))
         return RegenerationAccepted(variant_id=request.variant_id, variant_number=number,
                                     regenerations_left=self._input.max_regenerations - self._regenerations_used)
 
@@ -256,7 +265,7 @@ class CalendarGenerationWorkflow:
             return True
         return False
 
-    async def _regenerate(self, number: int, custom_prompt: str | None) -> None:
+    async def _regenerate(self, number: int, custom_prompt: str | None, ordinal: int) -> None:
         try:
             try:
                 replaced = await self._produce_variant(number, custom_prompt=custom_prompt, replacing=True)
@@ -264,6 +273,7 @@ class CalendarGenerationWorkflow:
             except ActivityError as err:  # e.g. the provider account was refused: the old image is still good
                 replaced, why = False, reason(err)
             if not replaced:  # the old image stays, ready to be chosen, with the reason the new one failed
+                await self._money.refund_regeneration(ordinal)
                 await self._mark_regenerating(number, regenerating=False,
                                               error=f"regeneration failed ({why}); the previous image is kept")
         finally:
@@ -320,12 +330,14 @@ class CalendarGenerationWorkflow:
     async def _end_without_calendar(self, stage: Stage) -> None:
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._regenerating)
         await self._delete_variants()
+        await self._money.refund_undelivered()
         await self._enter(stage)
 
     async def _fail(self, why: str) -> NoReturn:
         self._error = why
         workflow.logger.error("generation failed: %s", why)  # the customer sees a code; operators see why
         await self._shielded(self._delete_variants())
+        await self._shielded(self._money.refund_undelivered())
         await self._shielded(self._enter(Stage.failed))
         # Failing the run (not just returning) makes the failure visible to operators in Temporal UI.
         raise ApplicationError(why, type="GenerationFailed", non_retryable=True)

@@ -47,6 +47,9 @@ class GenerationInput(BaseModel):
     # How soon a provider activity on a dead worker is retried elsewhere (it heartbeats every second or two).
     heartbeat_timeout: timedelta = timedelta(minutes=1)
     retry: RetryTuning = RetryTuning()
+    # Money (workflows/settlement.py): regenerations beyond `free_regenerations` cost this much each.
+    free_regenerations: int = Field(default=3, ge=0)
+    regeneration_price_kopiyky: int = Field(default=0, ge=0)
 
 
 class Selection(BaseModel):

@@ -15,6 +15,7 @@ from api.problems import EMAIL_TAKEN, WRONG_CREDENTIALS, ApiProblem
 from api.schemas import Credentials, TokenOut, UserOut
 from api.security import hash_password, issue_token, verify_password
 from db.models import User
+from services import ledger
 from settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -40,6 +41,9 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
         await session.flush()
     except IntegrityError:
         raise _taken(email) from None
+    if settings.signup_credit_kopiyky:  # committed with the account: no account ever misses its credit
+        await ledger.top_up(session, user.id, settings.signup_credit_kopiyky, key=f"signup:{user.id}",
+                            note="welcome credit")
     return _token_for(user, settings)
 
 

@@ -6,14 +6,15 @@ import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import billing
 from api.deps import (
     CurrentUserDep,
     IdPath,
@@ -26,18 +27,25 @@ from api.deps import (
 )
 from api.openapi import raises
 from api.problems import (
+    DAILY_SPEND_LIMIT,
     GENERATION_FINISHED,
     GENERATION_NOT_CANCELLABLE,
     GENERATION_START_REFUSED,
     GENERATION_WRONG_STAGE,
+    IDEMPOTENCY_KEY_REUSED,
+    INSUFFICIENT_CREDIT,
     NOT_FOUND,
     PHOTOS_REPEATED,
     PHOTOS_REQUIRED,
     PHOTOS_UNKNOWN,
+    PROVIDER_BUDGET_REACHED,
+    QUOTE_EXPIRED,
+    QUOTE_MISMATCH,
     REGENERATION_REFUSALS,
     SELECTION,
     SELECTION_REFUSALS,
     TEMPLATE_UNKNOWN,
+    TOO_MANY_GENERATIONS,
     TOO_MANY_PHOTOS,
     WORKFLOW_SERVICE_UNAVAILABLE,
     ApiProblem,
@@ -57,18 +65,15 @@ from contracts.selection import SelectionCode, selection_problem
 from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, Stage, workflow_id_for
 from db.models import (
     TERMINAL_JOB_STATUSES,
-    FileKind,
     GeneratedCalendarVariant,
     Job,
     JobStatus,
-    Template,
-    UploadedFile,
     UserCalendar,
     VariantStatus,
     utcnow,
 )
+from services import ledger
 from services.generations import start_generation_workflow
-from settings import Settings
 from workflows.models import (
     REGENERATE_UPDATE,
     SELECT_SIGNAL,
@@ -115,46 +120,42 @@ def _finished(job: Job) -> ApiProblem:
                       params={"status": job.status})
 
 
-async def _validate_request(body: GenerateCalendarRequest, user_id: int, session: SessionDep,
-                            settings: Settings) -> Template:
-    template = await session.get(Template, body.template_id)
-    if template is None or not template.is_active:
-        raise ApiProblem(TEMPLATE_UNKNOWN, f"template {body.template_id} does not exist")
-    if not body.photo_ids:
-        raise ApiProblem(PHOTOS_REQUIRED, "choose at least one photo")
-    most, got = settings.max_photos_per_generation, len(body.photo_ids)
-    if got > most:
-        raise ApiProblem(TOO_MANY_PHOTOS, f"at most {most} photos, got {got}", params={"max": most, "got": got})
-    duplicates = sorted({p for p in body.photo_ids if body.photo_ids.count(p) > 1})
-    if duplicates:
-        raise ApiProblem(PHOTOS_REPEATED, f"photos {duplicates} are listed more than once")
-    owned = set((await session.exec(select(UploadedFile.id).where(
-        col(UploadedFile.id).in_(body.photo_ids), UploadedFile.user_id == user_id,
-        UploadedFile.kind == FileKind.photo))).all())
-    missing = [p for p in body.photo_ids if p not in owned]
-    if missing:
-        raise ApiProblem(PHOTOS_UNKNOWN, f"photos {missing} not found",
-                         params={"photo_ids": ", ".join(map(str, missing))})
-    return template
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=128,
+    description="any unique string per generation: a start repeated with it answers the same job, starting and "
+                "reserving nothing again")]
 
 
 @router.post("", summary="Start generating variants (answers at once; follow status_url)",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
-        PHOTOS_UNKNOWN, GENERATION_START_REFUSED)
+@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED, PHOTOS_UNKNOWN, QUOTE_MISMATCH,
+        QUOTE_EXPIRED, IDEMPOTENCY_KEY_REUSED, INSUFFICIENT_CREDIT, TOO_MANY_GENERATIONS, DAILY_SPEND_LIMIT,
+        PROVIDER_BUDGET_REACHED, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
-                           temporal: TemporalDep, settings: SettingsDep) -> GenerationStarted:
-    template = await _validate_request(body, user.id, session, settings)
+                           temporal: TemporalDep, settings: SettingsDep,
+                           idempotency_key: IdempotencyKey = None) -> GenerationStarted:
+    """Reserves the price (the quote's, when `quote_id` names a valid one); it is charged when the variants are
+    delivered, pro rata when fewer than ordered are, and refunded in full when the generation fails or is cancelled
+    before that. Expiry after delivery refunds nothing."""
+    template = await billing.validate_request(body, user.id, session, settings)
+    price = await billing.quoted_price(session, user.id, body.quote_id, template, body.photo_ids, body.preview,
+                                       settings)
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
+    # The account stays locked until the commit: a repeat with the same key waits, then finds this job.
+    await ledger.lock_account(session, user.id)
+    if idempotency_key is not None and (repeated := await _repeated_start(session, user.id, idempotency_key, body)):
+        return _started(repeated)
+    await billing.admit(session, user.id, price, settings)
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
-              variant_count=settings.preview_variant_count if body.preview else settings.variant_count,
-              year=body.year or datetime.now(UTC).year + 1, locale=body.locale)
+              variant_count=billing.variant_count(settings, body.preview), year=body.year or datetime.now(UTC).year + 1,
+              locale=body.locale, price_kopiyky=price, idempotency_key=idempotency_key)
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
-    # The row is committed before the workflow starts (a failed commit answers 503/409 and starts nothing): the
-    # workflow's activities always find their row, and a start that never happened leaves a `pending` row behind,
-    # never a workflow without its row.
+    await billing.reserve(session, job)
+    # The row and its reservation are committed before the workflow starts (a failed commit answers 503/409 and
+    # starts nothing): the workflow's activities always find their row, and a start that never happened leaves a
+    # `pending` row behind, never a workflow without its row.
     await session.commit()
     try:
         await start_generation_workflow(client, job, settings, theme=template.theme)
@@ -167,14 +168,30 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
         log.warning("start of %s unconfirmed, left pending for the reconciler: %s", job.workflow_id, err)
     except WorkflowAlreadyStartedError as err:  # a run of another job holds the id (e.g. a database reset)
         await _start_refused(session, job, err)
+    return _started(job)
+
+
+def _started(job: Job) -> GenerationStarted:
+    assert job.workflow_id is not None
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=Stage(job.status),
                              status_url=_status_url(job.id))
 
 
+async def _repeated_start(session: SessionDep, user_id: int, key: str, body: GenerateCalendarRequest) -> Job | None:
+    job = (await session.exec(select(Job).where(Job.user_id == user_id, Job.idempotency_key == key))).first()
+    if job is not None and (job.template_id, sorted(job.photo_ids), job.preview) != \
+            (body.template_id, sorted(body.photo_ids), body.preview):
+        raise ApiProblem(IDEMPOTENCY_KEY_REUSED, f"Idempotency-Key {key!r} started generation {job.id}, of another "
+                                                 "theme, photo set or preview choice", params={"job_id": job.id})
+    return job
+
+
 async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoReturn:
-    """Temporal refused the start: the row says so (committed before the answer), and the client is told 503."""
+    """Temporal refused the start: the row says so and the reservation is refunded (committed before the answer),
+    and the client is told 503."""
     job.status, job.error = JobStatus.failed, f"the workflow service refused to start it: {err}"
     job.updated_at = job.completed_at = utcnow()
+    await ledger.settle(session, job.id, job.user_id, delivered=0, total=job.variant_count)
     await session.commit()
     log.warning("the workflow service refused to start %s: %s", job.workflow_id, err)
     raise ApiProblem(GENERATION_START_REFUSED, "could not start the generation, please try again") from None
