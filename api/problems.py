@@ -188,7 +188,7 @@ WORKFLOW_SERVICE_UNAVAILABLE = _kind("workflow_service_unavailable", S.SERVICE_U
                                      "The generation service is unavailable", "Retry in a minute.")
 GENERATION_START_REFUSED = _kind("generation_start_refused", S.SERVICE_UNAVAILABLE,
                                  "The generation could not be started",
-                                 "Start it again (the refused one is marked `failed`; nothing was charged).")
+                                 "Start it again (the refused one is marked `failed` and its reservation refunded).")
 # --- provider webhooks (for the image provider, not for customers) ---------------------------------------------
 WEBHOOK_SIGNATURE_INVALID = _kind("webhook_signature_invalid", S.UNAUTHORIZED, "Webhook signature rejected",
                                   "Nothing was stored; the provider delivers it again.")

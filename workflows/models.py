@@ -15,6 +15,7 @@ from contracts.vocabulary import Stage
 SELECT_SIGNAL = "select"
 REGENERATE_UPDATE = "regenerate_variant"
 STATUS_QUERY = "status"
+INSUFFICIENT_CREDIT_REFUSAL = "insufficient_credit"  # the type of a regeneration refused for the balance
 
 
 class RetryTuning(BaseModel):

@@ -25,11 +25,10 @@ with workflow.unsafe.imports_passed_through():
     from contracts import activities as act
     from contracts.activities import FailureType
     from contracts.messages import RegenerationCharge, SettlementRequest
-    from workflows.models import GenerationInput
+    from workflows.models import INSUFFICIENT_CREDIT_REFUSAL, GenerationInput
     from workflows.steps import failure_type, reason
 
 PATCH_LEDGER_SETTLEMENT = "ledger-settlement"
-INSUFFICIENT_CREDIT = "insufficient_credit"  # the update's refusal type the API answers 402 for
 
 
 class Settlement:
@@ -66,7 +65,7 @@ class Settlement:
         except ActivityError as err:
             if failure_type(err) == FailureType.insufficient_credit:
                 raise ApplicationError(f"regeneration {ordinal} is paid: {reason(err)}",
-                                       type=INSUFFICIENT_CREDIT) from None
+                                       type=INSUFFICIENT_CREDIT_REFUSAL) from None
             raise
 
     async def refund_regeneration(self, ordinal: int) -> None:

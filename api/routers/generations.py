@@ -75,6 +75,7 @@ from db.models import (
 from services import ledger
 from services.generations import start_generation_workflow
 from workflows.models import (
+    INSUFFICIENT_CREDIT_REFUSAL,
     REGENERATE_UPDATE,
     SELECT_SIGNAL,
     STATUS_QUERY,
@@ -263,7 +264,7 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", summary="Replace one variant with a new image",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED,
+@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED, INSUFFICIENT_CREDIT,
         *REGENERATION_REFUSALS)
 async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
                              temporal: TemporalDep) -> RegenerationStarted:
@@ -283,6 +284,8 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
         refusal = err.cause
         if isinstance(refusal, ApplicationError) and refusal.type in SELECTION:
             raise ApiProblem(SELECTION[refusal.type], refusal.message) from None
+        if isinstance(refusal, ApplicationError) and refusal.type == INSUFFICIENT_CREDIT_REFUSAL:
+            raise ApiProblem(INSUFFICIENT_CREDIT, refusal.message) from None
         # Not a refusal: the update itself failed (e.g. its database write): the customer may simply try again.
         log.warning("regeneration of variant %s in %s failed: %s", variant_id, job.workflow_id, refusal)
         raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE, "the regeneration could not be started; please try again") \
