@@ -55,7 +55,8 @@ async def _run(env: WorkflowEnvironment, fakes: FakeActivities, deps: ActivityDe
 
 async def _account(deps: ActivityDeps, user_id: int) -> tuple[int, list[str]]:
     async with deps.sessions() as session:
-        return await ledger.balance(session, user_id), [e.kind for e in reversed(await ledger.history(session, user_id))]
+        entries = await ledger.history(session, user_id)
+        return await ledger.balance(session, user_id), [e.kind for e in reversed(entries)]
 
 
 async def test_a_provider_failure_refunds_the_reservation(time_skipping_env: WorkflowEnvironment,
