@@ -17,6 +17,8 @@ ROUND_TO_UAH = 10
 
 def generation_price(template_price: int, variant_count: int, full_variant_count: int) -> int:
     """The template's price is for a full generation; a preview costs its share, rounded up to 10 ₴."""
+    if variant_count >= full_variant_count:
+        return template_price  # exactly the price the page shows ("24 unique variants for 849 ₴")
     share = template_price * variant_count / full_variant_count
     return math.ceil(share / ROUND_TO_UAH) * ROUND_TO_UAH
 
