@@ -39,6 +39,11 @@ export async function renderTemplates(view, ctx) {
   const summary = h('div', { class: 'summary', id: 'summary', 'aria-live': 'polite' });
   const start = h('button', { type: 'button', class: 'button primary big', id: 'start-generation',
                               text: t('theme.start') });
+  // The price the server quotes (and holds for 15 minutes), and one key per start: a retried click or request
+  // answers the same generation instead of paying for a second one.
+  let quote = null;
+  let quoteRequest = 0;
+  const startKey = `start-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
   const preview = h('input', { type: 'checkbox', id: 'preview-mode', role: 'switch', checked: draft.preview,
                                onchange: () => { saveDraft({ preview: preview.checked }); update(); } });
@@ -68,8 +73,29 @@ export async function renderTemplates(view, ctx) {
         t('theme.summaryPrice', { n: count, price: formatMoney(priceOf(chosen, isPreview)) })),
       h('p', { class: 'summary-eta', id: 'summary-eta', text: t('theme.summaryEta', eta) }),
       h('p', { class: 'summary-photos', text: t('theme.summaryPhotos', { n: loadDraft().photoIds.length }) }),
+      h('p', { class: 'summary-balance', id: 'summary-balance' }),
+      h('p', { class: 'field-hint', id: 'summary-terms', text: t('theme.paymentTerms') }),
       isPreview ? h('p', { class: 'field-hint', text: t('theme.previewNote') }) : null);
     start.disabled = false;
+    requestQuote(isPreview, count);
+  }
+
+  async function requestQuote(isPreview, count) {
+    const mine = ++quoteRequest;
+    quote = null;
+    try {
+      const answer = await api('/api/calendars/quote', { method: 'POST', json: {
+        template_id: chosen.id, photo_ids: loadDraft().photoIds, preview: isPreview } });
+      if (mine !== quoteRequest || !ctx.isCurrent()) return;
+      quote = answer;
+      document.getElementById('summary-price').textContent =
+        t('theme.summaryPrice', { n: count, price: formatMoney(answer.price_uah) });
+      const balance = document.getElementById('summary-balance');
+      balance.textContent = t('theme.balance', { balance: formatMoney(answer.balance_uah) });
+      balance.classList.toggle('short', answer.balance_uah < answer.price_uah);
+    } catch {
+      quote = null; // the start quotes today's price itself; the page keeps the template's
+    }
   }
 
   const startBox = h('div', { class: 'start-box' }, summary, h('div', { class: 'start-actions' }, error, start));
@@ -83,9 +109,12 @@ export async function renderTemplates(view, ctx) {
     error.show('');
     const current = loadDraft();
     try {
-      const started = await busy(start, () => api('/api/calendars/generate', { method: 'POST', json: {
-        template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
-        year: Number(year.value), locale: locale.value } }), t('theme.starting'));
+      const started = await busy(start, () => api('/api/calendars/generate', {
+        method: 'POST', headers: { 'Idempotency-Key': startKey }, json: {
+          template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
+          year: Number(year.value), locale: locale.value,
+          quote_id: quote && quote.preview === preview.checked && quote.template_id === chosen.id
+            ? quote.quote_id : null } }), t('theme.starting'));
       clearDraft();
       resetUploads();
       location.hash = `#/job/${started.job_id}`;
