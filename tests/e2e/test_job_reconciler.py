@@ -1,5 +1,5 @@
 """The job reconciler against a real Temporal server and database: a run that ended without its row being told gets
-the run's own outcome recorded."""
+the run's own outcome recorded (and, ended before delivery, its reservation refunded)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.reconciler import ReconcilerActivities
 from contracts.vocabulary import Stage
 from db.models import Job, Template, User, utcnow
+from services import ledger
 from testkit.stack import build_stack
 from workflows.models import GenerationResult
 
@@ -60,3 +61,38 @@ async def test_a_run_that_completed_unrecorded_gets_its_outcome(tmp_path: Path,
             row = await session.get(Job, job_id)
         assert row is not None and row.status == Stage.expired
         assert row.current_step == "Ended expired (recorded by the reconciler)" and row.completed_at is not None
+
+
+async def test_a_run_terminated_before_delivery_gets_its_reservation_refunded(
+        tmp_path: Path, dev_server: WorkflowEnvironment) -> None:
+    async for stack in build_stack(tmp_path, dev_server):
+        quiet_since = utcnow() - stack.settings.reconcile_grace - timedelta(minutes=1)
+        async with stack.deps.sessions() as session:
+            user = User(email="olena@example.com", password_hash="-")
+            session.add(user)
+            template = (await session.exec(select(Template))).first()
+            assert template is not None
+            await session.flush()
+            await ledger.top_up(session, user.id, 100_000, key="signup", note="welcome credit")
+            job = Job(user_id=user.id, template_id=template.id, photo_ids=[], variant_count=24, year=2027,
+                      status=Stage.training, workflow_id=f"{stack.settings.workflow_id_prefix}-{uuid.uuid4().hex}",
+                      updated_at=quiet_since, price_kopiyky=84_900)
+            session.add(job)
+            await session.flush()
+            await ledger.reserve(session, job, job.price_kopiyky)
+            await session.commit()
+            job_id, user_id, workflow_id = job.id, user.id, job.workflow_id
+
+        # An operator terminates the run (no worker ever picked it up): nothing in it could refund.
+        handle = await dev_server.client.start_workflow(
+            EndsWithAResult.run, GenerationResult(job_id=job_id, stage=Stage.completed), id=workflow_id,
+            task_queue=f"{stack.settings.task_queue}-nobody")
+        await handle.terminate("operator")
+
+        for _ in range(2):  # a second pass (or a retried activity) refunds nothing more
+            await ActivityEnvironment().run(ReconcilerActivities(stack.deps, dev_server.client).reconcile_jobs)
+        async with stack.deps.sessions() as session:
+            row = await session.get(Job, job_id)
+            assert row is not None and row.status == Stage.failed
+            assert await ledger.balance(session, user_id) == 100_000
+            assert [e.kind for e in await ledger.history(session, user_id)] == ["refund", "reservation", "top_up"]
