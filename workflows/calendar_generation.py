@@ -158,13 +158,14 @@ class CalendarGenerationWorkflow:
         number = self._number_of(request.variant_id)
         assert number is not None
         self._regenerations_used += 1
+        self._regenerating.add(number)
         ordinal = self._regenerations_used
         try:
             await self._money.charge_regeneration(ordinal)  # a paid one is refused here when the balance is short
         except ApplicationError:
             self._regenerations_used -= 1
+            self._regenerating.discard(number)
             raise
-        self._regenerating.add(number)
         # Answer only once the database shows the variant as regenerating: what the API then reads agrees.
         await self._mark_regenerating(number, regenerating=True)
         self._background(self._regenerate(number, request.custom_prompt, ordinal))
