@@ -6,6 +6,8 @@
                          single variants meanwhile
 4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the PDF is rendered
    (no selection in time → expired: every variant deleted; cancelled → the same clean-up)
+Money (workflows/settlement.py): the price reserved at the start is charged on delivery (3.), pro rata for fewer
+variants, and refunded in full when the run ends before; regenerations beyond the free ones are charged.
 
 All I/O happens in activities; this file only decides what happens next. The failure model (docs/architecture.md):
 database and storage work is idempotent and retried through outages for hours, so an outage only delays; paid
@@ -17,7 +19,7 @@ reported); every ending records a terminal status, and what can't be recorded is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 
@@ -64,7 +66,7 @@ with workflow.unsafe.imports_passed_through():
         SelectionOutcome,
     )
     from workflows.settlement import Settlement
-    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason
+    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason, run_all
 
 MIN_VARIANTS_FOR_CALENDAR = 12
 TRAINING_ATTEMPTS = 2  # paid trainings per generation when the first ends without a model
@@ -121,7 +123,7 @@ class CalendarGenerationWorkflow:
             self._model = await self._train_model()
 
             await self._enter(Stage.generating)
-            await _all(self._produce_variant(n) for n in range(1, input.variant_count + 1))
+            await run_all(self._produce_variant(n) for n in range(1, input.variant_count + 1))
             needed = min(MIN_VARIANTS_FOR_CALENDAR, input.variant_count)
             if len(self._variants) < needed:
                 await self._fail(f"only {len(self._variants)} of {input.variant_count} variants could be "
@@ -420,10 +422,3 @@ class CalendarGenerationWorkflow:
         # The workflow's event loop keeps its tasks alive; self._regenerating tracks them for clean-up and selection.
         asyncio.ensure_future(step)  # noqa: RUF006
 
-
-async def _all(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
-    """Run concurrently; unlike plain gather, a cancellation returns only once every coroutine has stopped, so
-    clean-up never races a synthesis that is still storing its image."""
-    for outcome in await asyncio.gather(*coroutines, return_exceptions=True):
-        if isinstance(outcome, BaseException):
-            raise outcome
