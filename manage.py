@@ -40,8 +40,9 @@ async def seed(settings: Settings) -> None:
     from imaging.assets import sample_photo
     from imaging.providers.base import SynthesisRequest
     from imaging.providers.local import LocalProvider
+    from services.web_images import put_web_image
     from storage import make_storage
-    from storage.keys import template_preview_key
+    from storage.keys import PREVIEW_SLOT_PX, template_preview_key, webp_key
 
     engine = make_engine(settings.database_url)
     storage = make_storage(settings)
@@ -58,8 +59,10 @@ async def seed(settings: Settings) -> None:
                     model_ref="local:preview", photo=photo, theme=template.theme, prompt=prompt["basePrompt"],
                     negative_prompt=prompt["negativePrompt"], style_strength=prompt["styleStrength"],
                     steps=prompt["steps"], seed=7, color_scheme=data["colorScheme"], size=768))
-                await storage.put(key, result.image, result.content_type)
-            template.preview_key = key
+                await put_web_image(storage.put, key, result.image, PREVIEW_SLOT_PX)  # the local provider's JPEG
+            elif not await storage.exists(webp_key(key)):  # seeded before WebP copies: the copy of the kept JPEG
+                await put_web_image(storage.put, key, (await storage.get(key)).data, PREVIEW_SLOT_PX)
+            template.preview_key, template.preview_webp_key = key, webp_key(key)
             session.add(template)
     await engine.dispose()
     log.info("seeded 10 templates")

@@ -25,8 +25,9 @@ from db.session import session_scope
 from imaging.providers.base import SynthesisRequest, SynthesisResult
 from imaging.thumbnails import image_size, make_thumbnail
 from ops.metrics import CACHE_HITS, REGENERATIONS
+from services.web_images import put_web_image
 from storage import ObjectNotFound
-from storage.keys import thumbnail_key, variant_key
+from storage.keys import THUMBNAIL_SLOT_PX, thumbnail_key, variant_key
 
 PREVIEW_SIZE = 512
 FULL_SIZE = 1024
@@ -161,12 +162,13 @@ class SynthesisActivities:
         key = variant_key(request.user_id, request.job_id, request.variant_number, request.attempt)
         thumb_key = thumbnail_key(key)
         await storage.put(key, result.image, result.content_type)
-        await storage.put(thumb_key, make_thumbnail(result.image), "image/jpeg")
+        thumb_webp_key = await put_web_image(storage.put, thumb_key, make_thumbnail(result.image), THUMBNAIL_SLOT_PX)
         width, height = image_size(result.image)
 
         async with session_scope(self._deps.sessions) as session:
             file = await upsert_file(session, user_id=request.user_id, kind=FileKind.variant, storage_key=key,
-                                     thumbnail_key=thumb_key, content_type=result.content_type, data=result.image,
+                                     thumbnail_key=thumb_key, thumbnail_webp_key=thumb_webp_key,
+                                     content_type=result.content_type, data=result.image,
                                      width=width, height=height)
             row = await self._variant_row(request.job_id, request.variant_number, session)
             replaced_file_id = row.generated_file_id if row is not None else None

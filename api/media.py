@@ -77,6 +77,11 @@ async def media_url(storage: Storage, settings: Settings, key: str) -> str:
     return _through(settings.media_base_url, presigned)
 
 
+async def optional_media_url(storage: Storage, settings: Settings, key: str | None) -> str | None:
+    """The link of an object that may not exist (a WebP copy: objects stored before copies were made have none)."""
+    return await media_url(storage, settings, key) if key else None
+
+
 def _through(base_url: str | None, url: str) -> str:
     """The link with the CDN's or proxy's origin (and path prefix) instead of its own; path and query unchanged."""
     if not base_url:

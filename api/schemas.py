@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
 
@@ -55,6 +55,11 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
+def _thumbnail_webp() -> Any:
+    return Field(default=None, description="the thumbnail's WebP copy for `<picture>` (the JPEG stays the fallback); "
+                                           "None where none is stored (docs/media.md)")
+
+
 class PhotoOut(BaseModel):
     model_config = _example(id=1, url="/media/users/1/photos/ab12.jpg?expires=1764842400&signature=9f1c",
                             thumbnail_url="/media/users/1/photos/ab12.thumb.jpg?expires=1764842400&signature=77ad",
@@ -64,6 +69,7 @@ class PhotoOut(BaseModel):
     id: int
     url: str
     thumbnail_url: str
+    thumbnail_webp_url: str | None = _thumbnail_webp()
     width: int
     height: int
     size: int
@@ -83,6 +89,8 @@ class TemplateOut(BaseModel):
     currency: Literal["UAH"] = "UAH"
     color_scheme: list[str]
     preview_url: str
+    preview_webp_url: str | None = Field(default=None, description="the preview's WebP copy for `<picture>`; None "
+                                                                   "where none is stored (docs/media.md)")
 
 
 class ClientConfig(BaseModel):
@@ -166,6 +174,7 @@ class CalendarVariantDto(BaseModel):
     attempt: int
     image_url: str
     thumbnail_url: str
+    thumbnail_webp_url: str | None = _thumbnail_webp()
     source_photo_id: int
     is_selected: bool
     month_number: int | None
@@ -235,6 +244,7 @@ class CalendarMonthDto(BaseModel):
     variant_id: int | None
     image_url: str
     thumbnail_url: str
+    thumbnail_webp_url: str | None = _thumbnail_webp()
 
 
 class UserCalendarDto(BaseModel):
@@ -250,6 +260,8 @@ class UserCalendarDto(BaseModel):
     page_urls: list[str] = Field(description="the page previews (cover first) through the API: need the bearer token")
     preview_urls: list[str] = Field(description="the same previews as signed links for <img src>, cacheable by a "
                                                 "browser or CDN (docs/media.md)")
+    preview_webp_urls: list[str] = Field(default_factory=list, description="the previews' WebP copies, in the same "
+                                         "order, for `<picture>`; empty for calendars rendered before copies existed")
     render_report: list | None
     created_at: datetime
     updated_at: datetime

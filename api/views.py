@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.media import media_url
+from api.media import media_url, optional_media_url
 from api.problems import JOB_ERRORS
 from api.schemas import CalendarGenerationStatusDto, CalendarMonthDto, CalendarVariantDto, UserCalendarDto
 from contracts.vocabulary import Stage
@@ -33,12 +34,19 @@ async def _files_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int,
     return {f.id: f for f in (await session.exec(select(UploadedFile).where(col(UploadedFile.id).in_(wanted)))).all()}
 
 
-async def _urls(file: UploadedFile | None, storage: Storage, settings: Settings) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Links:
+    image: str = ""
+    thumbnail: str = ""
+    thumbnail_webp: str | None = None
+
+
+async def _urls(file: UploadedFile | None, storage: Storage, settings: Settings) -> _Links:
     if file is None:
-        return "", ""
+        return _Links()
     image = await media_url(storage, settings, file.storage_key)
     thumbnail = await media_url(storage, settings, file.thumbnail_key) if file.thumbnail_key else image
-    return image, thumbnail
+    return _Links(image, thumbnail, await optional_media_url(storage, settings, file.thumbnail_webp_key))
 
 
 async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
@@ -49,9 +57,10 @@ async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
     dtos = []
     for v in variants:
         file = files.get(v.generated_file_id) if v.generated_file_id is not None else None
-        image, thumbnail = await _urls(file, storage, settings)
-        dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt, image_url=image,
-                                       thumbnail_url=thumbnail, source_photo_id=v.source_photo_id,
+        links = await _urls(file, storage, settings)
+        dtos.append(CalendarVariantDto(id=v.id, variant_number=v.variant_number, attempt=v.attempt,
+                                       image_url=links.image, thumbnail_url=links.thumbnail,
+                                       thumbnail_webp_url=links.thumbnail_webp, source_photo_id=v.source_photo_id,
                                        is_selected=v.is_selected, month_number=v.month_number,
                                        status=VariantStatus(v.status), score=v.score))
     return dtos
@@ -108,11 +117,13 @@ async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar]
     files = await _files_by_id(session, {m.file_id for m in months})
     months_of: dict[int | None, list[CalendarMonthDto]] = {}
     for m in months:
-        image, thumbnail = await _urls(files.get(m.file_id), storage, settings)
+        links = await _urls(files.get(m.file_id), storage, settings)
         months_of.setdefault(m.calendar_id, []).append(CalendarMonthDto(
-            month=m.month, variant_id=m.variant_id, image_url=image, thumbnail_url=thumbnail))
+            month=m.month, variant_id=m.variant_id, image_url=links.image, thumbnail_url=links.thumbnail,
+            thumbnail_webp_url=links.thumbnail_webp))
     return [_calendar(calendar, months_of.get(calendar.id, []),
-                      [await media_url(storage, settings, key) for key in calendar.page_keys or []])
+                      [await media_url(storage, settings, key) for key in calendar.page_keys or []],
+                      [await media_url(storage, settings, key) for key in calendar.page_webp_keys or []])
             for calendar in calendars]
 
 
@@ -128,7 +139,8 @@ def effective_options(calendar: UserCalendar) -> dict[str, Any]:
     return options
 
 
-def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str]) -> UserCalendarDto:
+def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str],
+              preview_webp_urls: list[str]) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
     revision = f"?rev={calendar.render_revision}"
     pdf_url = f"/api/calendars/{calendar.id}/pdf{revision}" if calendar.pdf_key else None
@@ -136,5 +148,6 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_ur
     return UserCalendarDto(id=calendar.id, title=calendar.title, year=calendar.year, locale=calendar.locale,
                            template_id=calendar.template_id, job_id=calendar.job_id, months=months,
                            options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
-                           preview_urls=preview_urls, render_report=calendar.render_report,
+                           preview_urls=preview_urls, preview_webp_urls=preview_webp_urls,
+                           render_report=calendar.render_report,
                            created_at=calendar.created_at, updated_at=calendar.updated_at)

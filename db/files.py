@@ -11,13 +11,13 @@ from db.models import UploadedFile
 
 
 async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage_key: str, thumbnail_key: str | None,
-                      content_type: str, data: bytes, width: int, height: int,
+                      thumbnail_webp_key: str | None, content_type: str, data: bytes, width: int, height: int,
                       original_name: str | None = None, checks: dict | None = None,
                       sha256: str | None = None) -> UploadedFile:
     row = (await session.exec(select(UploadedFile).where(UploadedFile.storage_key == storage_key))).first()
     row = row or UploadedFile(user_id=user_id, kind=kind, storage_key=storage_key, content_type=content_type,
                               size=0, width=0, height=0, sha256="")
-    row.thumbnail_key = thumbnail_key
+    row.thumbnail_key, row.thumbnail_webp_key = thumbnail_key, thumbnail_webp_key
     row.content_type = content_type
     row.size = len(data)
     row.width, row.height = width, height
@@ -30,12 +30,12 @@ async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage
 
 
 def object_keys(file: UploadedFile) -> list[str]:
-    return [key for key in (file.storage_key, file.thumbnail_key) if key]
+    return [key for key in (file.storage_key, file.thumbnail_key, file.thumbnail_webp_key) if key]
 
 
 async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    """Which of `keys` a file row points at (as its object or its thumbnail)."""
+    """Which of `keys` a file row points at (as its object, its thumbnail or the thumbnail's WebP copy)."""
     wanted = set(keys)
-    rows = (await session.exec(select(UploadedFile.storage_key, UploadedFile.thumbnail_key).where(
-        or_(col(UploadedFile.storage_key).in_(wanted), col(UploadedFile.thumbnail_key).in_(wanted))))).all()
+    columns = (col(UploadedFile.storage_key), col(UploadedFile.thumbnail_key), col(UploadedFile.thumbnail_webp_key))
+    rows = (await session.exec(select(*columns).where(or_(*(column.in_(wanted) for column in columns))))).all()
     return {key for row in rows for key in row if key in wanted}

@@ -58,6 +58,7 @@ class UploadedFile(SQLModel, table=True):
     kind: str = Field(max_length=16, index=True)
     storage_key: str = Field(max_length=512, unique=True)
     thumbnail_key: str | None = Field(default=None, max_length=512)
+    thumbnail_webp_key: str | None = Field(default=None, max_length=512)  # its WebP copy (services/web_images.py)
     content_type: str = Field(max_length=64)
     size: int
     width: int
@@ -96,6 +97,7 @@ class Template(SQLModel, table=True):
     description: str = ""
     category: str = Field(max_length=32)
     preview_key: str | None = Field(default=None, max_length=512)
+    preview_webp_key: str | None = Field(default=None, max_length=512)  # its WebP copy (services/web_images.py)
     price_uah: int = Field(ge=0)
     sort_order: int = 0
     is_active: bool = Field(default=True, index=True)
@@ -184,8 +186,13 @@ class UserCalendar(SQLModel, table=True):
     render_revision: int = 0  # every render writes new keys, so cached page images are never stale
     pdf_key: str | None = Field(default=None, max_length=512)
     page_keys: list | None = _json_column(nullable=True)
+    page_webp_keys: list | None = _json_column(nullable=True)  # the pages' WebP copies; None for older renders
     render_report: list | None = _json_column(nullable=True)
     rendered_at: datetime | None = None
+    # The end of the seed's conversion (generation → calendar → PDF downloaded), counted by the download route in
+    # the row itself, so every API process agrees (ops/figures.py).
+    pdf_downloads: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pdf_first_downloaded_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -3,8 +3,11 @@ PostgreSQL (production) behave the same here."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -30,6 +33,16 @@ def make_engine(database_url: str, *, writes: bool = False) -> AsyncEngine:
             if writes:
                 dbapi_connection.isolation_level = None  # BEGIN is ours (below), not the driver's
 
+        @event.listens_for(engine.sync_engine, "invalidate")
+        def _end_interrupted_transaction(dbapi_connection, _record, _error) -> None:  # noqa: ANN001
+            # A cancelled task can leave a statement of this connection unfinished; SQLite then keeps the closed
+            # connection alive as a "zombie" until that statement is garbage-collected — with its transaction and
+            # its write lock, so every other writer times out. Rolling back first (queued on the connection's own
+            # thread, ahead of the close SQLAlchemy is about to queue) releases the lock whatever becomes of it.
+            connection = getattr(dbapi_connection, "driver_connection", None)
+            if connection is not None:
+                _queue_rollback(connection)
+
         if writes:
             # A transaction that reads and then writes can't wait for a lock: once another connection committed
             # after its first read, SQLite answers "database is locked" at once, busy timeout or not. Taking the
@@ -40,6 +53,22 @@ def make_engine(database_url: str, *, writes: bool = False) -> AsyncEngine:
 
         return engine
     return create_async_engine(database_url, pool_pre_ping=True)
+
+
+_pending_rollbacks: set[asyncio.Task[None]] = set()
+
+
+def _queue_rollback(connection: Any) -> None:  # aiosqlite's Connection
+    async def rollback_quietly() -> None:
+        with suppress(ValueError, sqlite3.Error):  # already closed: then nothing holds the lock either
+            await connection.rollback()
+
+    try:
+        task = asyncio.get_running_loop().create_task(rollback_quietly())
+    except RuntimeError:  # invalidated outside the event loop (interpreter shutdown): the process ends anyway
+        return
+    _pending_rollbacks.add(task)
+    task.add_done_callback(_pending_rollbacks.discard)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,9 +1,10 @@
 """Thumbnails and page previews in the smallest format the browser takes: WebP when its `Accept` allows, JPEG
 otherwise — chosen when the image is served, from the one stored copy, and sized for its slot on the page.
 
-Serve-time negotiation keeps the writers (upload, the synthesis activity, the renderer) unchanged and works for
-objects stored before it existed. Its cost is one encode per image and format, which the small cache below, the
-browser's cache and a CDN's (the links stay the same for a while, api/media.py) absorb.
+Serve-time negotiation (the API's own routes) works for objects stored before WebP copies existed; its cost is one
+encode per image and format, which the small cache below, the browser's cache and a CDN's (the links stay the same
+for a while, api/media.py) absorb. Links that bypass the API — straight to the object store or a CDN — get the WebP
+copies the writers store with each JPEG instead (services/web_images.py, through `sized_for_slot`).
 """
 
 from __future__ import annotations

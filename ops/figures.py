@@ -31,6 +31,8 @@ class ThemeFigures:
     cost_usd: float = 0.0
     calendars: int = 0
     pdfs: int = 0
+    downloaded: int = 0  # calendars whose PDF was downloaded at least once: the end of the conversion
+    pdf_downloads: int = 0  # every download, repeats included
     seconds_to_ready: list[float] = field(default_factory=list)
     seconds_to_choose: list[float] = field(default_factory=list)
     chosen_variants: Counter[int] = field(default_factory=Counter)  # by variant number
@@ -113,11 +115,13 @@ async def collect_figures(session: AsyncSession, *, since: datetime | None = Non
             figures.themes[theme_of[job_id]].seconds_to_choose.append(_seconds(selected, ready))
 
     calendars = (await session.exec(
-        select(UserCalendar.job_id, UserCalendar.pdf_key)
+        select(UserCalendar.job_id, UserCalendar.pdf_key, UserCalendar.pdf_downloads)
         .join(Job, col(Job.id) == col(UserCalendar.job_id)).where(in_period))).all()
-    for calendar_job, pdf_key in calendars:
+    for calendar_job, pdf_key, downloads in calendars:
         if calendar_job is not None:
             row = figures.themes[theme_of[calendar_job]]
             row.calendars += 1
             row.pdfs += pdf_key is not None
+            row.downloaded += downloads > 0
+            row.pdf_downloads += downloads
     return figures

@@ -69,6 +69,8 @@ def figure_families(figures: Figures) -> Iterator[Metric]:
         ("calendary_generations_ready", "Generations whose variants all became ready for selection", "reached_ready"),
         ("calendary_calendars_created", "Calendars made from a generation's chosen variants", "calendars"),
         ("calendary_calendar_pdfs", "Calendars whose printable PDF was rendered", "pdfs"),
+        ("calendary_calendars_downloaded", "Calendars whose PDF the customer downloaded at least once", "downloaded"),
+        ("calendary_pdf_downloads", "PDF downloads, repeats included", "pdf_downloads"),
         ("calendary_provider_cost_usd", "Provider cost (training + synthesis) in US dollars", "cost_usd"),
     ]
     for name, documentation, attribute in simple:

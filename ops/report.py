@@ -61,6 +61,7 @@ def render_report(figures: Figures, since: datetime | None) -> str:
             chosen[number] = chosen.get(number, 0) + count
     favourites = ", ".join(f"#{n} ({c})" for n, c in sorted(chosen.items(), key=lambda i: (-i[1], i[0]))[:5])
     cost = figures.total("cost_usd")
+    pdfs, downloaded = figures.total("pdfs"), figures.total("downloaded")
     lines = [
         f"Calendary report: generations started {period}",
         f"generations started          {started}",
@@ -71,7 +72,8 @@ def render_report(figures: Figures, since: datetime | None) -> str:
         f"drop-off (expired / ready)   {_share(figures.outcome('expired'), ready)}",
         f"time to choose               {_spread(figures.samples('seconds_to_choose'))}",
         (f"conversion                   generations {started} → calendars {calendars} ({_share(calendars, started)})"
-         f" → PDFs {figures.total('pdfs')} ({_share(figures.total('pdfs'), calendars)})"),
+         f" → PDFs {pdfs} ({_share(pdfs, calendars)}) → downloaded {downloaded} ({_share(downloaded, calendars)};"
+         f" {figures.total('pdf_downloads')} downloads)"),
         f"most chosen variants         {favourites or 'none yet'}",
         f"customer satisfaction        {_satisfaction(figures)}",
         f"provider cost                ${cost:.2f}" + (f" (${cost / started:.2f} per generation)" if started else ""),

@@ -12,6 +12,7 @@ from db.template_data import TemplateData
 from imaging.web_formats import JPEG, sized_for_slot
 from render.calendar_pdf import render_calendar
 from render.models import CalendarSpec
+from services.web_images import put_web_image
 from storage import Storage
 from storage.keys import PREVIEW_SLOT_PX, calendar_page_key, calendar_pdf_key
 
@@ -36,23 +37,26 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     images = {m.month: (await storage.get(files[m.file_id].storage_key)).data for m in months}
 
     rendered = await asyncio.to_thread(render_calendar, spec, images)
-    # Stored as JPEG, not the renderer's PNG (a tenth of the bytes for a photo page): links straight to the object
-    # store serve what is stored, and every browser shows JPEG. The API still offers WebP (docs/media.md).
+    # Stored as JPEG, not the renderer's PNG (a tenth of the bytes for a photo page), which every browser shows,
+    # with a WebP copy next to each: links straight to the object store serve what is stored (docs/media.md).
     previews = await asyncio.to_thread(lambda: [sized_for_slot(page, JPEG, PREVIEW_SLOT_PX).data
                                                 for page in rendered.pages])
 
-    old_keys = [key for key in [calendar.pdf_key, *(calendar.page_keys or [])] if key]
+    old_keys = [key for key in [calendar.pdf_key, *(calendar.page_keys or []), *(calendar.page_webp_keys or [])]
+                if key]
     revision = calendar.render_revision + 1
     pdf_key = calendar_pdf_key(calendar.user_id, calendar.id, revision)
     page_keys = [calendar_page_key(calendar.user_id, calendar.id, revision, n) for n in range(len(previews))]
     await storage.put(pdf_key, rendered.pdf, "application/pdf")
-    for key, page in zip(page_keys, previews, strict=True):
-        await storage.put(key, page, JPEG)
-    calendar.render_revision, calendar.pdf_key, calendar.page_keys = revision, pdf_key, page_keys
+    webp_keys = [await put_web_image(storage.put, key, page, PREVIEW_SLOT_PX)
+                 for key, page in zip(page_keys, previews, strict=True)]
+    calendar.render_revision, calendar.pdf_key = revision, pdf_key
+    calendar.page_keys, calendar.page_webp_keys = page_keys, webp_keys
     calendar.render_report = [report.model_dump() for report in rendered.page_reports]
     calendar.rendered_at = calendar.updated_at = utcnow()
     session.add(calendar)
     await session.commit()  # the calendar points at the new render before the old one disappears
+    kept = {pdf_key, *page_keys, *webp_keys}
     for key in old_keys:
-        if key not in page_keys and key != pdf_key:
+        if key not in kept:
             await storage.delete(key)

@@ -12,6 +12,13 @@ def thumbnail_key(image_key: str) -> str:
     return f"{stem}.thumb.jpg"
 
 
+def webp_key(jpeg_key: str) -> str:
+    """Where the WebP copy of a thumbnail or page preview lives, next to its JPEG: links straight to the object
+    store or a CDN cannot negotiate the format, so the page offers both (`<picture>`, docs/media.md)."""
+    stem, _, _ = jpeg_key.rpartition(".")
+    return f"{stem}.webp"
+
+
 def variant_key(user_id: int, job_id: int, variant_number: int, attempt: int) -> str:
     return f"users/{user_id}/jobs/{job_id}/variants/{variant_number:02d}-a{attempt}.jpg"
 
@@ -40,8 +47,10 @@ PREVIEW_SLOT_PX = 1600  # rendered page previews and theme previews
 
 
 def delivery_slot(key: str) -> int | None:
-    """The long side, in pixels, of the page slot an object is shown in — None for originals (photos, full
-    variants), which are served exactly as stored."""
+    """The long side, in pixels, of the page slot a JPEG is shown in — None for originals (photos, full variants)
+    and for the WebP copies, which are served exactly as stored."""
+    if not key.endswith(".jpg"):
+        return None
     if key.endswith(".thumb.jpg"):
         return THUMBNAIL_SLOT_PX
     name = key.rpartition("/")[2]

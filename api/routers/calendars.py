@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Response
 from pydantic import ValidationError
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep
@@ -53,12 +54,23 @@ async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: St
 @router.get("/{calendar_id}/pdf", summary="Download the print-ready PDF", response_class=Response,
             responses={200: {"content": {"application/pdf": {"schema": _BINARY}}, "description": "the PDF"}})
 @raises(CALENDAR_RENDER_PENDING)
-async def calendar_pdf(calendar: OwnedCalendar, storage: StorageDep) -> Response:
+async def calendar_pdf(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep) -> Response:
+    """The PDF as an attachment. Each download is counted with the calendar (the seed's conversion figure,
+    docs/operations.md)."""
     pdf = (await _stored(storage, calendar.pdf_key, "PDF")).data
+    await _count_download(session, calendar.id)
     readable = f"{calendar.title or 'calendar'} {calendar.year}".strip()
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", readable).strip("-") or "calendar"
     disposition = f"attachment; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(readable)}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+async def _count_download(session: SessionDep, calendar_id: int) -> None:
+    """The seed's conversion ends here. One atomic UPDATE (committed before the PDF goes out): concurrent downloads
+    through several API processes each count, and the first one's time is kept."""
+    await session.exec(update(UserCalendar).where(col(UserCalendar.id) == calendar_id).values(
+        pdf_downloads=col(UserCalendar.pdf_downloads) + 1,
+        pdf_first_downloaded_at=func.coalesce(col(UserCalendar.pdf_first_downloaded_at), utcnow())))
 
 
 @router.get("/{calendar_id}/pages/{page}", summary="One page as an image preview (0 is the cover)",

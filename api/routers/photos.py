@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, OwnedPhoto, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
-from api.media import media_url
+from api.media import media_url, optional_media_url
 from api.openapi import raises
 from api.problems import (
     PHOTO_DAMAGED,
@@ -31,9 +31,10 @@ from db.files import object_keys, upsert_file
 from db.models import TERMINAL_JOB_STATUSES, FileKind, GeneratedCalendarVariant, Job, UploadedFile
 from imaging.checks import check_photo
 from imaging.photos import NormalizedPhoto, PhotoRejected, normalize_photo
+from services.web_images import put_web_image
 from settings import Settings
 from storage import Storage
-from storage.keys import photo_key, thumbnail_key
+from storage.keys import THUMBNAIL_SLOT_PX, photo_key, thumbnail_key
 
 router = APIRouter(prefix="/api/photos", tags=["photos"])
 
@@ -51,6 +52,7 @@ _PROBLEM_FOR_REJECTION: dict[str, ProblemKind] = {
 async def photo_out(photo: UploadedFile, storage: Storage, settings: Settings) -> PhotoOut:
     return PhotoOut(id=photo.id, url=await media_url(storage, settings, photo.storage_key),
                     thumbnail_url=await media_url(storage, settings, photo.thumbnail_key or photo.storage_key),
+                    thumbnail_webp_url=await optional_media_url(storage, settings, photo.thumbnail_webp_key),
                     width=photo.width, height=photo.height, size=photo.size, original_name=photo.original_name,
                     checks=photo.checks, created_at=photo.created_at)
 
@@ -99,9 +101,10 @@ async def upload_photos(files: Annotated[list[UploadFile], File(description="JPE
         key = photo_key(user.id, uuid.uuid4().hex)
         thumb = thumbnail_key(key)
         await objects.put(key, photo.image, photo.content_type)
-        await objects.put(thumb, photo.thumbnail, "image/jpeg")
+        thumb_webp = await put_web_image(objects.put, thumb, photo.thumbnail, THUMBNAIL_SLOT_PX)
         rows.append(await upsert_file(session, user_id=user.id, kind=FileKind.photo, storage_key=key,
-                                      thumbnail_key=thumb, content_type=photo.content_type, data=photo.image,
+                                      thumbnail_key=thumb, thumbnail_webp_key=thumb_webp,
+                                      content_type=photo.content_type, data=photo.image,
                                       width=photo.width, height=photo.height, original_name=name,
                                       checks=checks, sha256=photo.sha256))
     return [await photo_out(row, storage, settings) for row in rows]

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import CurrentUserDep, IdPath, SessionDep, SettingsDep, StorageDep
-from api.media import media_url
+from api.media import media_url, optional_media_url
 from api.openapi import raises
 from api.problems import NOT_FOUND, ApiProblem
 from api.schemas import TemplateOut
@@ -19,11 +19,12 @@ router = APIRouter(prefix="/api/templates", tags=["templates"])
 async def template_out(template: Template, storage: Storage, settings: Settings) -> TemplateOut:
     data = template.template_data
     preview = await media_url(storage, settings, template.preview_key) if template.preview_key else ""
+    preview_webp = await optional_media_url(storage, settings, template.preview_webp_key)
     return TemplateOut(id=template.id, name=template.name, theme=template.theme, description=template.description,
                        category=template.category, price=template.price_uah,
                        preview_price=generation_price(template.price_uah, settings.preview_variant_count,
                                                       settings.variant_count),
-                       color_scheme=data["colorScheme"], preview_url=preview)
+                       color_scheme=data["colorScheme"], preview_url=preview, preview_webp_url=preview_webp)
 
 
 @router.get("", summary="List the themes")

@@ -80,6 +80,10 @@ async def _outside(url: str) -> httpx.Response:
         return await client.get(url)
 
 
+# A variant's image, its JPEG thumbnail and the thumbnail's WebP copy.
+OBJECTS_PER_VARIANT = 3
+
+
 async def variant_objects(storage: Storage, job: int) -> list[str]:
     """Every variant image and thumbnail object the job has in storage (the listing proves deletions)."""
     return [key for key in await storage.list_keys("users") if f"/jobs/{job}/variants/" in key]

@@ -157,11 +157,11 @@ async def test_an_upload_whose_commit_fails_leaves_no_objects(backend: Settings,
             refused = await api.post("/api/photos", files=files, headers=headers)
         _assert_error(refused, failure)
         assert await _photo_rows(backend) == 0
-        assert await storage.list_keys("") == []  # the photos and thumbnails written before the commit are gone
+        assert await storage.list_keys("") == []  # photos, thumbnails, WebP copies written before the commit: gone
 
         stored = await api.post("/api/photos", files=files, headers=headers)
         assert stored.status_code == 201, stored.text
-        assert len(await storage.list_keys("")) == 4 and await _photo_rows(backend) == 2
+        assert len(await storage.list_keys("")) == 6 and await _photo_rows(backend) == 2
 
 
 @asynccontextmanager

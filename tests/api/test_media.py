@@ -17,12 +17,16 @@ import pytest
 from PIL import Image
 
 import api.media
+import manage
 from api.media import LinkWindow
 from db.migrate import upgrade
-from db.models import GeneratedCalendarVariant, Job, UploadedFile, VariantStatus
+from db.models import CalendarMonth, GeneratedCalendarVariant, Job, UploadedFile, UserCalendar, VariantStatus
 from db.seed import seed_templates
 from db.session import make_engine, make_session_factory, session_scope
+from services.calendar_render import render_and_store
 from settings import Settings
+from storage import make_storage
+from storage.keys import template_preview_key, webp_key
 from testkit.api import register, running_api, upload_photos
 from testkit.settings import make_settings
 from tests.fakes.s3 import MOTO_ACCESS_KEY, MOTO_REGION, MOTO_SECRET_KEY
@@ -53,6 +57,7 @@ class Customer:
     headers: dict[str, str]
     job_id: int
     photo: dict
+    settings: Settings
 
 
 async def _customer(settings: Settings) -> AsyncIterator[Customer]:
@@ -74,7 +79,7 @@ async def _customer(settings: Settings) -> AsyncIterator[Customer]:
                 user_id=file.user_id, job_id=job.id, template_id=template.id, source_photo_id=file.id,
                 variant_number=n, status=VariantStatus.ready, generated_file_id=file.id) for n in range(2)])
         await engine.dispose()
-        yield Customer(api=client, headers=headers, job_id=job.id, photo=photo)
+        yield Customer(api=client, headers=headers, job_id=job.id, photo=photo, settings=settings)
 
 
 def _fs_settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -270,3 +275,73 @@ async def test_s3_links_are_signed_for_the_public_endpoint(tmp_path: Path, clock
         async with httpx.AsyncClient() as client:
             response = await client.get(f"http://{moto_s3_endpoint}{parts.path}?{parts.query}")
         assert response.status_code == 200
+
+
+# -- WebP copies for links straight to the object store ----------------------------------------------------------
+
+
+async def _rendered_calendar(customer: Customer) -> dict:
+    """A calendar of the customer's photo (12 months), rendered into the customer's storage; its API answer."""
+    storage = make_storage(customer.settings)
+    await storage.start()
+    engine = make_engine(customer.settings.database_url)
+    async with session_scope(make_session_factory(engine)) as session:
+        job = await session.get(Job, customer.job_id)
+        assert job is not None
+        calendar = UserCalendar(user_id=job.user_id, template_id=job.template_id, year=2027)
+        session.add(calendar)
+        await session.flush()
+        session.add_all([CalendarMonth(calendar_id=calendar.id, month=month, file_id=customer.photo["id"])
+                         for month in range(1, 13)])
+        await session.flush()
+        await render_and_store(session, storage, calendar)
+        calendar_id = calendar.id
+    await engine.dispose()
+    answer = await customer.api.get(f"/api/calendars/{calendar_id}", headers=customer.headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def _format(customer: Customer, url: str) -> tuple[str, str]:
+    """What a browser gets for a link (asking for JPEG only): the answer's type and the bytes' format."""
+    response = await _get(customer, url, Accept="image/jpeg")
+    assert response.status_code == 200, response.text
+    return response.headers["content-type"], str(Image.open(io.BytesIO(response.content)).format)
+
+
+async def test_thumbnails_and_page_previews_link_to_stored_webp_copies(customer: Customer) -> None:
+    # Straight links (S3: to the object store, which cannot negotiate) carry a WebP copy next to each JPEG, stored
+    # under its own key beside the JPEG's; each link serves its own format whatever the browser asks for.
+    status = (await customer.api.get(f"/api/calendars/generate/{customer.job_id}/status",
+                                     headers=customer.headers)).json()
+    calendar = await _rendered_calendar(customer)
+    await manage.seed(customer.settings)  # the theme previews
+    themes = (await customer.api.get("/api/templates", headers=customer.headers)).json()
+    pairs = [(customer.photo["thumbnail_url"], customer.photo["thumbnail_webp_url"]),
+             *((v["thumbnail_url"], v["thumbnail_webp_url"]) for v in status["variants"]),
+             *((m["thumbnail_url"], m["thumbnail_webp_url"]) for m in calendar["months"]),
+             *zip(calendar["preview_urls"], calendar["preview_webp_urls"], strict=True),
+             *((t["preview_url"], t["preview_webp_url"]) for t in themes)]
+    assert len(calendar["preview_webp_urls"]) == 13 and len(pairs) == 1 + 2 + 12 + 13 + 10
+    for jpeg, webp in pairs:
+        jpeg_path, webp_path = urlsplit(jpeg).path, urlsplit(webp).path
+        assert jpeg_path.endswith(".jpg") and webp_path == jpeg_path.removesuffix(".jpg") + ".webp"
+        assert await _format(customer, webp) == ("image/webp", "WEBP")  # the object exists, as WebP
+        if customer.settings.storage_backend == "minio":
+            assert urlsplit(webp).netloc == customer.settings.minio_endpoint
+    for jpeg, _ in (pairs[0], pairs[-11], pairs[-1]):  # the fallbacks: a thumbnail, a page and a theme preview
+        assert await _format(customer, jpeg) == ("image/jpeg", "JPEG")
+
+
+async def test_seeding_again_adds_the_copy_of_a_theme_preview_seeded_before_copies(fs_customer: Customer) -> None:
+    settings = fs_customer.settings
+    await manage.seed(settings)
+    storage = make_storage(settings)
+    jpeg, webp = template_preview_key("family"), webp_key(template_preview_key("family"))
+    before = (await storage.get(jpeg)).data
+    await storage.delete(webp)
+
+    await manage.seed(settings)
+
+    assert (await storage.get(jpeg)).data == before  # the kept JPEG, not a new drawing under the same key
+    assert Image.open(io.BytesIO((await storage.get(webp)).data)).format == "WEBP"

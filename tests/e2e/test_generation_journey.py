@@ -32,7 +32,7 @@ async def test_register_upload_generate_select_and_receive_the_calendar(stack: S
         assert sorted(v["variant_number"] for v in variants) == list(range(1, 25))
         image = await api.get(variants[0]["image_url"])
         assert Image.open(io.BytesIO(image.content)).size[0] == 1024
-        assert len(await _variant_objects(stack)) == 48  # image + thumbnail each
+        assert len(await _variant_objects(stack)) == 72  # image, thumbnail and its WebP copy each
 
         chosen = pick_twelve(variants)
         answer = await api.post(f"/api/calendars/generate/{job_id}/select", headers=headers,
@@ -56,7 +56,7 @@ async def test_register_upload_generate_select_and_receive_the_calendar(stack: S
     assert [m["variant_id"] for m in calendar["months"]] == [c["variant_id"] for c in chosen]
     assert calendar["pdf_url"] and len(calendar["page_urls"]) == 13
     # the 12 unselected variants are gone: objects and rows
-    assert len(await _variant_objects(stack)) == 24
+    assert len(await _variant_objects(stack)) == 36
     async with stack.deps.sessions() as session:
         rows = (await session.exec(select(GeneratedCalendarVariant))).all()
         assert sorted(r.id for r in rows) == sorted(c["variant_id"] for c in chosen)

@@ -80,7 +80,9 @@ async def test_every_documented_metric_is_exported_after_a_journey(stack: Stack)
         current = (await api.get(f"/api/calendars/generate/{job}/variants", headers=headers)).json()
         await api.post(f"/api/calendars/generate/{job}/select", headers=headers,
                        json={"selections": pick_twelve(current)})
-        await wait_for_status(api, headers, job, "completed")
+        calendar = (await wait_for_status(api, headers, job, "completed"))[-1]["generated_calendar_id"]
+        for _ in range(2):  # the conversion's end: downloaded once or more, counted once as a calendar
+            assert (await api.get(f"/api/calendars/{calendar}/pdf", headers=headers)).status_code == 200
 
         run = await client.get_workflow_handle(started["workflow_id"]).describe()
         assert re.fullmatch(r"customer \d+: vintage calendar, 6 variants \(preview\)", await run.static_summary() or "")
@@ -110,5 +112,7 @@ async def test_every_documented_metric_is_exported_after_a_journey(stack: Stack)
     assert figures[("calendary_generations_finished_total", (("outcome", "completed"), *theme))] >= 1
     assert figures[("calendary_variants_ready_seconds_count", theme)] >= 1
     assert figures[("calendary_calendar_pdfs_total", theme)] >= 1
+    assert figures[("calendary_calendars_downloaded_total", theme)] >= 1
+    assert figures[("calendary_pdf_downloads_total", theme)] >= 2
     route = (("method", "GET"), ("route", "/api/calendars/generate/{job_id}/status"), ("status", "200"))
     assert figures[("calendary_http_requests_total", route)] >= 1

@@ -40,5 +40,5 @@ async def test_journey_on_postgres_and_s3(tmp_path: Path, dev_server: WorkflowEn
         pdf = await api.get(f"/api/calendars/{status['generated_calendar_id']}/pdf", headers=headers)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         keys = await stack.deps.storage.list_keys("users")
-        assert sum("/variants/" in k for k in keys) == 2 * 6  # preview: all 6 variants chosen, kept
+        assert sum("/variants/" in k for k in keys) == 3 * 6  # preview: all 6 chosen, kept (image, thumb, WebP)
         assert any(k.endswith("calendar.pdf") for k in keys)

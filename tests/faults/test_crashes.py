@@ -8,6 +8,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from testkit.fake_replicate.server import FakeReplicate
+from testkit.faults.evidence import OBJECTS_PER_VARIANT
 from testkit.faults.scenarios import VARIANTS, temporal_restart, worker_kills
 from testkit.faults.stacks import killable_stack, supervised_stack
 
@@ -24,8 +25,8 @@ async def test_twenty_worker_sigkills_at_seeded_random_points_lose_and_double_no
     for outcome in outcomes:
         assert outcome.nothing_lost, outcome
         assert outcome.notes["numbers"] == list(range(1, VARIANTS + 1)), outcome
-        # An image and a thumbnail per variant, nothing left over from an attempt a kill cut short.
-        assert outcome.objects == 2 * VARIANTS, outcome
+        # Every variant's objects, nothing left over from an attempt a kill cut short.
+        assert outcome.objects == OBJECTS_PER_VARIANT * VARIANTS, outcome
         assert outcome.notes["billed"] == VARIANTS, outcome  # each prediction paid once, a kill never pays again
     killed_in = [outcome.scenario.split("(")[1].split()[0] for outcome in outcomes]
     assert killed_in.count("generating") >= KILLS // 2, f"too few kills landed mid-generation: {killed_in}"
@@ -36,5 +37,6 @@ async def test_temporal_server_killed_mid_generation_loses_and_pays_nothing_twic
     async with supervised_stack(tmp_path, fake=fake) as stack:
         outcome = await temporal_restart(stack)
     assert outcome.nothing_lost, outcome
-    assert outcome.notes["numbers"] == list(range(1, VARIANTS + 1)) and outcome.objects == 2 * VARIANTS, outcome
+    assert outcome.notes["numbers"] == list(range(1, VARIANTS + 1)), outcome
+    assert outcome.objects == OBJECTS_PER_VARIANT * VARIANTS, outcome
     assert outcome.notes["billed"] == VARIANTS, outcome  # every prediction paid once, none replaced

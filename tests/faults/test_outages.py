@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from testkit.fake_replicate.server import FakeReplicate
-from testkit.faults.evidence import Outcome
+from testkit.faults.evidence import OBJECTS_PER_VARIANT, Outcome
 from testkit.faults.scenarios import VARIANTS, database_outage, storage_outages
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,8 @@ STORAGE_DOWN_SECONDS = 130.0
 
 def _survived(outcome: Outcome) -> None:
     assert outcome.nothing_lost, outcome
-    assert outcome.notes["numbers"] == list(range(1, VARIANTS + 1)) and outcome.objects == 2 * VARIANTS, outcome
+    assert outcome.notes["numbers"] == list(range(1, VARIANTS + 1)), outcome
+    assert outcome.objects == OBJECTS_PER_VARIANT * VARIANTS, outcome
     assert outcome.notes["billed"] == VARIANTS, outcome
 
 

@@ -32,8 +32,8 @@ def _job(user: User, template_id: int, status: str, started: datetime, ready_aft
 
 
 async def _populate(settings: Settings) -> None:
-    """Vintage: one completed in 10 min (2 months chosen from variants 3 and 7), one expired, one failed, one 40 days
-    old; nature: one stuck in generating for an hour."""
+    """Vintage: one completed in 10 min (2 months chosen from variants 3 and 7; its PDF downloaded 3 times), one
+    expired, one failed, one 40 days old; nature: one stuck in generating for an hour."""
     engine = make_engine(settings.database_url)
     async with session_scope(make_session_factory(engine)) as session:
         themes = {t.theme: t.id for t in await seed_templates(session)}
@@ -57,7 +57,7 @@ async def _populate(settings: Settings) -> None:
                                                  source_photo_id=photo.id, variant_number=number, status="ready",
                                                  is_selected=True, selected_at=chosen_at))
         calendar = UserCalendar(user_id=user.id, job_id=done.id, template_id=done.template_id, year=2027,
-                                pdf_key="users/1/calendars/1.pdf")
+                                pdf_key="users/1/calendars/1.pdf", pdf_downloads=3, pdf_first_downloaded_at=NOW)
         session.add(calendar)
         await session.flush()
         session.add(CalendarRating(user_id=user.id, calendar_id=calendar.id, stars=4))
@@ -74,6 +74,7 @@ async def test_figures_count_the_period_and_become_prometheus_families(database:
 
     vintage = week.themes["vintage"]
     assert (vintage.started, vintage.reached_ready, vintage.calendars, vintage.pdfs) == (3, 2, 1, 1)
+    assert (vintage.downloaded, vintage.pdf_downloads) == (1, 3)
     assert dict(vintage.outcomes) == {"completed": 1, "expired": 1, "failed": 1}
     assert vintage.seconds_to_ready == [600, 1500] and vintage.seconds_to_choose == [120]
     assert dict(vintage.chosen_variants) == {3: 1, 7: 1} and vintage.cost_usd == 2.75
@@ -91,6 +92,8 @@ async def test_figures_count_the_period_and_become_prometheus_families(database:
     assert samples[("calendary_variants_chosen_total", seventh)] == 1
     assert samples[("calendary_provider_cost_usd_total", theme)] == 2.75
     assert samples[("calendary_ratings", (("stars", "4"), *theme))] == 1
+    assert samples[("calendary_calendars_downloaded_total", theme)] == 1
+    assert samples[("calendary_pdf_downloads_total", theme)] == 3
 
 
 async def test_report_prints_the_period_figures(database: Settings) -> None:
@@ -107,6 +110,7 @@ async def test_report_prints_the_period_figures(database: Settings) -> None:
     assert "#3 (1), #7 (1)" in out and "$2.75" in out
     assert "stuck generations now        1" in out
     assert "customer satisfaction        4.00 of 5 stars over 1 ratings" in out
+    assert "→ PDFs 1 (100.0 %) → downloaded 1 (100.0 %; 3 downloads)" in out
 
 
 def test_report_rejects_a_period_it_cannot_read() -> None:

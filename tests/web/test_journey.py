@@ -57,6 +57,22 @@ async def _drop_file(page, name: str, data: bytes) -> None:  # noqa: ANN001
     }""", [name, base64.b64encode(data).decode()])
 
 
+async def _shown_as_webp_with_jpeg_fallback(page, img) -> None:  # noqa: ANN001
+    """The image is `<picture><source type="image/webp" srcset=…><img src=jpeg></picture>` (docs/media.md), and
+    Chromium, which takes WebP, loaded the WebP copy."""
+    await img.scroll_into_view_if_needed()
+    await page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=await img.element_handle(),
+                                 timeout=TIMEOUT)
+    shown = await img.evaluate("""(img) => {
+        const source = img.parentElement.tagName === 'PICTURE' ? img.parentElement.querySelector('source') : null;
+        return { type: source && source.type, srcset: source && source.srcset, src: img.getAttribute('src'),
+                 current: img.currentSrc, first: img.parentElement.firstElementChild === source };
+    }""")
+    assert shown["type"] == "image/webp" and shown["first"], shown
+    assert re.match(r"^/media/\S+\.webp\?", shown["srcset"]) and re.match(r"^/media/\S+\.jpg\?", shown["src"]), shown
+    assert shown["current"].endswith(shown["srcset"]), shown
+
+
 async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots: Path) -> None:  # noqa: ANN001
     async with web.stack.worker(), open_page(browser, web.url) as (page, problems):
         # --- 1. sign up / sign in ----------------------------------------------------------------------------
@@ -93,6 +109,7 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
             "Обличчя не знайдено")
         await expect(page.locator('.photo-tile[data-name="dropped.jpg"] img')).to_have_attribute(
             "src", re.compile(r"^/media/"))
+        await _shown_as_webp_with_jpeg_fallback(page, page.locator('.photo-tile[data-name="dropped.jpg"] img'))
         await expect(page.locator("#photo-count")).to_contain_text("4 фото")
         await _shot(page, screenshots, "02-upload")
         await page.click('.photo-tile[data-name="notes.txt"] .remove-photo')
@@ -108,6 +125,7 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         cards = page.locator(".theme-card")
         await expect(cards).to_have_count(10)
         await expect(page.locator(".theme-card img")).to_have_count(10)
+        await _shown_as_webp_with_jpeg_fallback(page, page.locator(".theme-card img").first)
         vintage = page.locator('.theme-card[data-theme="vintage"]')
         await expect(vintage).to_contain_text("Вінтаж")
         await expect(vintage).to_contain_text("849 ₴")
@@ -173,6 +191,7 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await expect(card).not_to_have_class(re.compile("is-regenerating"), timeout=TIMEOUT)
         after = await card.locator("img").get_attribute("src")
         assert after.split("?")[0] != before.split("?")[0]
+        await _shown_as_webp_with_jpeg_fallback(page, card.locator("img"))  # the new attempt's copy, too
 
         # Choose 12: drag, click-to-assign, keyboard, then "fill the rest".
         count = page.locator("#chosen-count")
@@ -210,6 +229,8 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         calendar_id = int(page.url.rsplit("/", 1)[1])
         await expect(page.locator("#page-0")).to_be_visible(timeout=TIMEOUT)
         await expect(page.locator(".page-grid img")).to_have_count(12)
+        for shown in (page.locator("#page-0"), page.locator("#page-12")):
+            await _shown_as_webp_with_jpeg_fallback(page, shown)
         await expect(page.locator("#calendar-title")).to_have_text(f"Вінтаж {NEXT_YEAR}")
         await _shot(page, screenshots, "09-preview")
         await page.click("#page-3")

@@ -1,7 +1,7 @@
 // Step 5: the finished calendar. The rendered pages (cover + 12 months), edits (title, year, language, layout,
 // personal dates, swapping months) that re-render it, and the print-ready PDF.
 import { api, downloadName, fetchBlob, loadTemplates } from './api.js';
-import { alertBox, busy, clear, errorMessage, h, openDialog, toast } from './dom.js';
+import { alertBox, busy, clear, errorMessage, h, openDialog, picture, toast } from './dom.js';
 import { monthName, t } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { ratingPanel } from './rating.js';
@@ -34,7 +34,7 @@ export async function renderCalendar(view, ctx) {
   /** Month images straight from the DTO: shown at once, and whenever the rendered pages aren't there yet. */
   function monthTiles() {
     return h('ol', { class: 'page-grid months-only' }, calendar.months.map((m) => h('li', { class: 'page-tile' },
-      h('img', { src: m.thumbnail_url, alt: monthName(m.month), loading: 'lazy' }),
+      picture(h('img', { src: m.thumbnail_url, alt: monthName(m.month), loading: 'lazy' }), m.thumbnail_webp_url),
       h('span', { class: 'page-label', text: monthName(m.month) }))));
   }
 
@@ -52,11 +52,13 @@ export async function renderCalendar(view, ctx) {
     }
     pagesNote.textContent = '';
     const [cover, ...monthPages] = calendar.preview_urls;
+    // WebP copies in the same order; calendars rendered before they existed have none (JPEG only).
+    const webp = (n) => calendar.preview_webp_urls[n];
     clear(pages,
-      h('figure', { class: 'cover-page' }, pageButton(cover, t('calendar.cover'), 'page-0'),
+      h('figure', { class: 'cover-page' }, pageButton(cover, webp(0), t('calendar.cover'), 'page-0'),
         h('figcaption', { text: t('calendar.cover') })),
       h('ol', { class: 'page-grid' }, monthPages.map((url, i) => h('li', { class: 'page-tile' },
-        pageButton(url, monthName(i + 1), `page-${i + 1}`),
+        pageButton(url, webp(i + 1), monthName(i + 1), `page-${i + 1}`),
         h('span', { class: 'page-label', text: monthName(i + 1) })))));
   }
 
@@ -77,11 +79,11 @@ export async function renderCalendar(view, ctx) {
     retryTimer = setTimeout(() => { retryTimer = null; reload(); }, PAGE_RETRY_MS);
   }
 
-  function pageButton(url, label, id) {
+  function pageButton(url, webpUrl, label, id) {
     return h('button', { type: 'button', class: 'page-zoom', 'aria-label': t('calendar.zoomPage', { page: label }),
                          onclick: () => openDialog(label, h('figure', { class: 'zoom-figure' },
-                           h('img', { src: url, alt: label }))) },
-      h('img', { src: url, alt: label, id, loading: 'lazy', onerror: pageFailed }));
+                           picture(h('img', { src: url, alt: label }), webpUrl))) },
+      picture(h('img', { src: url, alt: label, id, loading: 'lazy', onerror: pageFailed }), webpUrl));
   }
 
   async function reload() {

@@ -151,6 +151,12 @@ export function formatBytes(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} ${t('unit.mb')}`;
 }
 
+/** `img` (the JPEG every browser shows) behind the WebP copy of the same image when there is one: links straight
+ * to the object store or a CDN serve what is stored, so the browser picks the format (docs/media.md). */
+export function picture(img, webpUrl) {
+  return webpUrl ? h('picture', {}, h('source', { type: 'image/webp', srcset: webpUrl }), img) : img;
+}
+
 /** The image URL without its signature: the same stored file has the same base however often it is re-signed. */
 export function baseUrl(url) {
   return (url || '').split('?')[0];

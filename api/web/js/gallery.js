@@ -1,7 +1,7 @@
 // The variants: a grid that fills as each variant is stored, recommended first when scores exist; zoom,
 // regenerate one variant (optional own prompt) and watch it be replaced live; the month board beside it.
 import { api } from './api.js';
-import { baseUrl, clear, errorMessage, gridKeys, h, openDialog, toast } from './dom.js';
+import { baseUrl, clear, errorMessage, gridKeys, h, openDialog, picture, toast } from './dom.js';
 import { monthName, t } from './i18n.js';
 import { MonthBoard, byKeyboard } from './months.js';
 
@@ -109,6 +109,8 @@ export class Gallery {
     let card = this.cards.get(variant.id);
     if (!card) {
       const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', draggable: false });
+      // The WebP copy goes in here (a <source> without srcset is skipped): the card keeps one <picture>.
+      const source = h('source', { type: 'image/webp' });
       img.addEventListener('error', () => this.onImageError && this.onImageError());
       const pick = h('button', { type: 'button', class: 'variant-pick', draggable: true,
                                  onclick: (event) => this.board.activateVariant(variant.id, byKeyboard(event)) });
@@ -127,7 +129,7 @@ export class Gallery {
       const failed = h('span', { class: 'variant-failed', hidden: true, text: t('gallery.failed') });
       const generating = h('span', { class: 'placeholder-box variant-generating', hidden: true },
         h('span', { class: 'placeholder-text', text: t('gallery.pending') }));
-      pick.append(img);
+      pick.append(h('picture', {}, source, img));
       // The marks over the image are drawn beside the button, not in it: its name (set in refreshMarks) already
       // says all they show, starting with what a speech-input user reads on it; clicks pass through them.
       const marksLayer = h('span', { class: 'variant-layer', 'aria-hidden': 'true' },
@@ -138,11 +140,13 @@ export class Gallery {
                                        onclick: () => this.askRegenerate(variant.id) });
       const root = h('li', { class: 'variant-card', dataset: { variantId: String(variant.id) } },
         pick, marksLayer, h('div', { class: 'variant-actions' }, zoom, regenerate));
-      card = { root, img, pick, number, badge, marks, overlay, failed, generating, zoom, regenerate, src: null };
+      card = { root, img, source, pick, number, badge, marks, overlay, failed, generating, zoom, regenerate, src: null };
       this.cards.set(variant.id, card);
     }
     const n = variant.variant_number;
     if (variant.status === 'ready' && baseUrl(card.src) !== baseUrl(variant.thumbnail_url)) {
+      if (variant.thumbnail_webp_url) card.source.srcset = variant.thumbnail_webp_url;
+      else card.source.removeAttribute('srcset');
       card.img.src = variant.thumbnail_url;
       card.src = variant.thumbnail_url;
     }
@@ -229,7 +233,7 @@ export class Gallery {
                                    placeholder: t('gallery.promptPlaceholder') });
     const body = h('div', { class: 'regen-form' },
       h('p', { text: t('gallery.regenerateExplain') }),
-      h('img', { class: 'regen-thumb', src: variant.thumbnail_url, alt: '' }),
+      picture(h('img', { class: 'regen-thumb', src: variant.thumbnail_url, alt: '' }), variant.thumbnail_webp_url),
       h('label', { for: 'custom-prompt', text: t('gallery.promptLabel') }), prompt,
       h('p', { class: 'field-hint', text: t('gallery.promptHint') }));
     await openDialog(t('gallery.regenerateTitle', { n: variant.variant_number }), body, {

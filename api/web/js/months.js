@@ -3,7 +3,7 @@
 // By keyboard: Enter on a variant moves the focus to the first empty month, Enter there places it and brings the
 // focus back to that variant; arrow keys move within each grid, Esc cancels a pick. Every change is announced.
 import { api } from './api.js';
-import { alertBox, announce, busy, clear, errorMessage, gridKeys, h } from './dom.js';
+import { alertBox, announce, busy, clear, errorMessage, gridKeys, h, picture } from './dom.js';
 import { monthName, t } from './i18n.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
@@ -245,7 +245,8 @@ export class MonthBoard {
       button.setAttribute('aria-label', variant ? t('months.slotFilled', { month: name, n: variant.variant_number })
         : t('months.slotEmpty', { month: name }));
       clear(button,
-        variant ? h('img', { src: variant.thumbnail_url, alt: '', draggable: false }) : h('span', {
+        variant ? picture(h('img', { src: variant.thumbnail_url, alt: '', draggable: false }),
+          variant.thumbnail_webp_url) : h('span', {
           class: 'slot-empty', 'aria-hidden': 'true', text: '+' }),
         h('span', { class: 'month-name', text: name }));
       number.textContent = variant ? `№${variant.variant_number}` : '';

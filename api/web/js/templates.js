@@ -1,7 +1,7 @@
 // Step 2: the theme. The 10 themes as a grid (preview, description, price), the preview-mode switch, the year and
 // language of the calendar, and — before anything starts — the price and a realistic ETA.
 import { api, loadTemplates } from './api.js';
-import { alertBox, busy, clear, errorMessage, h } from './dom.js';
+import { alertBox, busy, clear, errorMessage, h, picture } from './dom.js';
 import { formatMoney, getLang, t, themeText } from './i18n.js';
 import { applyThemeAccent } from './colours.js';
 import { FULL_VARIANTS, PREVIEW_VARIANTS, clearDraft, etaMinutes, loadDraft, priceOf, saveDraft } from './draft.js';
@@ -15,7 +15,8 @@ function themeCard(template, checked, onPick) {
     (template.color_scheme || []).map((colour) => h('span', { class: 'swatch', style: `background:${colour}` })));
   const card = h('label', { class: 'theme-card', dataset: { theme: template.theme } }, input,
       h('span', { class: 'theme-preview' },
-        template.preview_url ? h('img', { src: template.preview_url, alt: '', loading: 'lazy', decoding: 'async' })
+        template.preview_url ? picture(h('img', { src: template.preview_url, alt: '', loading: 'lazy',
+          decoding: 'async' }), template.preview_webp_url)
           : null),
       h('span', { class: 'theme-body' },
         h('span', { class: 'theme-name', text: text.name }),

@@ -1,7 +1,7 @@
 // Step 1: photos. Drag & drop or a file picker, several at once; each photo uploads on its own so one bad file
 // doesn't reject the others; thumbnails, the API's per-photo warnings, remove before generating.
 import { api, getUser } from './api.js';
-import { alertBox, clear, errorMessage, formatBytes, h, toast } from './dom.js';
+import { alertBox, clear, errorMessage, formatBytes, h, picture, toast } from './dom.js';
 import { t, translateWarning } from './i18n.js';
 import { BEST_MAX_PHOTOS, BEST_MIN_PHOTOS, MAX_PHOTOS, loadDraft, saveDraft } from './draft.js';
 
@@ -115,7 +115,8 @@ function photoTile(entry) {
   return h('li', { class: `photo-tile is-${entry.state}${warnings.length ? ' has-warnings' : ''}`,
                    dataset: { name: entry.name } },
     h('div', { class: 'photo-frame' },
-      src ? h('img', { src, alt: entry.name, loading: 'lazy', decoding: 'async' })
+      src ? picture(h('img', { src, alt: entry.name, loading: 'lazy', decoding: 'async' }),
+        entry.photo && entry.photo.thumbnail_webp_url)
         : h('span', { class: 'photo-placeholder', 'aria-hidden': 'true', text: '🖼' }),
       entry.state === 'uploading' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : null,
       h('button', { type: 'button', class: 'remove-photo', 'aria-label': t('upload.remove', { name: entry.name }),

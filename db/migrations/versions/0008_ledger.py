@@ -1,8 +1,8 @@
 """ledger: customers' money as append-only entries with unique idempotency keys; quotes; a job's reserved price
 and the Idempotency-Key of its start
 
-Revision ID: 0006_ledger
-Revises: 0005
+Revision ID: 0008_ledger
+Revises: 0007_finish_webp
 Create Date: 2026-12-04 23:10:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0006_ledger'
-down_revision: str | None = '0005'
+revision: str = '0008_ledger'
+down_revision: str | None = '0007_finish_webp'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
