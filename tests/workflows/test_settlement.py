@@ -1,6 +1,6 @@
 """Every ending of a generation settles its reservation exactly once, as the workflow decides it (activity fakes
 under the real names; tests/workflows/test_settlement_ledger.py runs the real ledger activities on SQLite and
-PostgreSQL)."""
+PostgreSQL). Each test has a time-skipping server of its own: no run another test left behind holds its clock."""
 
 from __future__ import annotations
 
@@ -47,11 +47,11 @@ SCENARIOS: dict[str, tuple[Callable[[], FakeActivities], str, int]] = {
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-async def test_every_ending_settles_the_reservation_once(time_skipping_env: WorkflowEnvironment,
+async def test_every_ending_settles_the_reservation_once(own_time_skipping_env: WorkflowEnvironment,
                                                          scenario: str) -> None:
     make_fakes, course, delivered = SCENARIOS[scenario]
     fakes = make_fakes()
-    async with started(time_skipping_env, fakes, generation_input(max_variant_replacements=0)) as handle:
+    async with started(own_time_skipping_env, fakes, generation_input(max_variant_replacements=0)) as handle:
         if course.startswith("cancel"):
             await reach(handle, Stage(course.split()[1]))
             await handle.cancel()
@@ -72,7 +72,6 @@ async def test_every_ending_settles_the_reservation_once(time_skipping_env: Work
 
 
 async def test_expiry_after_delivery_refunds_nothing(own_time_skipping_env: WorkflowEnvironment) -> None:
-    # The clock jumps over 7 days: on a server of its own, which no run another test left behind can hold.
     fakes = FakeActivities()
     async with started(own_time_skipping_env, fakes, generation_input()) as handle:
         await reach(handle, Stage.ready_for_selection)
@@ -82,11 +81,11 @@ async def test_expiry_after_delivery_refunds_nothing(own_time_skipping_env: Work
 
 
 async def test_regenerations_beyond_the_free_ones_are_charged_and_refunded_when_they_fail(
-        time_skipping_env: WorkflowEnvironment) -> None:
+        own_time_skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(rejected={(2, 1)})
     workflow_input = generation_input(free_regenerations=1, regeneration_price_kopiyky=2000,
                                       max_variant_replacements=0)
-    async with started(time_skipping_env, fakes, workflow_input) as handle:
+    async with started(own_time_skipping_env, fakes, workflow_input) as handle:
         await reach(handle, Stage.ready_for_selection)
         for number in (1, 2):  # the first is free; the second is paid, and its only attempt is refused
             await handle.execute_update(CalendarGenerationWorkflow.regenerate_variant,
@@ -100,10 +99,10 @@ async def test_regenerations_beyond_the_free_ones_are_charged_and_refunded_when_
 
 
 async def test_a_paid_regeneration_the_balance_cannot_cover_is_refused(
-        time_skipping_env: WorkflowEnvironment) -> None:
+        own_time_skipping_env: WorkflowEnvironment) -> None:
     fakes = FakeActivities(balance_short=True)
     workflow_input = generation_input(free_regenerations=0, regeneration_price_kopiyky=2000)
-    async with started(time_skipping_env, fakes, workflow_input) as handle:
+    async with started(own_time_skipping_env, fakes, workflow_input) as handle:
         await reach(handle, Stage.ready_for_selection)
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await handle.execute_update(CalendarGenerationWorkflow.regenerate_variant,

@@ -59,22 +59,22 @@ async def _account(deps: ActivityDeps, user_id: int) -> tuple[int, list[str]]:
         return await ledger.balance(session, user_id), [e.kind for e in reversed(entries)]
 
 
-async def test_a_provider_failure_refunds_the_reservation(time_skipping_env: WorkflowEnvironment,
+async def test_a_provider_failure_refunds_the_reservation(own_time_skipping_env: WorkflowEnvironment,
                                                           deps: ActivityDeps) -> None:
     user = await a_customer(deps.sessions, CREDIT)
     job = await start_paid_job(deps.sessions, user, await a_template(deps.sessions), PRICE)
     assert job is not None and (await _account(deps, user))[0] == CREDIT - PRICE
-    await _run(time_skipping_env, FakeActivities(fail_training=True), deps, job, user, choose=False)
+    await _run(own_time_skipping_env, FakeActivities(fail_training=True), deps, job, user, choose=False)
     assert await _account(deps, user) == (CREDIT, ["top_up", "reservation", "refund"])
 
 
-async def test_a_partial_delivery_is_charged_pro_rata_once(time_skipping_env: WorkflowEnvironment,
+async def test_a_partial_delivery_is_charged_pro_rata_once(own_time_skipping_env: WorkflowEnvironment,
                                                            deps: ActivityDeps) -> None:
     user = await a_customer(deps.sessions, CREDIT)
     job = await start_paid_job(deps.sessions, user, await a_template(deps.sessions), PRICE)
     assert job is not None
     fakes = FakeActivities(rejected={(1, 0), (2, 0), (3, 0)})  # 21 of 24 variants
-    await _run(time_skipping_env, fakes, deps, job, user, choose=True)
+    await _run(own_time_skipping_env, fakes, deps, job, user, choose=True)
     charged = PRICE * 21 // 24
     assert await _account(deps, user) == (CREDIT - charged, ["top_up", "reservation", "release", "charge"])
     # A retried (or late) settlement, even one claiming another outcome, moves nothing.
