@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import workflow
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -16,7 +18,7 @@ from activities.reconciler import ReconcilerActivities
 from contracts.vocabulary import Stage
 from db.models import Job, Template, User, utcnow
 from services import ledger
-from testkit.stack import build_stack
+from testkit.stack import Stack, build_stack
 from workflows.models import GenerationResult
 
 
@@ -29,20 +31,26 @@ class EndsWithAResult:
         return result
 
 
+async def _quiet_job(session: AsyncSession, stack: Stack, **fields: Any) -> Job:
+    """A customer's job whose row has been quiet for longer than the reconciler's grace."""
+    user = User(email="olena@example.com", password_hash="-")
+    session.add(user)
+    template = (await session.exec(select(Template))).first()
+    assert template is not None
+    await session.flush()
+    job = Job(user_id=user.id, template_id=template.id, photo_ids=[], year=2027,
+              workflow_id=f"{stack.settings.workflow_id_prefix}-{uuid.uuid4().hex}",
+              updated_at=utcnow() - stack.settings.reconcile_grace - timedelta(minutes=1), **fields)
+    session.add(job)
+    await session.flush()
+    return job
+
+
 async def test_a_run_that_completed_unrecorded_gets_its_outcome(tmp_path: Path,
                                                                 dev_server: WorkflowEnvironment) -> None:
     async for stack in build_stack(tmp_path, dev_server):
-        quiet_since = utcnow() - stack.settings.reconcile_grace - timedelta(minutes=1)
         async with stack.deps.sessions() as session:
-            user = User(email="olena@example.com", password_hash="-")
-            session.add(user)
-            template = (await session.exec(select(Template))).first()
-            assert template is not None
-            await session.flush()
-            job = Job(user_id=user.id, template_id=template.id, photo_ids=[], variant_count=6, year=2027,
-                      status=Stage.generating, workflow_id=f"{stack.settings.workflow_id_prefix}-{uuid.uuid4().hex}",
-                      updated_at=quiet_since)
-            session.add(job)
+            job = await _quiet_job(session, stack, variant_count=6, status=Stage.generating)
             await session.commit()
             job_id, workflow_id = job.id, job.workflow_id
 
@@ -66,22 +74,12 @@ async def test_a_run_that_completed_unrecorded_gets_its_outcome(tmp_path: Path,
 async def test_a_run_terminated_before_delivery_gets_its_reservation_refunded(
         tmp_path: Path, dev_server: WorkflowEnvironment) -> None:
     async for stack in build_stack(tmp_path, dev_server):
-        quiet_since = utcnow() - stack.settings.reconcile_grace - timedelta(minutes=1)
         async with stack.deps.sessions() as session:
-            user = User(email="olena@example.com", password_hash="-")
-            session.add(user)
-            template = (await session.exec(select(Template))).first()
-            assert template is not None
-            await session.flush()
-            await ledger.top_up(session, user.id, 100_000, key="signup", note="welcome credit")
-            job = Job(user_id=user.id, template_id=template.id, photo_ids=[], variant_count=24, year=2027,
-                      status=Stage.training, workflow_id=f"{stack.settings.workflow_id_prefix}-{uuid.uuid4().hex}",
-                      updated_at=quiet_since, price_kopiyky=84_900)
-            session.add(job)
-            await session.flush()
+            job = await _quiet_job(session, stack, variant_count=24, status=Stage.training, price_kopiyky=84_900)
+            await ledger.top_up(session, job.user_id, 100_000, key="signup", note="welcome credit")
             await ledger.reserve(session, job, job.price_kopiyky)
             await session.commit()
-            job_id, user_id, workflow_id = job.id, user.id, job.workflow_id
+            job_id, user_id, workflow_id = job.id, job.user_id, job.workflow_id
 
         # An operator terminates the run (no worker ever picked it up): nothing in it could refund.
         handle = await dev_server.client.start_workflow(
