@@ -4,6 +4,7 @@
     python manage.py seed      # the ten themes and their preview images (idempotent)
     python manage.py run       # Temporal dev server + UI, API, worker, supervised; Ctrl-C stops all of them
     python manage.py report [--since 7d]  # the seed's figures from the database (docs/operations.md)
+    python manage.py top-up EMAIL AMOUNT_UAH  # credit a customer's account (the offline payment provider)
 """
 
 from __future__ import annotations
@@ -84,6 +85,30 @@ async def report(settings: Settings, since: timedelta | None) -> str:
     return render_report(figures, start)
 
 
+async def top_up(settings: Settings, email: str, amount_uah: float) -> int:
+    """Credit the account through the offline payment provider; answers the new balance in kopiyky."""
+    from sqlmodel import select
+
+    from db.models import User
+    from db.session import make_engine, make_session_factory, session_scope
+    from services import ledger
+    from services.payments import OfflinePaymentProvider, pay_and_credit
+
+    amount = round(amount_uah * ledger.KOPIYKY_PER_UAH)
+    if amount <= 0:
+        raise SystemExit(f"the amount must be positive, got {amount_uah}")
+    engine = make_engine(settings.database_url, writes=True)
+    try:
+        async with session_scope(make_session_factory(engine)) as session:
+            user = (await session.exec(select(User).where(User.email == email.strip().lower()))).first()
+            if user is None:
+                raise SystemExit(f"no account for {email}")
+            await pay_and_credit(session, OfflinePaymentProvider(), user.id, amount, note="top-up by an operator")
+            return await ledger.balance(session, user.id)
+    finally:
+        await engine.dispose()
+
+
 def _period(text: str) -> timedelta:
     from ops.report import parse_since
 
@@ -144,7 +169,9 @@ def run(settings: Settings) -> int:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["migrate", "seed", "run", "report"])
+    parser.add_argument("command", choices=["migrate", "seed", "run", "report", "top-up"])
+    parser.add_argument("email", nargs="?", help="top-up: the customer's e-mail")
+    parser.add_argument("amount_uah", nargs="?", type=float, help="top-up: how many hryvnias to credit")
     parser.add_argument("--since", type=_period, default=None,
                         help="report: generations started in this last period (30m, 12h, 7d, 2w); default all time")
     arguments = parser.parse_args()
@@ -158,6 +185,11 @@ def main() -> None:
         migrate(settings)
     elif command == "seed":
         asyncio.run(seed(settings))
+    elif command == "top-up":
+        if arguments.email is None or arguments.amount_uah is None:
+            parser.error("top-up needs EMAIL and AMOUNT_UAH")
+        balance = asyncio.run(top_up(settings, arguments.email, arguments.amount_uah))
+        sys.stdout.write(f"{arguments.email}: balance {balance / 100:.2f} UAH\n")
     elif command == "report":
         sys.stdout.write(asyncio.run(report(settings, arguments.since)) + "\n")
     else:

@@ -26,6 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 DEVELOPMENT_JWT_SECRET = "change-me-in-production-this-is-only-for-local-dev"
 DEVELOPMENT_MEDIA_SIGNING_KEY = "change-me-in-production-media-links-for-local-dev"
 MIN_SECRET_BYTES = 32
+# A new account's credit outside production, when CALENDARY_SIGNUP_CREDIT_UAH is unset (production: 0).
+DEVELOPMENT_SIGNUP_CREDIT_UAH = 3000
 
 _DURATION_FORMS = "plain seconds (e.g. 20 or 1.5) or an ISO-8601 duration (e.g. PT20S, P7D)"
 _TIMEDELTA = TypeAdapter(timedelta)
@@ -207,6 +209,18 @@ class Settings(BaseSettings):
     max_regenerations: int = Field(default=6, ge=0)
     select_wait_seconds: float = Field(default=5.0, ge=0)
 
+    # Money (services/ledger.py, docs/api.md "Credits"): what a new account starts with (unset: 3000 UAH in
+    # development so `make run` works with no payment step, 0 in production); how long a quote holds; per customer,
+    # generations producing at once and what may be reserved in a UTC day; regenerations free per generation and the
+    # price of each one after; the provider spend (USD, per UTC day) past which new generations are refused.
+    signup_credit_uah: int | None = Field(default=None, ge=0)
+    quote_ttl: Duration = timedelta(minutes=15)
+    max_concurrent_generations: int = Field(default=2, ge=1)
+    daily_spend_limit_uah: int = Field(default=10_000, ge=0)
+    free_regenerations: int = Field(default=3, ge=0)
+    regeneration_price_uah: int = Field(default=20, ge=0)
+    provider_daily_budget_usd: float = Field(default=100.0, ge=0)
+
     # Durability: database and storage work is retried without an attempt cap, at most this far apart, for up to
     # the outage tolerance in all (an outage only delays a generation). The job reconciler checks rows quiet for
     # `reconcile_grace` every `reconcile_interval`.
@@ -246,6 +260,11 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_db_file: Path = PROJECT_ROOT / "var" / "temporal.db"
     run_dir: Path = PROJECT_ROOT / "var" / "run"
+
+    @property
+    def signup_credit_kopiyky(self) -> int:
+        default = 0 if self.env == "production" else DEVELOPMENT_SIGNUP_CREDIT_UAH
+        return 100 * (self.signup_credit_uah if self.signup_credit_uah is not None else default)
 
     @model_validator(mode="after")
     def _temporal_mtls_pair(self) -> Settings:

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.calendars import CalendarActivities
 from activities.deps import ActivityDeps
 from activities.jobs import JobActivities
+from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
 from activities.reconciler import ReconcilerActivities
 from activities.scoring import ScoringActivities
@@ -24,7 +25,7 @@ from activities.variants import VariantActivities
 def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., Any]]:
     """Activities of the main task queue: database, storage and rendering work, and the job reconciler."""
     jobs, synthesis = JobActivities(deps), SynthesisActivities(deps)
-    variants, calendars = VariantActivities(deps), CalendarActivities(deps)
+    variants, calendars, money = VariantActivities(deps), CalendarActivities(deps), LedgerActivities(deps)
     return [
         jobs.load_generation_plan,
         jobs.record_job_update,
@@ -35,6 +36,9 @@ def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., A
         calendars.render_calendar,
         NotificationActivities(deps).send_notification,
         ScoringActivities(deps).recommend_variants,
+        money.settle_generation,
+        money.charge_regeneration,
+        money.refund_regeneration,
         ReconcilerActivities(deps, temporal).reconcile_jobs,
     ]
 

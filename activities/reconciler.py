@@ -31,6 +31,7 @@ from contracts.messages import DeleteVariantsInput, ReconcileReport
 from contracts.vocabulary import TERMINAL_STAGES, Stage
 from db.models import Job, Template, UserCalendar, WebhookEvent, utcnow
 from db.session import session_scope
+from services import ledger
 from services.generations import start_generation_workflow
 from workflows.models import GenerationResult
 
@@ -121,3 +122,7 @@ class ReconcilerActivities:
             row.completed_at = row.completed_at or utcnow()
             row.current_step = f"Ended {stage.value} (recorded by the reconciler)"
             session.add(row)
+            if row.ready_at is None and stage in (Stage.failed, Stage.cancelled):
+                # Ended before its variants were delivered (e.g. terminated by an operator): the reservation goes
+                # back, in the same transaction (once: a refund the run already made is found by its key).
+                await ledger.settle(session, row.id, row.user_id, delivered=0, total=row.variant_count)

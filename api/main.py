@@ -19,6 +19,7 @@ from api.openapi import install_openapi, operation_id
 from api.rate_limits import RateLimits
 from api.request_telemetry import RequestTelemetry
 from api.routers import (
+    account,
     auth,
     calendars,
     config,
@@ -29,6 +30,7 @@ from api.routers import (
     media,
     metrics,
     photos,
+    quotes,
     ratings,
     showcase,
     templates,
@@ -96,8 +98,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     async def docs() -> RedirectResponse:
         return RedirectResponse("/api/docs")
 
-    for module in (auth, config, photos, templates, generations, events, calendars, webhooks, media, web,
-                   ratings, me, health, metrics, showcase):
+    for module in (auth, config, photos, templates, quotes, generations, events, calendars, webhooks, media, web,
+                   ratings, me, account, health, metrics, showcase):
         app.include_router(module.router)
     install_openapi(app)
     return app

@@ -171,6 +171,23 @@ _SELECTION: dict[SelectionCode, tuple[HTTPStatus, str, str]] = {
 SELECTION: dict[str, ProblemKind] = {str(code): _kind(code, *about) for code, about in _SELECTION.items()}
 SELECTION_REFUSALS = [kind for code, kind in SELECTION.items() if code.startswith("selection_")]
 REGENERATION_REFUSALS = [kind for code, kind in SELECTION.items() if not code.startswith("selection_")]
+# --- money -------------------------------------------------------------------------------------------------------
+INSUFFICIENT_CREDIT = _kind("insufficient_credit", S.PAYMENT_REQUIRED, "The balance does not cover the price",
+                            "Top up at least `params.shortfall_uah` ₴ (GET /api/account), then start again.")
+QUOTE_EXPIRED = _kind("quote_expired", S.CONFLICT, "The quote has expired",
+                      "Ask for a new quote (POST /api/calendars/quote) and start with its `quote_id`.")
+QUOTE_MISMATCH = _kind("quote_mismatch", S.UNPROCESSABLE_ENTITY, "The quote is for another generation",
+                       "Start with the theme, photos and preview the quote names, or ask for a new quote.")
+IDEMPOTENCY_KEY_REUSED = _kind("idempotency_key_reused", S.UNPROCESSABLE_ENTITY,
+                               "The Idempotency-Key was used for a different request",
+                               "Send a new key for a new generation; repeat a start only with its own body.")
+TOO_MANY_GENERATIONS = _kind("too_many_generations", S.TOO_MANY_REQUESTS, "Too many generations at once",
+                             "Wait until one reaches `ready_for_selection` (`params.limit` run at once).")
+DAILY_SPEND_LIMIT = _kind("daily_spend_limit", S.TOO_MANY_REQUESTS, "Today's spending limit is reached",
+                          "Start again after midnight UTC (`params.limit_uah`, `params.spent_uah`).")
+PROVIDER_BUDGET_REACHED = _kind("provider_budget_reached", S.SERVICE_UNAVAILABLE,
+                                "New generations are paused for today",
+                                "Try again later (after midnight UTC); running generations are not affected.")
 # --- calendars -------------------------------------------------------------------------------------------------
 CALENDAR_OPTIONS_INVALID = _kind("calendar_options_invalid", S.UNPROCESSABLE_ENTITY,
                                  "These options can't make a calendar",
@@ -186,7 +203,7 @@ WORKFLOW_SERVICE_UNAVAILABLE = _kind("workflow_service_unavailable", S.SERVICE_U
                                      "The generation service is unavailable", "Retry in a minute.")
 GENERATION_START_REFUSED = _kind("generation_start_refused", S.SERVICE_UNAVAILABLE,
                                  "The generation could not be started",
-                                 "Start it again (the refused one is marked `failed`; nothing was charged).")
+                                 "Start it again (the refused one is marked `failed` and its reservation refunded).")
 # --- provider webhooks (for the image provider, not for customers) ---------------------------------------------
 WEBHOOK_SIGNATURE_INVALID = _kind("webhook_signature_invalid", S.UNAUTHORIZED, "Webhook signature rejected",
                                   "Nothing was stored; the provider delivers it again.")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBo
 from contracts.messages import LikenessNote
 from contracts.prompts import MAX_CUSTOM_PROMPT
 from contracts.selection import MonthPick
-from contracts.vocabulary import DbId, Stage, VariantStatus
+from contracts.vocabulary import DbId, LedgerKind, Stage, VariantStatus
 from imaging.recommend import Season
 
 
@@ -139,13 +139,35 @@ class ClientConfig(BaseModel):
     accepted_types: list[str]
 
 
-class GenerateCalendarRequest(BaseModel):
-    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk",
-                            title="Our year")
+class QuoteRequest(BaseModel):
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False)
 
     template_id: DbId
     photo_ids: list[DbId]
     preview: bool = False
+
+
+class QuoteOut(BaseModel):
+    model_config = _example(quote_id=5, template_id=1, photo_ids=[1, 2, 3], preview=False, variant_count=24,
+                            price_uah=849.0, model="train", eta_seconds=1920, balance_uah=3000.0,
+                            valid_until="2026-12-04T10:15:00Z")
+
+    quote_id: int = Field(description="send it with POST /api/calendars/generate to pay exactly this price")
+    template_id: int
+    photo_ids: list[int]
+    preview: bool
+    variant_count: int
+    price_uah: float = Field(description="reserved at the start; charged when the variants are delivered")
+    model: Literal["train", "reuse"] = Field(description="whether a model is trained on the photos or reused")
+    eta_seconds: int = Field(description="estimated time until the variants are ready")
+    balance_uah: float = Field(description="the caller's balance now")
+    valid_until: datetime
+
+
+class GenerateCalendarRequest(QuoteRequest):
+    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk", quote_id=5,
+                            title="Our year")
+
     year: int | None = Field(default=None, ge=2000, le=2100)
     locale: Literal["uk", "en"] = "uk"
     custom_prompt: str | None = Field(
@@ -154,6 +176,26 @@ class GenerateCalendarRequest(BaseModel):
                     "(422 `custom_prompt_refused`, docs/scoring.md)")
     title: str | None = Field(default=None, max_length=80, description="printed on the cover above the year; "
                               "empty or left out: the theme's name in the calendar's language")
+    quote_id: DbId | None = Field(default=None, description="a quote of the caller's for this very generation: its "
+                                                            "price is reserved (without: today's price)")
+
+
+class LedgerEntryOut(BaseModel):
+    kind: LedgerKind
+    amount_uah: float = Field(description="+ credits the balance, - debits it")
+    job_id: int | None
+    created_at: datetime
+    note: str
+
+
+class AccountBalanceOut(BaseModel):
+    model_config = _example(balance_uah=2151.0, entries=[
+        {"kind": "reservation", "amount_uah": -849.0, "job_id": 7, "created_at": _WHEN,
+         "note": "generation 7: reserved"},
+        {"kind": "top_up", "amount_uah": 3000.0, "job_id": None, "created_at": _WHEN, "note": "welcome credit"}])
+
+    balance_uah: float
+    entries: list[LedgerEntryOut] = Field(description="newest first")
 
 
 class GenerationStarted(BaseModel):
@@ -168,17 +210,6 @@ class GenerationStarted(BaseModel):
                                     "are ready, from the provider's measured latencies (services/eta.py)")
     needs_training: bool | None = Field(default=None, description="on a start: no model is trained on these "
                                         "photos yet, so the estimate counts a training in")
-
-
-class GenerationQuote(BaseModel):
-    """What starting this generation would make, cost and take — asked before starting it."""
-
-    model_config = _example(variant_count=24, price_uah=799, eta_seconds=95, needs_training=True)
-
-    variant_count: int
-    price_uah: int
-    eta_seconds: int = Field(description="estimated seconds from the start until the variants are ready")
-    needs_training: bool
 
 
 class ScoreDetailsDto(BaseModel):
@@ -228,7 +259,7 @@ class CalendarGenerationStatusDto(BaseModel):
                    "is_selected": False, "month_number": None, "status": "ready", "score": 82.5,
                    "recommended": True, "suggested_month": 7, "suggested_season": "summer"}],
         generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
-        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, cost_usd=0.42, eta_seconds=None)
+        expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, price_uah=849.0, eta_seconds=None)
 
     job_id: int
     status: Stage
@@ -253,7 +284,7 @@ class CalendarGenerationStatusDto(BaseModel):
     eta_seconds: int | None = Field(default=None, description="estimated seconds until the variants are ready "
                                     "(or, while finalizing, the calendar); null while waiting for the choice or "
                                     "once finished")
-    cost_usd: float
+    price_uah: float = Field(description="reserved at the start (GET /api/account shows what was charged)")
 
 
 class MonthSelection(BaseModel):

@@ -121,7 +121,7 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies:
         created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
         error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
         title=job.title, year=job.year, locale=job.locale,
-        eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), cost_usd=round(job.cost_usd, 4))
+        eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), price_uah=job.price_kopiyky / 100)
 
 
 async def status_dtos(session: AsyncSession, jobs: Sequence[Job],

@@ -28,9 +28,12 @@ from contracts.messages import (
     ReconcileReport,
     ReferenceFaces,
     ReferenceFacesInput,
+    RegenerationCharge,
     RegenerationMark,
     RenderInput,
     ScoreVariantInput,
+    SettlementRequest,
+    SettlementResult,
     TrainedModel,
     TrainModelInput,
     VariantFailure,
@@ -49,6 +52,7 @@ class FailureType(StrEnum):
     provider_job_failed = "ProviderJobFailed"  # a paid job ended without a result: a fresh attempt may succeed
     provider_account = "ProviderAccountError"  # 401/402/403: a person must fix the token or the credit
     provider_unavailable = "ProviderError"  # timeouts, 5xx, 429: retried, resuming the same paid job
+    insufficient_credit = "InsufficientCredit"  # the customer's balance does not cover a paid step
 
 
 def implements(stub: Callable[..., Any]) -> Callable[[F], F]:
@@ -114,14 +118,31 @@ async def prepare_reference_faces(request: ReferenceFacesInput) -> ReferenceFace
 
 
 @activity.defn
+async def settle_generation(request: SettlementRequest) -> SettlementResult:
+    """Charge the delivered share of the job's reservation and give the rest back (once, whatever the retries)."""
+    raise NotImplementedError
+
+
+@activity.defn
 async def score_variant(request: ScoreVariantInput) -> VariantScore:
     """Scoring queue: the variant's 0-100 score and components, stored on its row."""
     raise NotImplementedError
 
 
 @activity.defn
+async def charge_regeneration(charge: RegenerationCharge) -> None:
+    """Fails with InsufficientCredit when the balance does not cover it."""
+    raise NotImplementedError
+
+
+@activity.defn
 async def recommend_variants(request: JobRef) -> RecommendationResult:
     """The recommended 12 and their months, stored on the variants' rows."""
+    raise NotImplementedError
+
+
+@activity.defn
+async def refund_regeneration(charge: RegenerationCharge) -> None:
     raise NotImplementedError
 
 
@@ -133,5 +154,5 @@ async def reconcile_jobs() -> ReconcileReport:
 GENERATION_ACTIVITIES = (load_generation_plan, train_model, generate_variant, mark_variant_failed,
                          mark_variant_regenerating, record_job_update, finalize_calendar, delete_variants,
                          render_calendar, send_notification, prepare_reference_faces, score_variant,
-                         recommend_variants)
+                         recommend_variants, settle_generation, charge_regeneration, refund_regeneration)
 ALL = (*GENERATION_ACTIVITIES, reconcile_jobs)

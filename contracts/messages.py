@@ -191,3 +191,22 @@ class VariantScore(BaseModel):
 
 class RecommendationResult(BaseModel):
     recommended: list[int]  # variant ids, in month order
+
+
+class SettlementRequest(JobRef):
+    """Settle the job's reservation: `delivered` of `total` variants (0: refunded in full)."""
+
+    delivered: int
+    total: int
+
+
+class SettlementResult(BaseModel):
+    charged_kopiyky: int
+    refunded_kopiyky: int
+
+
+class RegenerationCharge(JobRef):
+    """The job's `ordinal`-th regeneration: charged `amount_kopiyky`, or (refund) given back."""
+
+    ordinal: int
+    amount_kopiyky: int = 0

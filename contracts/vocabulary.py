@@ -49,3 +49,13 @@ class ModelStatus(StrEnum):
     training = "training"
     ready = "ready"
     failed = "failed"
+
+
+class LedgerKind(StrEnum):
+    """A customer's ledger entry (services/ledger.py), as stored and as GET /api/account shows it."""
+
+    top_up = "top_up"  # + money in (signup credit, an operator, a payment provider)
+    reservation = "reservation"  # - held at a generation's start
+    release = "release"  # + the hold ends when the variants are delivered (a charge follows)
+    charge = "charge"  # - what the delivered variants (or a paid regeneration) cost
+    refund = "refund"  # + a reservation or paid regeneration given back in full

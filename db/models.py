@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from contracts.vocabulary import TERMINAL_STAGES, Stage
-from contracts.vocabulary import ModelStatus as ModelStatus  # the statuses of rows below, re-exported
+from contracts.vocabulary import LedgerKind as LedgerKind  # the kinds and statuses of rows below, re-exported
+from contracts.vocabulary import ModelStatus as ModelStatus
 from contracts.vocabulary import VariantStatus as VariantStatus
 
 
@@ -122,7 +123,8 @@ class Job(SQLModel, table=True):
     """One calendar generation: the database mirror of a CalendarGenerationWorkflow run."""
 
     # Ids are never reused (SQLite would otherwise hand out a deleted row's id again): a job id names one workflow.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (sa.UniqueConstraint("user_id", "idempotency_key", name="uq_job_user_id_idempotency_key"),
+                      {"sqlite_autoincrement": True})
     id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     template_id: int = Field(foreign_key="template.id")
@@ -147,6 +149,9 @@ class Job(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     ready_at: datetime | None = None  # all variants ready for selection: the seed's "time to 24 variants" ends here
     completed_at: datetime | None = None
+    price_kopiyky: int = 0  # reserved at the start, settled by the workflow (services/ledger.py)
+    # The client's Idempotency-Key of the start: a repeated start with the same key answers this job.
+    idempotency_key: str | None = Field(default=None, max_length=128)
 
 
 class GeneratedCalendarVariant(SQLModel, table=True):
@@ -245,3 +250,33 @@ class WebhookEvent(SQLModel, table=True):
     status: str = Field(max_length=32)
     payload: dict = Field(sa_column=Column(JSON, nullable=False))  # the job as sent, without its input and logs
     received_at: datetime = Field(default_factory=utcnow, index=True)  # pruned by age (activities.reconciler)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One movement of a customer's money, never changed or deleted: the balance is the sum of the amounts.
+
+    `idempotency_key` is unique, so a retried activity or request writes its entry once (e.g. `charge:7`)."""
+
+    __tablename__ = "ledger_entry"
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=16)
+    amount_kopiyky: int  # signed: + credits the balance, - debits it
+    job_id: int | None = Field(default=None, foreign_key="job.id", index=True)
+    idempotency_key: str = Field(max_length=160, unique=True)
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Quote(SQLModel, table=True):
+    """A price promised for a generation until `expires_at`; a start that names it pays that price."""
+
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    template_id: int = Field(foreign_key="template.id")
+    photo_ids: list = Field(sa_column=Column(JSON, nullable=False))
+    preview: bool = False
+    price_kopiyky: int
+    estimated_cost_usd: float = 0.0  # ours, never shown to the customer
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime

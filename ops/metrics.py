@@ -41,6 +41,9 @@ HTTP_REQUESTS = Counter("calendary_http_requests", "HTTP requests answered, by r
 HTTP_LATENCY = Histogram("calendary_http_request_duration_seconds", "Time to answer an HTTP request",
                          ["route", "method"],
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+GENERATIONS_REFUSED = Counter("calendary_generations_refused",
+                              "Starts refused by a limit: provider_budget, concurrency, daily_spend, "
+                              "insufficient_credit", ["reason"])
 
 # --- per process: the worker ------------------------------------------------------------------------------------
 PROVIDER_CALLS = Counter("calendary_provider_calls", "Provider jobs (training, synthesis) ended, by kind and outcome",

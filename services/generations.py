@@ -22,6 +22,8 @@ def generation_input(job: Job, settings: Settings) -> GenerationInput:
         preview=job.preview, year=job.year, locale=job.locale, provider_task_queue=settings.provider_task_queue,
         heartbeat_timeout=settings.provider_heartbeat_timeout, scoring_task_queue=settings.scoring_task_queue,
         likeness_replacements=settings.likeness_replacements, custom_prompt=job.custom_prompt,
+        free_regenerations=settings.free_regenerations,
+        regeneration_price_kopiyky=100 * settings.regeneration_price_uah,
         retry=RetryTuning(max_interval=settings.activity_retry_max_interval,
                           outage_tolerance=settings.activity_retry_outage_tolerance))
 

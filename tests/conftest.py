@@ -44,6 +44,19 @@ async def postgres_url() -> AsyncIterator[str]:
         pytest.skip(f"PostgreSQL not reachable: {err}")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings on a migrated SQLite file, then on a fresh PostgreSQL database (where the database matters).
+
+    Synchronous on purpose: it pulls the async `postgres_url` fixture only for the PostgreSQL run, and migrates
+    (Alembic runs its own event loop) while no loop is running.
+    """
+    overrides = {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+    settings = make_settings(tmp_path, **overrides)
+    upgrade(settings.database_url)
+    return settings
+
+
 @pytest.fixture
 async def app_client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
     from testkit.api import running_api

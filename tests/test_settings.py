@@ -124,3 +124,14 @@ def test_production_starts_with_strong_secrets_and_development_with_the_defaults
         monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)
     assert settings.jwt_secret.get_secret_value() == "t" * 40 and "t" * 40 not in repr(settings)
+
+
+def test_a_new_account_gets_credit_outside_production_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CALENDARY_SIGNUP_CREDIT_UAH", raising=False)
+    assert Settings(_env_file=None).signup_credit_kopiyky == 3000 * 100  # `make run` works with no payment step
+    monkeypatch.setenv("CALENDARY_ENV", "production")
+    for name, value in STRONG.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None).signup_credit_kopiyky == 0
+    monkeypatch.setenv("CALENDARY_SIGNUP_CREDIT_UAH", "50")  # an operator's promotion, on purpose
+    assert Settings(_env_file=None).signup_credit_kopiyky == 50 * 100

@@ -8,6 +8,8 @@
                          single variants meanwhile
 4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the PDF is rendered
    (no selection in time → expired: every variant deleted; cancelled → the same clean-up)
+Money (workflows/settlement.py): the price reserved at the start is charged on delivery (3.), pro rata for fewer
+variants, and refunded in full when the run ends before; regenerations beyond the free ones are charged.
 
 All I/O happens in activities; this file only decides what happens next. The failure model (docs/architecture.md):
 database and storage work is idempotent and retried through outages for hours, so an outage only delays; paid
@@ -19,7 +21,7 @@ reported); every ending records a terminal status, and what can't be recorded is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 
@@ -66,7 +68,8 @@ with workflow.unsafe.imports_passed_through():
         SelectionOutcome,
     )
     from workflows.scoring import PATCH_VARIANT_SCORING, VariantScoring
-    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason
+    from workflows.settlement import Settlement
+    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason, run_all
 
 MIN_VARIANTS_FOR_CALENDAR = 12
 TRAINING_ATTEMPTS = 2  # paid trainings per generation when the first ends without a model
@@ -105,6 +108,7 @@ class CalendarGenerationWorkflow:
         self._cancel_refused = False
         self._account_refused: ActivityError | None = None  # set once the provider refused our account
         self._scoring: VariantScoring | None = None  # runs started before scoring existed replay without it
+        self._money = Settlement(input)  # the reserved price: charged on delivery, else refunded
         retry = input.retry
         # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
         self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
@@ -115,6 +119,7 @@ class CalendarGenerationWorkflow:
 
     @workflow.run
     async def run(self, input: GenerationInput) -> GenerationResult:
+        self._money.begin()
         try:
             self._plan = await self._durable(act.load_generation_plan, PlanRequest(
                 job_id=input.job_id, user_id=input.user_id, template_id=input.template_id, photo_ids=input.photo_ids))
@@ -125,14 +130,14 @@ class CalendarGenerationWorkflow:
             self._model = await self._train_model()
 
             await self._enter(Stage.generating)
-            await _all(self._produce_variant(n) for n in range(1, input.variant_count + 1))
+            await run_all(self._produce_variant(n) for n in range(1, input.variant_count + 1))
             needed = min(MIN_VARIANTS_FOR_CALENDAR, input.variant_count)
             if len(self._variants) < needed:
                 await self._fail(f"only {len(self._variants)} of {input.variant_count} variants could be "
                                  f"generated; a calendar needs {needed}")
             if self._scoring:
                 await self._scoring.recommend()
-
+            await self._money.deliver(len(self._variants))
             selection = await self._await_selection()
         except (asyncio.CancelledError, ActivityError) as err:
             if isinstance(err, ActivityError) and not isinstance(err.cause, CancelledError):
@@ -165,9 +170,16 @@ class CalendarGenerationWorkflow:
         assert number is not None
         self._regenerations_used += 1
         self._regenerating.add(number)
+        ordinal = self._regenerations_used
+        try:
+            await self._money.charge_regeneration(ordinal)  # a paid one is refused here when the balance is short
+        except ApplicationError:
+            self._regenerations_used -= 1
+            self._regenerating.discard(number)
+            raise
         # Answer only once the database shows the variant as regenerating: what the API then reads agrees.
         await self._mark_regenerating(number, regenerating=True)
-        self._background(self._regenerate(number, request.custom_prompt))
+        self._background(self._regenerate(number, request.custom_prompt, ordinal))
         return RegenerationAccepted(variant_id=request.variant_id, variant_number=number,
                                     regenerations_left=self._input.max_regenerations - self._regenerations_used)
 
@@ -273,7 +285,7 @@ class CalendarGenerationWorkflow:
             await self._scoring.keep(self._variants[number])  # its replacements were all refused
         return kept
 
-    async def _regenerate(self, number: int, custom_prompt: str | None) -> None:
+    async def _regenerate(self, number: int, custom_prompt: str | None, ordinal: int) -> None:
         try:
             try:
                 replaced = await self._produce_variant(number, custom_prompt=custom_prompt, replacing=True)
@@ -283,6 +295,7 @@ class CalendarGenerationWorkflow:
             except ActivityError as err:  # e.g. the provider account was refused: the old image is still good
                 replaced, why = False, reason(err)
             if not replaced:  # the old image stays, ready to be chosen, with the reason the new one failed
+                await self._money.refund_regeneration(ordinal)
                 await self._mark_regenerating(number, regenerating=False,
                                               error=f"regeneration failed ({why}); the previous image is kept")
         finally:
@@ -339,12 +352,14 @@ class CalendarGenerationWorkflow:
     async def _end_without_calendar(self, stage: Stage) -> None:
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._regenerating)
         await self._delete_variants()
+        await self._money.refund_undelivered()
         await self._enter(stage)
 
     async def _fail(self, why: str) -> NoReturn:
         self._error = why
         workflow.logger.error("generation failed: %s", why)  # the customer sees a code; operators see why
         await self._shielded(self._delete_variants())
+        await self._shielded(self._money.refund_undelivered())
         await self._shielded(self._enter(Stage.failed))
         # Failing the run (not just returning) makes the failure visible to operators in Temporal UI.
         raise ApplicationError(why, type="GenerationFailed", non_retryable=True)
@@ -428,10 +443,3 @@ class CalendarGenerationWorkflow:
         # The workflow's event loop keeps its tasks alive; self._regenerating tracks them for clean-up and selection.
         asyncio.ensure_future(step)  # noqa: RUF006
 
-
-async def _all(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
-    """Run concurrently; unlike plain gather, a cancellation returns only once every coroutine has stopped, so
-    clean-up never races a synthesis that is still storing its image."""
-    for outcome in await asyncio.gather(*coroutines, return_exceptions=True):
-        if isinstance(outcome, BaseException):
-            raise outcome

@@ -15,6 +15,7 @@ from contracts.vocabulary import Stage
 SELECT_SIGNAL = "select"
 REGENERATE_UPDATE = "regenerate_variant"
 STATUS_QUERY = "status"
+INSUFFICIENT_CREDIT_REFUSAL = "insufficient_credit"  # the type of a regeneration refused for the balance
 
 
 class RetryTuning(BaseModel):
@@ -53,6 +54,9 @@ class GenerationInput(BaseModel):
     likeness_replacements: int = Field(default=3, ge=0)
     # The customer's words, appended to the theme's prompt for every variant (contracts.prompts checks them).
     custom_prompt: str | None = Field(default=None, max_length=300)
+    # Money (workflows/settlement.py): regenerations beyond `free_regenerations` cost this much each.
+    free_regenerations: int = Field(default=3, ge=0)
+    regeneration_price_kopiyky: int = Field(default=0, ge=0)
 
 
 class Selection(BaseModel):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine, Iterable
+from typing import Any
+
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from contracts.activities import FailureType
@@ -48,3 +52,11 @@ def reason(err: BaseException) -> str:
             break
         err = err.__cause__
     return str(getattr(err, "message", None) or err)
+
+
+async def run_all(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
+    """Run concurrently; unlike plain gather, a cancellation returns only once every coroutine has stopped, so
+    clean-up never races a synthesis that is still storing its image."""
+    for outcome in await asyncio.gather(*coroutines, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome

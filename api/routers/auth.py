@@ -25,6 +25,7 @@ from api.rate_limits import LimiterDep
 from api.schemas import Accepted, Credentials, PasswordResetConfirm, PasswordResetRequest, TokenOut, UserOut
 from api.security import RESET_AUDIENCE, issue_reset_token, issue_token, token_claims
 from db.models import User
+from services import ledger
 from services.mail import compose_password_reset, deliver
 from settings import Settings
 
@@ -59,6 +60,9 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
         await session.flush()
     except IntegrityError:
         raise _taken(email) from None
+    if settings.signup_credit_kopiyky:  # committed with the account: no account ever misses its credit
+        await ledger.top_up(session, user.id, settings.signup_credit_kopiyky, key=f"signup:{user.id}",
+                            note="welcome credit")
     return _token_for(user, settings)
 
 

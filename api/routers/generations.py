@@ -6,14 +6,15 @@ import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Response, status
-from sqlmodel import col, select
+from fastapi import APIRouter, Header, Response, status
+from sqlmodel import select
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import billing
 from api.deps import (
     CurrentUserDep,
     IdPath,
@@ -28,18 +29,25 @@ from api.openapi import raises
 from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import (
     CUSTOM_PROMPT_REFUSED,
+    DAILY_SPEND_LIMIT,
     GENERATION_FINISHED,
     GENERATION_NOT_CANCELLABLE,
     GENERATION_START_REFUSED,
     GENERATION_WRONG_STAGE,
+    IDEMPOTENCY_KEY_REUSED,
+    INSUFFICIENT_CREDIT,
     NOT_FOUND,
     PHOTOS_REPEATED,
     PHOTOS_REQUIRED,
     PHOTOS_UNKNOWN,
+    PROVIDER_BUDGET_REACHED,
+    QUOTE_EXPIRED,
+    QUOTE_MISMATCH,
     REGENERATION_REFUSALS,
     SELECTION,
     SELECTION_REFUSALS,
     TEMPLATE_UNKNOWN,
+    TOO_MANY_GENERATIONS,
     TOO_MANY_PHOTOS,
     WORKFLOW_SERVICE_UNAVAILABLE,
     ApiProblem,
@@ -49,7 +57,6 @@ from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarVariantDto,
     GenerateCalendarRequest,
-    GenerationQuote,
     GenerationStarted,
     RegenerateVariantRequest,
     RegenerationStarted,
@@ -62,21 +69,18 @@ from contracts.selection import SelectionCode, selection_problem
 from contracts.vocabulary import SELECTION_ACCEPTED_STAGES, Stage, workflow_id_for
 from db.models import (
     TERMINAL_JOB_STATUSES,
-    FileKind,
     GeneratedCalendarVariant,
     Job,
     JobStatus,
-    Template,
-    UploadedFile,
     UserCalendar,
     VariantStatus,
     utcnow,
 )
+from services import ledger
 from services.eta import quote_seconds
 from services.generations import start_generation_workflow
-from services.pricing import generation_price
-from settings import Settings
 from workflows.models import (
+    INSUFFICIENT_CREDIT_REFUSAL,
     REGENERATE_UPDATE,
     SELECT_SIGNAL,
     STATUS_QUERY,
@@ -122,28 +126,10 @@ def _finished(job: Job) -> ApiProblem:
                       params={"status": job.status})
 
 
-async def _validate_request(body: GenerateCalendarRequest, user_id: int, session: SessionDep,
-                            settings: Settings) -> Template:
-    template = await session.get(Template, body.template_id)
-    if template is None or not template.is_active:
-        raise ApiProblem(TEMPLATE_UNKNOWN, f"template {body.template_id} does not exist")
-    if not body.photo_ids:
-        raise ApiProblem(PHOTOS_REQUIRED, "choose at least one photo")
-    most, got = settings.max_photos_per_generation, len(body.photo_ids)
-    if got > most:
-        raise ApiProblem(TOO_MANY_PHOTOS, f"at most {most} photos, got {got}", params={"max": most, "got": got})
-    duplicates = sorted({p for p in body.photo_ids if body.photo_ids.count(p) > 1})
-    if duplicates:
-        raise ApiProblem(PHOTOS_REPEATED, f"photos {duplicates} are listed more than once")
-    owned = set((await session.exec(select(UploadedFile.id).where(
-        col(UploadedFile.id).in_(body.photo_ids), UploadedFile.user_id == user_id,
-        UploadedFile.kind == FileKind.photo))).all())
-    missing = [p for p in body.photo_ids if p not in owned]
-    if missing:
-        raise ApiProblem(PHOTOS_UNKNOWN, f"photos {missing} not found",
-                         params={"photo_ids": ", ".join(map(str, missing))})
-    _check_prompt(body.custom_prompt)
-    return template
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=128,
+    description="any unique string per generation: a start repeated with it answers the same job, starting and "
+                "reserving nothing again")]
 
 
 def _check_prompt(custom_prompt: str | None) -> None:
@@ -155,24 +141,41 @@ def _check_prompt(custom_prompt: str | None) -> None:
 
 @router.post("", summary="Start generating variants (answers at once; follow status_url)",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED,
-        PHOTOS_UNKNOWN, CUSTOM_PROMPT_REFUSED, GENERATION_START_REFUSED)
+@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED, PHOTOS_UNKNOWN, CUSTOM_PROMPT_REFUSED,
+        QUOTE_MISMATCH, QUOTE_EXPIRED, IDEMPOTENCY_KEY_REUSED, INSUFFICIENT_CREDIT, TOO_MANY_GENERATIONS,
+        DAILY_SPEND_LIMIT, PROVIDER_BUDGET_REACHED, GENERATION_START_REFUSED)
 async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
-                           temporal: TemporalDep, settings: SettingsDep, limiter: LimiterDep) -> GenerationStarted:
-    template = await _validate_request(body, user.id, session, settings)
-    await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos
+                           temporal: TemporalDep, settings: SettingsDep, limiter: LimiterDep,
+                           idempotency_key: IdempotencyKey = None) -> GenerationStarted:
+    """Reserves the price (the quote's, when `quote_id` names a valid one); it is charged when the variants are
+    delivered, pro rata when fewer than ordered are, and refunded in full when the generation fails or is cancelled
+    before that. Expiry after delivery refunds nothing."""
+    template = await billing.validate_request(body, user.id, session, settings)
+    _check_prompt(body.custom_prompt)
+    price = await billing.quoted_price(session, user.id, body.quote_id, template, body.photo_ids, body.preview,
+                                       settings)
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
-    variant_count = _variant_count(body, settings)
-    eta_seconds, needs_training = await _quote_seconds(session, settings, user.id, body, variant_count)
+    # The account stays locked until the commit: a repeat with the same key waits, then finds this job.
+    await ledger.lock_account(session, user.id)
+    if idempotency_key is not None and (repeated := await _repeated_start(session, user.id, idempotency_key, body)):
+        return _started(repeated)
+    await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos or repeats
+    await billing.admit(session, user.id, price, settings)
+    variant_count = billing.variant_count(settings, body.preview)
+    eta_seconds, needs_training = await quote_seconds(
+        session, settings.provider, user_id=user.id, photo_ids=body.photo_ids, variant_count=variant_count,
+        parallel=settings.max_parallel, preview=body.preview)
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=variant_count, year=body.year or datetime.now(UTC).year + 1, locale=body.locale,
-              title=(body.title or "").strip() or None, needs_training=needs_training, custom_prompt=body.custom_prompt)
+              title=(body.title or "").strip() or None, needs_training=needs_training, custom_prompt=body.custom_prompt,
+              price_kopiyky=price, idempotency_key=idempotency_key)
     session.add(job)
     await session.flush()
     job.workflow_id = workflow_id_for(job.id, settings.workflow_id_prefix)
-    # The row is committed before the workflow starts (a failed commit answers 503/409 and starts nothing): the
-    # workflow's activities always find their row, and a start that never happened leaves a `pending` row behind,
-    # never a workflow without its row.
+    await billing.reserve(session, job)
+    # The row and its reservation are committed before the workflow starts (a failed commit answers 503/409 and
+    # starts nothing): the workflow's activities always find their row, and a start that never happened leaves a
+    # `pending` row behind, never a workflow without its row.
     await session.commit()
     try:
         await start_generation_workflow(client, job, settings, theme=template.theme)
@@ -185,35 +188,32 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
         log.warning("start of %s unconfirmed, left pending for the reconciler: %s", job.workflow_id, err)
     except WorkflowAlreadyStartedError as err:  # a run of another job holds the id (e.g. a database reset)
         await _start_refused(session, job, err)
+    return _started(job, eta_seconds)
+
+
+def _started(job: Job, eta_seconds: int | None = None) -> GenerationStarted:
+    """`eta_seconds`: the estimate made for this start (a repeated start answers without one; its status has it)."""
+    assert job.workflow_id is not None
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=Stage(job.status),
-                             status_url=_status_url(job.id), eta_seconds=eta_seconds, needs_training=needs_training)
+                             status_url=_status_url(job.id), eta_seconds=eta_seconds,
+                             needs_training=job.needs_training)
 
 
-@router.post("/quote", summary="What a generation would make, cost and take, before starting it")
-@raises(TEMPLATE_UNKNOWN, PHOTOS_REQUIRED, TOO_MANY_PHOTOS, PHOTOS_REPEATED, PHOTOS_UNKNOWN)
-async def quote_generation(body: GenerateCalendarRequest, user: CurrentUserDep, session: SessionDep,
-                           settings: SettingsDep) -> GenerationQuote:
-    template = await _validate_request(body, user.id, session, settings)
-    variant_count = _variant_count(body, settings)
-    eta_seconds, needs_training = await _quote_seconds(session, settings, user.id, body, variant_count)
-    return GenerationQuote(variant_count=variant_count, eta_seconds=eta_seconds, needs_training=needs_training,
-                           price_uah=generation_price(template.price_uah, variant_count, settings.variant_count))
-
-
-def _variant_count(body: GenerateCalendarRequest, settings: Settings) -> int:
-    return settings.preview_variant_count if body.preview else settings.variant_count
-
-
-async def _quote_seconds(session: SessionDep, settings: Settings, user_id: int, body: GenerateCalendarRequest,
-                         variant_count: int) -> tuple[int, bool]:
-    return await quote_seconds(session, settings.provider, user_id=user_id, photo_ids=body.photo_ids,
-                               variant_count=variant_count, parallel=settings.max_parallel, preview=body.preview)
+async def _repeated_start(session: SessionDep, user_id: int, key: str, body: GenerateCalendarRequest) -> Job | None:
+    job = (await session.exec(select(Job).where(Job.user_id == user_id, Job.idempotency_key == key))).first()
+    if job is not None and (job.template_id, sorted(job.photo_ids), job.preview) != \
+            (body.template_id, sorted(body.photo_ids), body.preview):
+        raise ApiProblem(IDEMPOTENCY_KEY_REUSED, f"Idempotency-Key {key!r} started generation {job.id}, of another "
+                                                 "theme, photo set or preview choice", params={"job_id": job.id})
+    return job
 
 
 async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoReturn:
-    """Temporal refused the start: the row says so (committed before the answer), and the client is told 503."""
+    """Temporal refused the start: the row says so and the reservation is refunded (committed before the answer),
+    and the client is told 503."""
     job.status, job.error = JobStatus.failed, f"the workflow service refused to start it: {err}"
     job.updated_at = job.completed_at = utcnow()
+    await ledger.settle(session, job.id, job.user_id, delivered=0, total=job.variant_count)
     await session.commit()
     log.warning("the workflow service refused to start %s: %s", job.workflow_id, err)
     raise ApiProblem(GENERATION_START_REFUSED, "could not start the generation, please try again") from None
@@ -288,7 +288,7 @@ async def _outcome_of(handle: WorkflowHandle, selection_id: str) -> SelectionOut
 
 @router.post("/{job_id}/variants/{variant_id}/regenerate", summary="Replace one variant with a new image",
              status_code=status.HTTP_202_ACCEPTED)
-@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED, CUSTOM_PROMPT_REFUSED,
+@raises(NOT_FOUND, GENERATION_WRONG_STAGE, GENERATION_FINISHED, CUSTOM_PROMPT_REFUSED, INSUFFICIENT_CREDIT,
         *REGENERATION_REFUSALS)
 async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: RegenerateVariantRequest, session: SessionDep,
                              temporal: TemporalDep) -> RegenerationStarted:
@@ -309,6 +309,8 @@ async def regenerate_variant(job: OwnedJob, variant_id: IdPath, body: Regenerate
         refusal = err.cause
         if isinstance(refusal, ApplicationError) and refusal.type in SELECTION:
             raise ApiProblem(SELECTION[refusal.type], refusal.message) from None
+        if isinstance(refusal, ApplicationError) and refusal.type == INSUFFICIENT_CREDIT_REFUSAL:
+            raise ApiProblem(INSUFFICIENT_CREDIT, refusal.message) from None
         # Not a refusal: the update itself failed (e.g. its database write): the customer may simply try again.
         log.warning("regeneration of variant %s in %s failed: %s", variant_id, job.workflow_id, refusal)
         raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE, "the regeneration could not be started; please try again") \

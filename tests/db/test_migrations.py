@@ -16,7 +16,7 @@ from db.session import make_engine
 
 EXPECTED_TABLES = {"user", "uploaded_file", "flux_model", "template", "training", "job",
                    "generated_calendar_variant", "user_calendar", "calendar_month", "webhook_event",
-                   "calendar_rating"}
+                   "calendar_rating", "ledger_entry", "quote"}
 
 
 async def _schema_state(url: str) -> tuple[set[str], list]:

@@ -48,6 +48,9 @@ async def test_a_start_temporal_refuses_marks_the_job_failed(tmp_path: Path, dev
         assert job.status == "failed" and "refused to start" in (job.error or "")
         listed = (await stack.api.get("/api/calendars/generate", headers=headers)).json()
         assert [(j["job_id"], j["status"]) for j in listed] == [(job.id, "failed")]
+        account = (await stack.api.get("/api/account", headers=headers)).json()
+        assert account["balance_uah"] == stack.settings.signup_credit_kopiyky / 100  # the reservation came back
+        assert [e["kind"] for e in account["entries"]] == ["refund", "reservation", "top_up"]
 
 
 async def test_a_start_nobody_can_confirm_leaves_the_job_pending(tmp_path: Path) -> None:

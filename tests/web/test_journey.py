@@ -350,10 +350,10 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
 async def _quoted(web: WebStack, page, *, preview: bool) -> str:  # noqa: ANN001
     """The ETA line the page must show for the server's quote of the drafted generation (Ukrainian)."""
     draft = await page.evaluate("JSON.parse(localStorage.getItem('calendary.draft'))")
-    quote = (await web.stack.api.post("/api/calendars/generate/quote", headers=await _headers(page), json={
+    quote = (await web.stack.api.post("/api/calendars/quote", headers=await _headers(page), json={
         "template_id": draft["templateId"], "photo_ids": draft["photoIds"], "preview": preview})).json()
     seconds = quote["eta_seconds"]
-    assert seconds < 60 and quote["needs_training"]  # the offline provider: seconds, the photos never trained on
+    assert seconds < 60 and quote["model"] == "train"  # the offline provider: seconds, the photos never trained on
     return (f"Варіанти будуть готові за ≈ {max(5, math.ceil(seconds / 5) * 5)} с, спершу модель навчиться на "
             "ваших фото — можна закрити сторінку й повернутися пізніше")
 

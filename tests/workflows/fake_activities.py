@@ -29,9 +29,12 @@ from contracts.messages import (
     RecommendationResult,
     ReferenceFaces,
     ReferenceFacesInput,
+    RegenerationCharge,
     RegenerationMark,
     RenderInput,
     ScoreVariantInput,
+    SettlementRequest,
+    SettlementResult,
     TrainedModel,
     TrainModelInput,
     VariantFailure,
@@ -76,6 +79,10 @@ class FakeActivities:
     faceless: set[tuple[int, int]] = field(default_factory=set)
     scored: list[ScoreVariantInput] = field(default_factory=list)
     recommendations: int = 0
+    settlements: list[SettlementRequest] = field(default_factory=list)
+    regeneration_charges: list[int] = field(default_factory=list)  # ordinals charged
+    regeneration_refunds: list[int] = field(default_factory=list)
+    balance_short: bool = False  # every paid regeneration is refused: the customer's balance is too low
 
     @property
     def stages(self) -> list[str]:
@@ -89,7 +96,8 @@ class FakeActivities:
         return [self.load_generation_plan, self.train_model, self.generate_variant, self.mark_variant_failed,
                 self.mark_variant_regenerating, self.record_job_update, self.finalize_calendar,
                 self.delete_variants, self.render_calendar, self.send_notification, self.prepare_reference_faces,
-                self.score_variant, self.recommend_variants]
+                self.score_variant, self.recommend_variants, self.settle_generation, self.charge_regeneration,
+                self.refund_regeneration]
 
     @implements(contract.load_generation_plan)
     async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
@@ -181,3 +189,22 @@ class FakeActivities:
     async def recommend_variants(self, request: JobRef) -> RecommendationResult:
         self.recommendations += 1
         return RecommendationResult(recommended=[])
+
+    @implements(contract.settle_generation)
+    async def settle_generation(self, request: SettlementRequest) -> SettlementResult:
+        # Like the real one: the first settlement of a job is the one that counts.
+        first = next((s for s in self.settlements if s.job_id == request.job_id), None)
+        self.settlements.append(request)
+        delivered = (first or request).delivered
+        return SettlementResult(charged_kopiyky=delivered, refunded_kopiyky=request.total - delivered)
+
+    @implements(contract.charge_regeneration)
+    async def charge_regeneration(self, charge: RegenerationCharge) -> None:
+        if self.balance_short:
+            raise ApplicationError("the balance is 5 ₴ and 20 ₴ is needed: top up 15 ₴ more",
+                                   type=FailureType.insufficient_credit, non_retryable=True)
+        self.regeneration_charges.append(charge.ordinal)
+
+    @implements(contract.refund_regeneration)
+    async def refund_regeneration(self, charge: RegenerationCharge) -> None:
+        self.regeneration_refunds.append(charge.ordinal)

@@ -72,8 +72,8 @@ async function errorFrom(response) {
  * api('/api/photos', {method: 'POST', form}) → parsed JSON (or the Response when `raw`).
  * Throws ApiError with a message in words; status 0 means the server could not be reached.
  */
-export async function api(path, { method = 'GET', json, form, raw = false, cache, signal } = {}) {
-  const headers = {};
+export async function api(path, { method = 'GET', json, form, raw = false, cache, signal, headers: extra } = {}) {
+  const headers = { ...extra };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let body;

@@ -1,8 +1,8 @@
 // "My calendars": every generation (running ones can be left and picked up here) and every finished calendar, each
 // by its title and year, its cover once rendered, and its status.
-import { apiAll, loadTemplates } from './api.js';
+import { api, apiAll, loadTemplates } from './api.js';
 import { h } from './dom.js';
-import { coverTitle, formatDateTime, t, themeText } from './i18n.js';
+import { coverTitle, formatDateTime, formatMoney, t, themeText } from './i18n.js';
 import { isTerminal } from './live.js';
 import { stepText } from './job.js';
 import { applyThemeAccent } from './colours.js';
@@ -56,9 +56,22 @@ function jobRow(job, templates, calendar) {
   return row;
 }
 
+/** The balance, and its history behind a disclosure: every reservation, charge and refund with its generation. */
+function accountBox(account) {
+  if (!account) return null;
+  return h('details', { class: 'account', id: 'account' },
+    h('summary', {}, t('account.balance'), ' ', h('strong', { id: 'account-balance', text: formatMoney(account.balance_uah) })),
+    h('ul', { class: 'ledger', id: 'ledger' }, account.entries.map((entry) => h('li', { class: `ledger-row ${entry.kind}` },
+      h('span', { class: 'ledger-when', text: formatDateTime(entry.created_at) }),
+      h('span', { class: 'ledger-what', text: t(`account.kind.${entry.kind}`) +
+        (entry.job_id ? ` · ${t('account.generation', { id: entry.job_id })}` : '') }),
+      h('span', { class: 'ledger-amount', text: `${entry.amount_uah > 0 ? '+' : ''}${formatMoney(entry.amount_uah)}` })))));
+}
+
 export async function renderJobs(view, ctx) {
-  const [jobs, calendars, templates] = await Promise.all([
-    apiAll('/api/calendars/generate'), apiAll('/api/calendars'), loadTemplates().catch(() => [])]);
+  const [jobs, calendars, templates, account] = await Promise.all([
+    apiAll('/api/calendars/generate'), apiAll('/api/calendars'), loadTemplates().catch(() => []),
+    api('/api/account').catch(() => null)]);
   if (!ctx.isCurrent()) return;
   const calendarOf = new Map(calendars.map((calendar) => [calendar.job_id, calendar]));
   const body = jobs.length
@@ -70,6 +83,7 @@ export async function renderJobs(view, ctx) {
     h('div', { class: 'panel-head' },
       h('h1', { text: t('jobs.title') }),
       jobs.length ? h('a', { href: '#/new', class: 'button primary', text: t('nav.new') }) : null),
+    accountBox(account),
     body));
   if (jobs.some((job) => !isTerminal(job.status) && job.status !== 'ready_for_selection')) {
     const timer = setTimeout(() => { if (ctx.isCurrent()) renderJobs(view, ctx); }, 5000);

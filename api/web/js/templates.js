@@ -40,6 +40,11 @@ export async function renderTemplates(view, ctx) {
   const summary = h('div', { class: 'summary', id: 'summary', 'aria-live': 'polite' });
   const start = h('button', { type: 'button', class: 'button primary big', id: 'start-generation',
                               text: t('theme.start') });
+  // The price the server quotes (and holds for 15 minutes), and one key per start: a retried click or request
+  // answers the same generation instead of paying for a second one.
+  let quote = null;
+  let quoteRequest = 0;
+  const startKey = `start-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
   const preview = h('input', { type: 'checkbox', id: 'preview-mode', role: 'switch', checked: draft.preview,
                                onchange: () => { saveDraft({ preview: preview.checked }); update(); } });
@@ -59,23 +64,6 @@ export async function renderTemplates(view, ctx) {
                              oninput: () => saveDraft({ title: title.value }) });
 
   const etaLine = h('p', { class: 'summary-eta', id: 'summary-eta' });
-  let quoted = 0; // only the latest quote is shown
-
-  /** The time estimate is the server's (POST /api/calendars/generate/quote): measured, never made up here. */
-  async function quote() {
-    const asked = ++quoted;
-    etaLine.textContent = t('theme.summaryEtaPending');
-    try {
-      const answer = await api('/api/calendars/generate/quote', { method: 'POST', json: {
-        template_id: chosen.id, photo_ids: loadDraft().photoIds, preview: preview.checked } });
-      if (asked !== quoted) return;
-      etaLine.textContent = t('theme.summaryEta', { time: formatEta(answer.eta_seconds),
-        training: answer.needs_training ? t('theme.summaryEtaTraining') : '' });
-    } catch {
-      if (asked === quoted) etaLine.textContent = '';
-    }
-  }
-
   function update() {
     const isPreview = preview.checked;
     const count = isPreview ? config.preview_variant_count : config.variant_count;
@@ -94,9 +82,34 @@ export async function renderTemplates(view, ctx) {
         t('theme.summaryPrice', { n: count, price: formatMoney(priceOf(chosen, isPreview)) })),
       etaLine,
       h('p', { class: 'summary-photos', text: t('theme.summaryPhotos', { n: loadDraft().photoIds.length }) }),
+      h('p', { class: 'summary-balance', id: 'summary-balance' }),
+      h('p', { class: 'field-hint', id: 'summary-terms', text: t('theme.paymentTerms') }),
       isPreview ? h('p', { class: 'field-hint', text: t('theme.previewNote') }) : null);
     start.disabled = false;
-    quote();
+    requestQuote(isPreview, count);
+  }
+
+  /** Price, balance and time estimate are the server's (POST /api/calendars/quote): measured, never made up here. */
+  async function requestQuote(isPreview, count) {
+    const mine = ++quoteRequest;
+    quote = null;
+    etaLine.textContent = t('theme.summaryEtaPending');
+    try {
+      const answer = await api('/api/calendars/quote', { method: 'POST', json: {
+        template_id: chosen.id, photo_ids: loadDraft().photoIds, preview: isPreview } });
+      if (mine !== quoteRequest || !ctx.isCurrent()) return;
+      quote = answer;
+      document.getElementById('summary-price').textContent =
+        t('theme.summaryPrice', { n: count, price: formatMoney(answer.price_uah) });
+      const balance = document.getElementById('summary-balance');
+      balance.textContent = t('theme.balance', { balance: formatMoney(answer.balance_uah) });
+      balance.classList.toggle('short', answer.balance_uah < answer.price_uah);
+      etaLine.textContent = t('theme.summaryEta', { time: formatEta(answer.eta_seconds),
+        training: answer.model === 'train' ? t('theme.summaryEtaTraining') : '' });
+    } catch {
+      quote = null; // the start quotes today's price itself; the page keeps the template's
+      if (mine === quoteRequest) etaLine.textContent = '';
+    }
   }
 
   const startBox = h('div', { class: 'start-box' }, summary, h('div', { class: 'start-actions' }, error, start));
@@ -110,10 +123,12 @@ export async function renderTemplates(view, ctx) {
     error.show('');
     const current = loadDraft();
     try {
-      const started = await busy(start, () => api('/api/calendars/generate', { method: 'POST', json: {
-        template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
-        year: Number(year.value), locale: locale.value, title: title.value.trim() || null } }),
-        t('theme.starting'));
+      const started = await busy(start, () => api('/api/calendars/generate', {
+        method: 'POST', headers: { 'Idempotency-Key': startKey }, json: {
+          template_id: chosen.id, photo_ids: current.photoIds, preview: preview.checked,
+          year: Number(year.value), locale: locale.value, title: title.value.trim() || null,
+          quote_id: quote && quote.preview === preview.checked && quote.template_id === chosen.id
+            ? quote.quote_id : null } }), t('theme.starting'));
       clearDraft();
       resetUploads();
       location.hash = `#/job/${started.job_id}`;
