@@ -23,6 +23,8 @@ from db.models import (
     FluxModel,
     GeneratedCalendarVariant,
     Job,
+    LedgerEntry,
+    Quote,
     Training,
     UploadedFile,
     User,
@@ -56,6 +58,10 @@ async def erase_account(session: AsyncSession, user: User) -> list[str]:
     keys += [key for file in files for key in object_keys(file)]
     models = select(FluxModel.id).where(FluxModel.user_id == user.id)
     for statement in (
+        # The account's money history goes with it (entries point at its jobs); an operator who must keep accounting
+        # records exports them first (docs/operations.md).
+        delete(LedgerEntry).where(col(LedgerEntry.user_id) == user.id),
+        delete(Quote).where(col(Quote.user_id) == user.id),
         delete(GeneratedCalendarVariant).where(col(GeneratedCalendarVariant.user_id) == user.id),
         delete(Job).where(col(Job.user_id) == user.id),
         delete(Training).where(col(Training.flux_model_id).in_(models)),

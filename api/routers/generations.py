@@ -152,19 +152,19 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
     before that. Expiry after delivery refunds nothing."""
     template = await billing.validate_request(body, user.id, session, settings)
     _check_prompt(body.custom_prompt)
+    await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos
     price = await billing.quoted_price(session, user.id, body.quote_id, template, body.photo_ids, body.preview,
                                        settings)
     client = await temporal.client()  # before the row: with Temporal down, nothing is stored and 503 says why
-    # The account stays locked until the commit: a repeat with the same key waits, then finds this job.
-    await ledger.lock_account(session, user.id)
-    if idempotency_key is not None and (repeated := await _repeated_start(session, user.id, idempotency_key, body)):
-        return _started(repeated)
-    await limiter.hit("generate", user.id)  # counts starts that would cost something, not typos or repeats
-    await billing.admit(session, user.id, price, settings)
     variant_count = billing.variant_count(settings, body.preview)
     eta_seconds, needs_training = await quote_seconds(
         session, settings.provider, user_id=user.id, photo_ids=body.photo_ids, variant_count=variant_count,
         parallel=settings.max_parallel, preview=body.preview)
+    # The account stays locked until the commit: a repeat with the same key waits, then finds this job.
+    await ledger.lock_account(session, user.id)
+    if idempotency_key is not None and (repeated := await _repeated_start(session, user.id, idempotency_key, body)):
+        return _started(repeated, eta_seconds)
+    await billing.admit(session, user.id, price, settings)
     job = Job(user_id=user.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
               variant_count=variant_count, year=body.year or datetime.now(UTC).year + 1, locale=body.locale,
               title=(body.title or "").strip() or None, needs_training=needs_training, custom_prompt=body.custom_prompt,
@@ -192,7 +192,7 @@ async def start_generation(body: GenerateCalendarRequest, user: CurrentUserDep, 
 
 
 def _started(job: Job, eta_seconds: int | None = None) -> GenerationStarted:
-    """`eta_seconds`: the estimate made for this start (a repeated start answers without one; its status has it)."""
+    """`eta_seconds`: the estimate made for this start (or for its repeat: the same photos, the same answer)."""
     assert job.workflow_id is not None
     return GenerationStarted(job_id=job.id, workflow_id=job.workflow_id, status=Stage(job.status),
                              status_url=_status_url(job.id), eta_seconds=eta_seconds,

@@ -18,6 +18,7 @@ from db.models import (
     FileKind,
     GeneratedCalendarVariant,
     Job,
+    LedgerEntry,
     Template,
     UploadedFile,
     User,
@@ -245,7 +246,9 @@ async def test_another_users_generation_is_404_and_a_deleted_callers_token_401_i
     assert len(statements) == 1
 
     async with customer.session() as session:
-        await session.exec(delete(User).where(col(User.id) == stranger.json()["user"]["id"]))
+        stranger_id = stranger.json()["user"]["id"]
+        await session.exec(delete(LedgerEntry).where(col(LedgerEntry.user_id) == stranger_id))  # the signup credit
+        await session.exec(delete(User).where(col(User.id) == stranger_id))
     gone = await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=strangers)
     assert gone.status_code == 401 and gone.headers["www-authenticate"] == "Bearer"
 

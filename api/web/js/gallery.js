@@ -43,7 +43,10 @@ export class Gallery {
     this.heading = h('h2', { id: 'gallery-title', text: t('gallery.title') });
     this.note = h('p', { class: 'gallery-note', id: 'gallery-note' });
     this.legend = h('p', { class: 'gallery-legend', hidden: true },
-      h('span', { class: 'badge recommended inline', text: '★', 'aria-hidden': 'true' }), ' ', t('gallery.legend'));
+      h('span', { class: 'badge recommended inline', text: '★', 'aria-hidden': 'true' }), ' ',
+      // A phone shows the short wording: the variants themselves belong on its first screen.
+      h('span', { class: 'legend-long', text: t('gallery.legend') }),
+      h('span', { class: 'legend-short', text: t('gallery.legendShort') }));
     this.root = h('section', { class: 'gallery-layout', 'aria-labelledby': 'gallery-title' },
       h('div', { class: 'gallery-main' }, h('div', { class: 'gallery-head' }, this.heading, this.legend, this.note), this.grid),
       this.board.root);
