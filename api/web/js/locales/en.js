@@ -165,7 +165,7 @@ export default {
   'gallery.variantN': 'Variant #{n}',
   'gallery.recommended': 'Recommended',
   'gallery.legend': 'recommended — the best 12 by likeness and quality, each with a suggested month; shown first',
-  'gallery.legendShort': 'recommended: the best 12',
+  'gallery.legendShort': 'the best 12',
   'gallery.suggested': 'Suggested for {month}: {season}',
   'gallery.score': 'Score {score} of 100',
   'season.winter': 'cool, soft light suits winter',

@@ -165,7 +165,7 @@ export default {
   'gallery.variantN': 'Варіант №{n}',
   'gallery.recommended': 'Рекомендовано',
   'gallery.legend': 'рекомендовані — 12 найкращих за схожістю та якістю, кожен із запропонованим місяцем; показані першими',
-  'gallery.legendShort': 'рекомендовані: найкращі 12',
+  'gallery.legendShort': 'найкращі 12',
   'gallery.suggested': 'Пропонуємо на {month}: {season}',
   'gallery.score': 'Оцінка {score} зі 100',
   'season.winter': 'холодне м’яке світло пасує зимі',
