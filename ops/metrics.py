@@ -44,6 +44,10 @@ HTTP_LATENCY = Histogram("calendary_http_request_duration_seconds", "Time to ans
 GENERATIONS_REFUSED = Counter("calendary_generations_refused",
                               "Starts refused by a limit: provider_budget, concurrency, daily_spend, "
                               "insufficient_credit", ["reason"])
+# Every reason exported from the start, at 0: the alert on the provider budget watches a series that exists before the
+# first refusal (api/billing.py counts them).
+for _reason in ("provider_budget", "concurrency", "daily_spend", "insufficient_credit"):
+    GENERATIONS_REFUSED.labels(reason=_reason)
 
 # --- per process: the worker ------------------------------------------------------------------------------------
 PROVIDER_CALLS = Counter("calendary_provider_calls", "Provider jobs (training, synthesis) ended, by kind and outcome",

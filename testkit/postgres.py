@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,17 +14,40 @@ import asyncpg
 POSTGRES_ADMIN_DSN = os.environ.get("CALENDARY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+# The fault suite stops and restarts the server: a test right after it may find it still starting up.
+SERVER_START_SECONDS = 60.0
+
+
+async def _admin(seconds: float = SERVER_START_SECONDS) -> asyncpg.Connection:
+    """A new connection to the admin database, waiting up to `seconds` for a server that is (re)starting."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+        except (OSError, TimeoutError, asyncpg.CannotConnectNowError):
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 @asynccontextmanager
 async def fresh_database() -> AsyncIterator[str]:
-    """Yields the new database's SQLAlchemy URL; raises OSError/TimeoutError when no server answers."""
-    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    """Yields the new database's SQLAlchemy URL; raises OSError/TimeoutError when no server answers.
+
+    Each step opens its own admin connection: the test may stop the server in between, and pytest-asyncio may tear
+    the fixture down on another event loop than the one it was set up on."""
     name = f"calendary_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    admin = await _admin()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
     base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     try:
         yield f"{base}/{name}"
     finally:
-        if admin.is_closed():  # a test that stopped the server leaves a dead admin connection behind
-            admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=30)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        admin = await _admin()
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

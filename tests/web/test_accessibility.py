@@ -180,8 +180,10 @@ async def _walk(web: WebStack, audit: Audit) -> None:
         await expect(page.locator("#custom-prompt")).to_be_focused()
         await audit.check(page, f"{view.name}: regenerate dialog")
         await page.keyboard.press("Escape")
+        # Live updates (scores, recommendations) re-render the board: click once it is ready for it.
+        await expect(page.locator("#autofill")).to_be_enabled()
         await page.click("#autofill")
-        await expect(page.locator("#create-calendar")).to_be_enabled()
+        await expect(page.locator("#create-calendar")).to_be_enabled(timeout=10_000)
         await audit.check(page, f"{view.name}: gallery, twelve months chosen")
 
     # --- the finished calendar: pages, the edit form with a personal date, a zoomed page ---------------------------
