@@ -72,6 +72,9 @@ async def test_an_outage_is_retried_and_uses_up_no_replacement(time_skipping_env
     async with started(time_skipping_env, fakes, generation_input(max_variant_replacements=1)) as handle:
         status = await reach(handle, Stage.ready_for_selection, seconds=60)
         await handle.cancel()
+        # Ended before its worker stops: a run left running would hold the shared time-skipping clock.
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
     assert status.variants_ready == 24 and fakes.failures == []
     assert {r.attempt for r in fakes.generated if r.variant_number in (4, 9)} == {0}
     assert len([r for r in fakes.generated if r.variant_number == 4]) == 6  # 5 outages, then success
