@@ -30,6 +30,7 @@ from db.models import (
 )
 from render.models import default_week_start
 from services.eta import Latencies, job_eta_seconds, recent_latencies
+from services.ledger import in_uah
 from settings import Settings
 from storage import Storage
 from storage.keys import thumbnail_key
@@ -121,7 +122,7 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies:
         created_at=job.created_at, completed_at=job.completed_at, expires_at=job.expires_at,
         error=JOB_ERRORS[error_code].message if error_code else None, error_code=error_code,
         title=job.title, year=job.year, locale=job.locale,
-        eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), price_uah=job.price_kopiyky / 100)
+        eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), price_uah=in_uah(job.price_kopiyky))
 
 
 async def status_dtos(session: AsyncSession, jobs: Sequence[Job],

@@ -37,6 +37,11 @@ class InsufficientCredit(Exception):
                          f"top up {uah(self.shortfall)} ₴ more")
 
 
+def in_uah(kopiyky: int) -> float:
+    """An amount as the API shows it (hryvnias; the ledger keeps integer kopiyky)."""
+    return kopiyky / KOPIYKY_PER_UAH
+
+
 def uah(kopiyky: int) -> str:
     """849.00 → "849", 746.63 → "746.63": how amounts read in sentences."""
     whole, part = divmod(abs(kopiyky), KOPIYKY_PER_UAH)

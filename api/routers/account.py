@@ -16,6 +16,6 @@ router = APIRouter(prefix="/api/account", tags=["account"])
 async def get_balance(user: CurrentUserDep, session: SessionDep) -> AccountBalanceOut:
     entries = await ledger.history(session, user.id)
     return AccountBalanceOut(
-        balance_uah=await ledger.balance(session, user.id) / ledger.KOPIYKY_PER_UAH,
-        entries=[LedgerEntryOut(kind=LedgerKind(e.kind), amount_uah=e.amount_kopiyky / ledger.KOPIYKY_PER_UAH,
+        balance_uah=ledger.in_uah(await ledger.balance(session, user.id)),
+        entries=[LedgerEntryOut(kind=LedgerKind(e.kind), amount_uah=ledger.in_uah(e.amount_kopiyky),
                                 job_id=e.job_id, created_at=e.created_at, note=e.note) for e in entries])

@@ -24,6 +24,6 @@ async def quote_generation(body: QuoteRequest, user: CurrentUserDep, session: Se
                                                       settings)
     return QuoteOut(quote_id=quote.id, template_id=template.id, photo_ids=body.photo_ids, preview=body.preview,
                     variant_count=billing.variant_count(settings, body.preview),
-                    price_uah=quote.price_kopiyky / ledger.KOPIYKY_PER_UAH, model="train" if must_train else "reuse",
-                    eta_seconds=eta, balance_uah=await ledger.balance(session, user.id) / ledger.KOPIYKY_PER_UAH,
+                    price_uah=ledger.in_uah(quote.price_kopiyky), model="train" if must_train else "reuse",
+                    eta_seconds=eta, balance_uah=ledger.in_uah(await ledger.balance(session, user.id)),
                     valid_until=quote.expires_at)
