@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import WebhookEvent
+from activities.webhook_events import StoredWebhookEvents
 from db.session import make_engine, make_session_factory
 from imaging.providers import make_provider
 from imaging.providers.base import ImageProvider
 from settings import Settings
 from storage import Storage, make_storage
-
-_RUNNING_STATUSES = ("starting", "processing")
 
 
 @dataclass
@@ -78,22 +73,6 @@ def provider_options(
     if settings.provider == "replicate":
         options: dict[str, object] = {"settings": settings.replicate}
         if sessions is not None:
-            options["status_hint"] = webhook_status_reader(sessions)
+            options["webhook_events"] = StoredWebhookEvents(sessions)
         return options
     return {}
-
-
-def webhook_status_reader(
-    sessions: async_sessionmaker[AsyncSession],
-) -> Callable[[str], Awaitable[dict[str, Any] | None]]:
-    """The provider's `status_hint`: the newest final status our webhook route stored for a job, if any."""
-
-    async def final_status(provider_ref: str) -> dict[str, Any] | None:
-        query = (select(WebhookEvent)
-                 .where(WebhookEvent.provider_ref == provider_ref, col(WebhookEvent.status).not_in(_RUNNING_STATUSES))
-                 .order_by(col(WebhookEvent.received_at).desc(), col(WebhookEvent.id).desc()).limit(1))
-        async with sessions() as session:
-            event = (await session.exec(query)).first()
-        return event.payload if event is not None else None
-
-    return final_status

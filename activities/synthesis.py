@@ -79,7 +79,9 @@ class SynthesisActivities:
                         color_scheme=request.prompt.color_scheme, preview=request.preview,
                         size=PREVIEW_SIZE if request.preview else FULL_SIZE,
                         tag=variant_tag(request.variant_number, request.attempt),
-                        resume_ref=details.provider_ref),
+                        resume_ref=details.provider_ref,
+                        # The tag is this activity's: on its first try nothing can exist under it yet.
+                        fresh=activity.info().attempt == 1 and details.provider_ref is None),
                     on_started=details.started,
                 )
             seconds = time.monotonic() - started

@@ -43,7 +43,9 @@ def replicate_overrides(fake: FakeReplicate, webhook_url: str | None, replicate:
             "expected_prediction_seconds": 0.0,  # fixed-interval polling from the start, as for jobs of unknown
             "expected_training_seconds": 0.0,  # length; bench/replicate_makespan.py measures the adaptive schedule
             "poll_backoff_factor": 1.0,
-            "status_hint_interval_seconds": 0.02,
+            "push_tail_interval_seconds": 0.02,
+            "push_list_interval_seconds": 0.5,  # a lost webhook costs half a second here, not half a minute
+            "push_read_after_seconds": 2.0,
             "starting_deadline_seconds": 10.0,
             "prediction_deadline_seconds": 20.0,
             "training_deadline_seconds": 30.0,

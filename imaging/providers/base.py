@@ -68,6 +68,8 @@ class SynthesisRequest:
     # create response was lost, and never someone else's.
     tag: str = ""
     resume_ref: str | None = None
+    # The first try under this tag: no earlier try can have created a job, so the search for one is skipped.
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

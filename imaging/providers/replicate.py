@@ -14,27 +14,23 @@ been created and billed. Hence:
   token, or a database restore that rewinds ids, can never hand one customer another's job. When no webhook URL is
   configured, or a listing leaves `webhook` out, predictions are matched by the echoed input instead
   (version, prompt, seed); trainings then cannot be reconciled, so configure `webhook_url` in production.
-- Deadlines count from the job's server-side `created_at`, so a resumed attempt does not restart the clock.
-  A job past its deadline is cancelled before we give up on it, and a retry that finds it cancelled starts a
-  fresh one instead of waiting on it again.
-- Webhooks only shorten waits: an optional `status_hint(job_id)` (the worker reads the statuses our webhook
-  route stored) is consulted between polls, and a final status found there ends the wait early. Polling, with
-  its deadlines, stays the fallback, so a lost webhook costs time, never correctness. It is adaptive
-  (replicate_polling.py): the first read when jobs usually finish, then backing off, to stay within the account's
-  budget of reads.
+- Waiting (replicate_waiting.py) is pushed by webhooks when a webhook URL is configured: one process-wide
+  `CompletionHub` (replicate_push.py) hands each job its final state within ~0.1 s of the webhook, a batched
+  reconciler lists the account's jobs 100 at a time for webhooks that never came, and deadlines still apply.
+  Without a webhook URL it polls adaptively (replicate_polling.py) within the account's budget of reads.
+- A job's first try (`fresh`: nothing can have been created under its tag yet) skips the reconciliation search
+  before creating: one list read per job saved.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import inspect
 import io
 import logging
-import time
 import zipfile
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypedDict
+from collections.abc import Callable
+from typing import TypedDict
 
 import httpx
 from replicate.exceptions import ReplicateError
@@ -61,18 +57,17 @@ from imaging.providers.replicate_api import (
     within,
 )
 from imaging.providers.replicate_polling import poll_schedules
+from imaging.providers.replicate_push import CompletionHub, WebhookEvents
 from imaging.providers.replicate_settings import ReplicateNotConfigured, ReplicateSettings
+from imaging.providers.replicate_waiting import Deadlines, JobWaiting
 from imaging.providers.replicate_webhooks import WebhookVerificationError, verify_webhook
 
-__all__ = ["ReplicateNotConfigured", "ReplicateProvider", "ReplicateSettings", "StatusHint",
+__all__ = ["ReplicateNotConfigured", "ReplicateProvider", "ReplicateSettings", "WebhookEvents",
            "WebhookVerificationError", "verify_webhook"]
 
 log = logging.getLogger(__name__)
 
 JobMatcher = Callable[[JobSnapshot], bool]
-# job id -> the newest *final* state a webhook reported for it (the job's JSON), or None when nothing is known yet.
-StatusHint = Callable[[str], Awaitable[Mapping[str, Any] | None]]
-_MAX_CONSECUTIVE_POLL_FAILURES = 5
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
@@ -86,12 +81,11 @@ class _WebhookParams(TypedDict, total=False):
 class ReplicateProvider:
     name = "replicate"
 
-    def __init__(self, settings: ReplicateSettings, *, status_hint: StatusHint | None = None) -> None:
+    def __init__(self, settings: ReplicateSettings, *, webhook_events: WebhookEvents | None = None) -> None:
         api_token = settings.worker_token()  # first: a misconfigured worker opens nothing
         assert settings.destination_owner  # worker_token() refuses settings without one
         self._destination_owner = settings.destination_owner
         self._settings = settings
-        self._status_hint = status_hint
         self._transport = httpx.AsyncHTTPTransport()
         self._client = build_client(
             api_token=api_token,
@@ -102,6 +96,11 @@ class ReplicateProvider:
         )
         self._jobs = JobReader(self._client)
         self._schedules = poll_schedules(settings)
+        # Pushed completion needs both ends: Replicate told where to POST, and the worker reading what arrived.
+        self._hub = (CompletionHub(webhook_events, self._jobs, settings)
+                     if settings.webhook_url and webhook_events is not None else None)
+        self._waiting = JobWaiting(self._jobs, self._schedules, self._hub,
+                                   read_after_seconds=settings.push_read_after_seconds)
         # Output URLs are public delivery links: fetch them without our API token.
         self._downloads = httpx.AsyncClient(timeout=settings.download_timeout_seconds, follow_redirects=True)
 
@@ -111,6 +110,8 @@ class ReplicateProvider:
         return f"{self._settings.trainer_model}:{self._settings.trainer_version}"
 
     async def aclose(self) -> None:
+        if self._hub is not None:
+            await self._hub.aclose()
         await self._transport.aclose()
         await self._downloads.aclose()
 
@@ -129,11 +130,9 @@ class ReplicateProvider:
         if job is None:
             job = await self._start_training(request, tag, is_this_training)
         await _notify(on_started, job.id)
-        job = await self._wait_until_finished(
-            "training", job,
-            starting_deadline=None,  # trainings queue for H100s; only the overall deadline applies
-            deadline=self._settings.training_deadline_seconds,
-        )
+        job = await self._waiting.until_finished("training", job, Deadlines(
+            starting=None,  # trainings queue for H100s; only the overall deadline applies
+            overall=self._settings.training_deadline_seconds))
         version = job.output.get("version") if job.status == "succeeded" and isinstance(job.output, dict) else None
         if not version:
             raise _failure("training", job)
@@ -205,15 +204,12 @@ class ReplicateProvider:
             same_model = job.version == version_id if version_id else job.model == request.model_ref
             return same_model and job.input.get("prompt") == request.prompt and job.input.get("seed") == request.seed
 
-        job = await self._resume("prediction", request.resume_ref, is_this_variant)
+        job = None if request.fresh else await self._resume("prediction", request.resume_ref, is_this_variant)
         if job is None:
             job = await self._start_prediction(request, version_id, is_this_variant)
         await _notify(on_started, job.id)
-        job = await self._wait_until_finished(
-            "prediction", job,
-            starting_deadline=self._settings.starting_deadline_seconds,
-            deadline=self._settings.prediction_deadline_seconds,
-        )
+        job = await self._waiting.until_finished("prediction", job, Deadlines(
+            starting=self._settings.starting_deadline_seconds, overall=self._settings.prediction_deadline_seconds))
         if job.status != "succeeded":
             raise _failure("prediction", job)
         image, content_type = await self._download_output(job)
@@ -312,68 +308,6 @@ class ReplicateProvider:
             raise ProviderError(f"create {kind}: outcome unknown ({type(exc).__name__}: {exc})") from exc
         log.info("create %s: response lost, adopted %s", kind, found.id)
         return found
-
-    async def _wait_until_finished(
-        self, kind: JobKind, job: JobSnapshot, *, starting_deadline: float | None, deadline: float,
-    ) -> JobSnapshot:
-        first_seen = time.time()
-        failures = 0
-        schedule = self._schedules[kind]
-        clock = schedule.start()
-        while job.is_running:
-            # created_at is the honest clock across resumed attempts; first_seen covers a missing one.
-            age = max(job.age_seconds(), time.time() - first_seen)
-            # Judged on a status just read, never on one that failed reads left stale: the job may well be done.
-            if starting_deadline is not None and job.status == "starting" and age > starting_deadline and not failures:
-                await self._jobs.cancel(kind, job.id)
-                raise ProviderJobFailed(f"{kind} {job.id} stuck in starting for {age:.1f}s; cancelled it")
-            if age > deadline and not failures:
-                await self._jobs.cancel(kind, job.id)
-                raise ProviderJobFailed(f"{kind} {job.id} still {job.status} after {age:.1f}s; cancelled it")
-            hinted = await self._sleep_unless_hinted(job.id, clock.next_delay(age))
-            if hinted is not None:
-                log.debug("%s %s: %s, as a webhook reported", kind, job.id, hinted.status)
-                job = hinted
-                break
-            try:
-                refreshed = await self._jobs.get(kind, job.id)
-            except ProviderError as exc:
-                # Reading is idempotent: ride out a blip; a longer outage is the caller's retry (with resume_ref).
-                failures += 1
-                if failures >= _MAX_CONSECUTIVE_POLL_FAILURES:
-                    raise
-                log.warning("polling %s %s failed (%d in a row): %s", kind, job.id, failures, exc)
-                continue
-            if refreshed is None:
-                raise ProviderJobFailed(f"{kind} {job.id} disappeared while we polled it")
-            job, failures = refreshed, 0
-        schedule.expected.observe(job)
-        return job
-
-    async def _sleep_unless_hinted(self, job_id: str, seconds: float) -> JobSnapshot | None:
-        """Sleep until the next poll; return early with the job's final state if a webhook delivered it."""
-        if self._status_hint is None:
-            await asyncio.sleep(seconds)
-            return None
-        wake_at = time.monotonic() + seconds
-        while True:
-            hinted = await self._final_state_hinted(job_id)
-            remaining = wake_at - time.monotonic()
-            if hinted is not None or remaining <= 0:
-                return hinted
-            await asyncio.sleep(min(remaining, self._settings.status_hint_interval_seconds))
-
-    async def _final_state_hinted(self, job_id: str) -> JobSnapshot | None:
-        assert self._status_hint is not None
-        try:
-            payload = await self._status_hint(job_id)
-            job = JobSnapshot.from_json(dict(payload)) if payload else None
-        except Exception as exc:  # noqa: BLE001 - a shortcut that fails is just not taken: polling decides
-            log.warning("status hint for %s failed: %r", job_id, exc)
-            return None
-        if job is None or job.id != job_id or job.is_running:
-            return None
-        return job
 
 
 def _failure(kind: JobKind, job: JobSnapshot) -> Exception:

@@ -14,7 +14,7 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -237,18 +237,22 @@ class JobReader:
         self, kind: JobKind, matches: Callable[[JobSnapshot], bool], *, max_pages: int
     ) -> JobSnapshot | None:
         """The newest reusable job among the most recent `max_pages` pages that `matches` accepts."""
-        path: str | None = f"/v1/{kind}s"
-        with translated_errors(f"list {kind}s"):
-            for _ in range(max_pages):
-                if path is None:
-                    break
-                page = await self._get_json(path)
-                for item in page.get("results") or []:
-                    job = JobSnapshot.from_json(item)
-                    if job.is_reusable and matches(job):
-                        return job
-                path = page.get("next")
+        async for page in self.pages(kind, max_pages=max_pages):
+            for job in page:
+                if job.is_reusable and matches(job):
+                    return job
         return None
+
+    async def pages(self, kind: JobKind, *, max_pages: int) -> AsyncIterator[list[JobSnapshot]]:
+        """The account's jobs of one kind, newest first, a page (up to 100) at a time."""
+        path: str | None = f"/v1/{kind}s"
+        for _ in range(max_pages):
+            if path is None:
+                return
+            with translated_errors(f"list {kind}s"):
+                page = await self._get_json(path)
+            yield [JobSnapshot.from_json(item) for item in page.get("results") or []]
+            path = page.get("next")
 
     async def cancel(self, kind: JobKind, job_id: str) -> None:
         """Best effort: we are about to raise anyway, and Cancel-After backs this up for predictions."""

@@ -8,7 +8,7 @@ one before, up to a cap. A job that runs as long as usual is read about once; on
 
 How long jobs take is learned per worker process: a running average of the creation-to-completion time of the
 jobs it saw succeed, starting from a setting (`expected_*_seconds`). Webhooks, when configured, still end a wait
-as soon as they arrive (imaging.providers.replicate's status hint); this schedule is what is left without them.
+as soon as they arrive (imaging/providers/replicate_push.py); this schedule is what is left without them.
 """
 
 from __future__ import annotations

@@ -60,7 +60,14 @@ class ReplicateSettings(BaseModel):
     training_poll_interval_seconds: float = Field(default=10.0, gt=0)
     poll_backoff_factor: float = Field(default=1.5, ge=1)
     max_poll_interval_seconds: float = Field(default=30.0, gt=0)
-    status_hint_interval_seconds: float = Field(default=0.5, gt=0)  # how often a wait reads webhook statuses
+    # Completion pushed by webhooks (replicate_push.py), when `webhook_url` is set: each worker process reads the
+    # webhook events stored since its last look every `push_tail_interval_seconds` while it waits on any job; a
+    # batched reconciler lists jobs that waited longer than `push_list_interval_seconds` (100 a page, at most
+    # `push_list_max_pages`); a job with no news for `push_read_after_seconds` is read on its own.
+    push_tail_interval_seconds: float = Field(default=0.1, gt=0)
+    push_list_interval_seconds: float = Field(default=30.0, gt=0)
+    push_list_max_pages: int = Field(default=10, ge=1)
+    push_read_after_seconds: float = Field(default=120.0, gt=0)
     starting_deadline_seconds: float = Field(default=180.0, gt=0)  # predictions have sat in "starting" for 30+ min
     prediction_deadline_seconds: float = Field(default=360.0, gt=0)  # a backstop behind cancel_after
     training_deadline_seconds: float = Field(default=3600.0, gt=0)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -98,13 +100,44 @@ def silence_dropped_responses() -> None:
         logger.addFilter(_DROP_FILTER)
 
 
+_CREATES = frozenset({"create_prediction", "create_training"})
+_NOT_API_CALLS = frozenset({"download_output"})  # output files are served by a CDN, outside the API's limits
+
+
+class RateBudget:
+    """Replicate's per-account limits: `creates` prediction and training creates and `others` other API calls per
+    `window_seconds` (sliding). A request past its budget is refused with 429 and a Retry-After saying when the
+    oldest request of the window leaves it, and is not counted (the hosted API's own accounting is not
+    documented; this is the conservative reading). None switches a budget off."""
+
+    def __init__(self, creates: int | None = 600, others: int | None = 3000, window_seconds: float = 60.0) -> None:
+        self.creates, self.others, self.window_seconds = creates, others, window_seconds
+        self._seen: dict[bool, deque[float]] = {True: deque(), False: deque()}
+
+    def refusal(self, route: str, now: float) -> int | None:
+        """Seconds to wait when `route` is over budget now (the request is refused), else None (it is counted)."""
+        if route in _NOT_API_CALLS:
+            return None
+        is_create = route in _CREATES
+        limit = self.creates if is_create else self.others
+        seen = self._seen[is_create]
+        while seen and seen[0] <= now - self.window_seconds:
+            seen.popleft()
+        if limit is not None and len(seen) >= limit:
+            return max(1, math.ceil(seen[0] + self.window_seconds - now))
+        seen.append(now)
+        return None
+
+
 class FaultPlan:
-    """Planned faults per route, plus a latency added to every API request, and how many requests each route
-    received (faulted ones too: a refused request still counts against an account's rate limit). Thread-safe:
-    tests plan, the server thread consumes."""
+    """Planned faults per route, plus a latency added to every API request, the account's rate budget, and how many
+    requests each route received (faulted ones too: a refused request still counts against an account's rate limit).
+    Thread-safe: tests plan, the server thread consumes."""
 
     def __init__(self) -> None:
         self.latency_seconds = 0.0
+        self.budget = RateBudget()
+        self.throttled: Counter[str] = Counter()  # requests refused by the budget, per route
         self.injected: Counter[tuple[str, FaultKind]] = Counter()
         self._received: Counter[str] = Counter()
         self._planned: dict[str, deque[Fault | None]] = {}
@@ -137,7 +170,12 @@ class FaultPlan:
             fault = planned.popleft() if planned else None
             if fault is not None:
                 self.injected[(route, fault.kind)] += 1
-            return fault
+                return fault
+            retry_after = self.budget.refusal(route, time.monotonic())
+            if retry_after is not None:
+                self.throttled[route] += 1
+                return Fault.throttled(retry_after)
+            return None
 
     def received(self) -> Counter[str]:
         with self._lock:

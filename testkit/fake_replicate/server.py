@@ -7,6 +7,7 @@ ways the hosted service misbehaves. Usage:
         fake.faults.lose_next_responses("create_prediction", times=2)   # created and billed, response lost
         fake.faults.throttle_next("create_prediction", retry_after=3)   # 429 + Retry-After
         fake.script_predictions("nsfw", "stuck", "abort")               # outcomes of the next predictions
+        fake.set_rate_budget(creates=600, others=3000)                  # the account's limits (the default)
         client = replicate.Client(api_token=fake.api_token, base_url=fake.base_url)
         ...
         assert fake.billed_predictions() == 24
@@ -25,7 +26,7 @@ from typing import Any
 
 import uvicorn
 
-from testkit.fake_replicate.faults import Fault, FaultPlan, silence_dropped_responses
+from testkit.fake_replicate.faults import Fault, FaultPlan, RateBudget, silence_dropped_responses
 from testkit.fake_replicate.routes import build_app
 from testkit.fake_replicate.state import (
     NSFW_ERROR,
@@ -120,6 +121,11 @@ class FakeReplicate:
     def set_training_timing(self, *, starting_seconds: float, processing_seconds: float) -> None:
         self.state.training_timing.starting_seconds = starting_seconds
         self.state.training_timing.processing_seconds = processing_seconds
+
+    def set_rate_budget(self, *, creates: int | None, others: int | None, window_seconds: float = 60.0) -> None:
+        """Requests allowed per window before 429 + Retry-After (None: unlimited); Replicate's are 600 creates and
+        3000 other calls a minute. Benches that simulate many accounts' worth of traffic raise them."""
+        self.faults.budget = RateBudget(creates, others, window_seconds)
 
     def script_predictions(self, *outcomes: Outcome) -> None:
         """Outcomes for the next predictions, in creation order; unscripted predictions succeed."""

@@ -44,6 +44,8 @@ class WebhookSender:
         self.max_attempts = max_attempts
         self.retry_delay_seconds = retry_delay_seconds
         self.deliveries: list[Delivery] = []
+        self.lose_next = 0  # never send this many webhooks (every attempt lost): what the reconcilers are for
+        self.lost = 0
         self._lock = threading.Lock()
         self._http: httpx.AsyncClient | None = None
 
@@ -64,6 +66,11 @@ class WebhookSender:
 
     async def deliver(self, url: str, event: str, payload: dict[str, Any]) -> None:
         assert self._http is not None, "start() the sender inside the server's loop first"
+        with self._lock:
+            if self.lose_next > 0:
+                self.lose_next -= 1
+                self.lost += 1
+                return
         body = json.dumps(payload).encode()
         webhook_id = "msg_" + secrets.token_hex(12)
         # Replicate retries only the final webhook of a job; intermediate events get a single attempt.

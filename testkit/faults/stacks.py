@@ -42,7 +42,8 @@ TRAINING_SECONDS = 6.0
 # (a fake server in the test process, several stacks at once) makes a slow answer look like a stuck job.
 FAULT_TIMING = {"poll_interval_seconds": 0.5, "training_poll_interval_seconds": 0.5,
                 "expected_prediction_seconds": 0.0, "expected_training_seconds": 0.0, "poll_backoff_factor": 1.0,
-                "status_hint_interval_seconds": 0.2, "request_timeout_seconds": 5.0,
+                "push_tail_interval_seconds": 0.05, "push_list_interval_seconds": 1.0,
+                "push_read_after_seconds": 3.0, "request_timeout_seconds": 5.0,
                 "starting_deadline_seconds": 60.0, "prediction_deadline_seconds": 120.0,
                 "training_deadline_seconds": 120.0}
 

@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 from imaging.providers.base import ProviderError, SynthesisRequest
-from imaging.providers.replicate import ReplicateProvider, ReplicateSettings, StatusHint
+from imaging.providers.replicate import ReplicateProvider, ReplicateSettings, WebhookEvents
 from testkit.fake_replicate.server import FakeReplicate
 
 T = TypeVar("T")
-# `make_provider(status_hint=None, **settings_overrides)`
+# `make_provider(webhook_events=None, **settings_overrides)`
 ProviderFactory = Callable[..., ReplicateProvider]
 
 
@@ -48,10 +48,11 @@ def fake() -> Iterator[FakeReplicate]:
 
 @pytest.fixture
 async def make_provider(fake: FakeReplicate) -> AsyncIterator[ProviderFactory]:
-    """`make_provider(status_hint=None, **settings_overrides)`; the defaults suit jobs of tens of milliseconds."""
+    """`make_provider(webhook_events=None, **settings_overrides)`; the defaults suit jobs of tens of milliseconds.
+    Without `webhook_events` the provider polls (nothing would push); with them, completion is pushed."""
     created: list[ReplicateProvider] = []
 
-    def build(status_hint: StatusHint | None = None, **overrides: Any) -> ReplicateProvider:
+    def build(webhook_events: WebhookEvents | None = None, **overrides: Any) -> ReplicateProvider:
         settings = ReplicateSettings(**{
             "api_token": fake.api_token,
             "base_url": fake.base_url,
@@ -67,8 +68,9 @@ async def make_provider(fake: FakeReplicate) -> AsyncIterator[ProviderFactory]:
             "starting_deadline_seconds": 2.0,
             "prediction_deadline_seconds": 5.0,
             "training_deadline_seconds": 5.0,
+            "push_tail_interval_seconds": 0.02,
         } | overrides)
-        provider = ReplicateProvider(settings, status_hint=status_hint)
+        provider = ReplicateProvider(settings, webhook_events=webhook_events)
         created.append(provider)
         return provider
 

@@ -13,7 +13,7 @@ from imaging.providers.replicate_api import JobSnapshot
 from imaging.providers.replicate_polling import ExpectedDuration, PollSchedule
 from testkit.fake_replicate.server import FakeReplicate
 from tests.replicate.conftest import ProviderFactory, synthesis_request
-from tests.replicate.test_status_hint import hints_from_the_sink
+from tests.replicate.test_push import SinkEvents
 
 LATENCY = 0.6  # starting + processing of every fake prediction here
 
@@ -89,8 +89,7 @@ async def test_a_worker_learns_how_long_predictions_take(timed: FakeReplicate,
 
 async def test_a_webhook_ends_the_wait_before_the_first_read_is_due(fake: FakeReplicate,
                                                                     make_provider: ProviderFactory) -> None:
-    provider = make_provider(hints_from_the_sink(fake), expected_prediction_seconds=60.0,
-                             status_hint_interval_seconds=0.02)
+    provider = make_provider(SinkEvents(fake), expected_prediction_seconds=60.0)
     began = time.monotonic()
 
     result = await provider.generate(synthesis_request(fake.add_trained_version()))

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from activities.deps import webhook_status_reader
+from activities.webhook_events import StoredWebhookEvents
 from db.models import WebhookEvent
 from db.session import make_engine, make_session_factory
 from settings import PROJECT_ROOT, Settings
@@ -86,18 +86,25 @@ async def test_a_genuine_webhook_is_stored_once_however_often_it_is_delivered(
     assert "input" not in event.payload and "logs" not in event.payload  # prompts and photo URLs stay out
 
 
-async def test_the_waiting_worker_reads_the_newest_final_status(api: httpx.AsyncClient, configured: Settings) -> None:
+async def test_the_waiting_worker_reads_the_final_states_stored_since_its_last_look(
+        api: httpx.AsyncClient, configured: Settings) -> None:
     training = prediction("processing", job_id="t1") | {"urls": {"get": "https://api.replicate.com/v1/trainings/t1"}}
-    read = webhook_status_reader(make_session_factory(engine := make_engine(configured.database_url)))
+    events = StoredWebhookEvents(make_session_factory(engine := make_engine(configured.database_url)))
     try:
+        cursor, nothing = await events.finals_since(None)  # from now on
         await api.post(URL, **signed(training))
-        assert await read("t1") is None  # still running: nothing to act on
+        assert await events.final_state("t1") is None  # still running: nothing to act on
+        cursor, finals = await events.finals_since(cursor)
+        assert nothing == finals == []
 
         done = training | {"status": "succeeded", "output": {"version": "calendary/lora-u1:abc", "weights": "w"}}
         await api.post(URL, **signed(done))
 
-        assert (await read("t1"))["output"]["version"] == "calendary/lora-u1:abc"
-        assert await read("unknown") is None
+        assert (await events.final_state("t1"))["output"]["version"] == "calendary/lora-u1:abc"
+        assert await events.final_state("unknown") is None
+        cursor, [final] = await events.finals_since(cursor)
+        assert final["status"] == "succeeded" and final["id"] == "t1"
+        assert (await events.finals_since(cursor))[0] == cursor
         assert {(e.kind, e.status) for e in await _events(configured)} == {("training", "processing"),
                                                                            ("training", "succeeded")}
     finally:
