@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
 from temporalio.testing import WorkflowEnvironment
@@ -25,7 +25,17 @@ from testkit.stack import Stack, build_stack
 WEBHOOK_PATH = "/api/webhooks/replicate"
 
 
-def replicate_overrides(fake: FakeReplicate, webhook_url: str | None, replicate: dict[str, Any] | None = None,
+class FakeAccount(Protocol):
+    """What settings need of a fake Replicate: FakeReplicate, or RemoteFake in a process of its own."""
+
+    api_token: str
+    base_url: str
+
+    @property
+    def signing_secret(self) -> str: ...
+
+
+def replicate_overrides(fake: FakeAccount, webhook_url: str | None, replicate: dict[str, Any] | None = None,
                         **overrides: Any) -> dict[str, Any]:
     """Settings for the replicate provider against `fake`, timed for jobs of tens of milliseconds; `replicate`
     overrides fields of the nested ReplicateSettings."""

@@ -244,6 +244,24 @@ def build_app(fake: FakeReplicate) -> Any:
         status = fake.sink.receive(dict(request.headers), await request.body(), request.url.query)
         return Response(status_code=status)
 
+    # Control of a fake running in a process of its own (testkit/fake_replicate/remote.py); not part of the API.
+    @app.post("/_fake/control")
+    async def control(request: Request) -> dict[str, str]:
+        body = await _json_body(request)
+        if "prediction_timing" in body:
+            fake.set_prediction_timing(**body["prediction_timing"])
+        if "training_timing" in body:
+            fake.set_training_timing(**body["training_timing"])
+        if "budget" in body:
+            fake.set_rate_budget(**body["budget"])
+        return {"status": "ok"}
+
+    @app.get("/_fake/stats")
+    async def stats() -> dict[str, Any]:
+        return {"requests": fake.requests_per_route(), "throttled": fake.faults.throttled,
+                "predictions": fake.billed_predictions(), "trainings": fake.billed_trainings(),
+                "lost_webhooks": fake.webhooks.lost}
+
     return FaultMiddleware(app, fake.faults)
 
 
