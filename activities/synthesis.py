@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -24,11 +25,11 @@ from db.files import object_keys, upsert_file
 from db.models import FileKind, FluxModel, GeneratedCalendarVariant, UploadedFile, VariantStatus
 from db.session import session_scope
 from imaging.providers.base import SynthesisRequest, SynthesisResult
-from imaging.thumbnails import image_size, make_thumbnail
+from imaging.thumbnails import variant_images
+from imaging.web_formats import JPEG, WEBP
 from ops.metrics import CACHE_HITS, REGENERATIONS
-from services.web_images import put_web_image
 from storage import ObjectNotFound
-from storage.keys import THUMBNAIL_SLOT_PX, thumbnail_key, variant_key
+from storage.keys import thumbnail_key, variant_key, webp_key
 
 PREVIEW_SIZE = 512
 FULL_SIZE = 1024
@@ -167,9 +168,13 @@ class SynthesisActivities:
         storage = self._deps.storage
         key = variant_key(request.user_id, request.job_id, request.variant_number, request.attempt)
         thumb_key = thumbnail_key(key)
-        await storage.put(key, result.image, result.content_type)
-        thumb_webp_key = await put_web_image(storage.put, thumb_key, make_thumbnail(result.image), THUMBNAIL_SLOT_PX)
-        width, height = image_size(result.image)
+        thumb_webp_key = webp_key(thumb_key)
+        # Decoded once, off the event loop (the other waits of this worker go on meanwhile); stored side by side.
+        images = await asyncio.to_thread(variant_images, result.image)
+        width, height = images.width, images.height
+        await asyncio.gather(storage.put(key, result.image, result.content_type),
+                             storage.put(thumb_key, images.thumbnail, JPEG),
+                             storage.put(thumb_webp_key, images.thumbnail_webp, WEBP))
 
         async with session_scope(self._deps.sessions) as session:
             file = await upsert_file(session, user_id=request.user_id, kind=FileKind.variant, storage_key=key,

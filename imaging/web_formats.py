@@ -63,13 +63,18 @@ def sized_for_slot(data: bytes, content_type: str, max_side: int) -> WebImage:
         return cached
     with Image.open(io.BytesIO(data)) as image:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        out = io.BytesIO()
-        # Previews carry no transparency (the renderer paints a paper background), so RGB loses nothing.
-        image.convert("RGB").save(out, format=_PILLOW_FORMAT[content_type], quality=_QUALITY[content_type],
-                                  method=4 if content_type == WEBP else 0, optimize=content_type == JPEG)
-    result = WebImage(data=out.getvalue(), content_type=content_type, etag=etag)
+        result = WebImage(data=encoded(image, content_type), content_type=content_type, etag=etag)
     _cache.put(etag, max_side, result)
     return result
+
+
+def encoded(image: Image.Image, content_type: str) -> bytes:
+    """`image` in `content_type` at the quality every web copy is stored and served with."""
+    out = io.BytesIO()
+    # Previews carry no transparency (the renderer paints a paper background), so RGB loses nothing.
+    image.convert("RGB").save(out, format=_PILLOW_FORMAT[content_type], quality=_QUALITY[content_type],
+                              method=4 if content_type == WEBP else 0, optimize=content_type == JPEG)
+    return out.getvalue()
 
 
 class _Encoded:

@@ -28,6 +28,7 @@ import hashlib
 import inspect
 import io
 import logging
+import time
 import zipfile
 from collections.abc import Callable
 from typing import TypedDict
@@ -68,6 +69,7 @@ __all__ = ["ReplicateNotConfigured", "ReplicateProvider", "ReplicateSettings", "
 log = logging.getLogger(__name__)
 
 JobMatcher = Callable[[JobSnapshot], bool]
+_MAX_REUSED_PHOTOS = 10_000
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
@@ -95,6 +97,7 @@ class ReplicateProvider:
             transport=self._transport,
         )
         self._jobs = JobReader(self._client)
+        self._photo_urls: dict[str, tuple[float, str]] = {}  # photo digest -> (reusable until, uploaded URL)
         self._schedules = poll_schedules(settings)
         # Pushed completion needs both ends: Replicate told where to POST, and the worker reading what arrived.
         self._hub = (CompletionHub(webhook_events, self._jobs, settings)
@@ -243,13 +246,21 @@ class ReplicateProvider:
                 return await self._adopt_after_unknown_create("prediction", exc, is_this_variant)
 
     async def _uploaded_photo_url(self, photo: bytes) -> str:
-        """A URL rather than a data URI keeps every job listing small (inputs are echoed in it). Uploaded per
-        create, not cached: uploaded files expire, and a regeneration can come days later."""
+        """A URL rather than a data URI keeps every job listing small (inputs are echoed in it). A generation's
+        predictions share a few photos: one upload serves them all for `photo_reuse_seconds` (one API call per
+        prediction saved), never longer, as uploaded files expire and a regeneration can come days later."""
         digest = hashlib.sha256(photo).hexdigest()
+        now = time.monotonic()
+        reused = self._photo_urls.get(digest)
+        if reused is not None and reused[0] > now:
+            return reused[1]
         with translated_errors("upload photo"):
             uploaded = await within(self._settings.upload_timeout_seconds, self._client.files.async_create(
                 io.BytesIO(photo), filename=f"photo-{digest[:16]}.jpg", content_type="image/jpeg"
             ))
+        if len(self._photo_urls) > _MAX_REUSED_PHOTOS:
+            self._photo_urls = {k: v for k, v in self._photo_urls.items() if v[0] > now}
+        self._photo_urls[digest] = (now + self._settings.photo_reuse_seconds, uploaded.urls["get"])
         return uploaded.urls["get"]
 
     async def _download_output(self, job: JobSnapshot) -> tuple[bytes, str]:

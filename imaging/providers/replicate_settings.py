@@ -72,6 +72,9 @@ class ReplicateSettings(BaseModel):
     prediction_deadline_seconds: float = Field(default=360.0, gt=0)  # a backstop behind cancel_after
     training_deadline_seconds: float = Field(default=3600.0, gt=0)
     upload_timeout_seconds: float = Field(default=120.0, gt=0)
+    # One upload of a photo serves the predictions made from it this long (0: upload per prediction). Replicate
+    # deletes uploaded files after a while: keep this well below that.
+    photo_reuse_seconds: float = Field(default=3600.0, ge=0)
     download_timeout_seconds: float = Field(default=60.0, gt=0)
     reconcile_max_pages: int = Field(default=3, ge=1)  # pages of the newest-first job list searched for our tag
 

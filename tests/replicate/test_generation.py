@@ -240,3 +240,16 @@ async def test_cancel_stops_a_running_prediction(fake: FakeReplicate, make_provi
     assert fake.state.get_job("prediction", started[0]).status == "canceled"
     with pytest.raises(ProviderJobFailed, match="canceled"):  # the waiting call sees it end
         await waiting
+
+
+@pytest.mark.parametrize(("reuse_seconds", "uploads"), [(3600.0, 1), (0.0, 3)])
+async def test_predictions_from_one_photo_share_its_upload_while_it_may_be_reused(
+        fake: FakeReplicate, make_provider: ProviderFactory, reuse_seconds: float, uploads: int) -> None:
+    provider = make_provider(photo_reuse_seconds=reuse_seconds)
+    version, photo = fake.add_trained_version(), synthesis_request("x").photo
+
+    for variant in range(3):
+        await provider.generate(synthesis_request(version, variant=variant, photo=photo))
+
+    assert fake.requests_per_route()["upload_file"] == uploads
+    assert len({p.input["image"] for p in fake.predictions()}) == uploads
