@@ -75,3 +75,23 @@ def selection_problem(picks: Sequence[MonthPick], *, allow_repeats: bool = False
             return SelectionProblem(SelectionCode.selection_variant_unknown,
                                     f"variants {unknown} are not ready variants of this generation")
     return None
+
+
+def regeneration_problem(variant_id: int, *, choosing: bool, stage: str, ready: bool, used: int, allowed: int,
+                         regenerating: bool) -> SelectionProblem | None:
+    """None when the variant may be regenerated now: while the customer chooses, a ready variant not being
+    replaced already, within the generation's budget of regenerations."""
+    if not choosing:
+        return SelectionProblem(SelectionCode.generation_not_selectable,
+                                f"variants can be regenerated only while choosing, not while {stage}")
+    if not ready:
+        return SelectionProblem(SelectionCode.variant_not_ready, f"variant {variant_id} is not a ready variant")
+    # The spent budget first: it holds for every variant, while a replacement's scoring (after its image is shown)
+    # keeps the variant "regenerating" a moment longer.
+    if used >= allowed:
+        return SelectionProblem(SelectionCode.regeneration_budget_spent,
+                                f"all {allowed} regenerations of this generation are used")
+    if regenerating:
+        return SelectionProblem(SelectionCode.variant_regenerating,
+                                f"variant {variant_id} is already being regenerated")
+    return None

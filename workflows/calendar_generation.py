@@ -28,7 +28,6 @@ from typing import Any, NoReturn, TypeVar
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
-from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from contracts import activities as act
@@ -37,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
     from contracts.messages import (
         DeleteVariantsInput,
         FinalizeInput,
-        GenerateVariantInput,
         GenerationPlan,
         JobUpdate,
         NotificationKind,
@@ -50,10 +48,10 @@ with workflow.unsafe.imports_passed_through():
         VariantResult,
         VariantSlot,
     )
-    from contracts.selection import SelectionCode, SelectionProblem, selection_problem
-    from contracts.variations import variant_seed, variation_for
+    from contracts.selection import SelectionProblem, regeneration_problem, selection_problem
     from contracts.vocabulary import WORKFLOW_NAME, Stage
     from workflows import notifications as notices
+    from workflows import paid_work as paid
     from workflows.models import (
         REGENERATE_UPDATE,
         SELECT_SIGNAL,
@@ -69,10 +67,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.scoring import PATCH_VARIANT_SCORING, VariantScoring
     from workflows.settlement import Settlement
-    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason, run_all
+    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason, run_all, shielded
 
 MIN_VARIANTS_FOR_CALENDAR = 12
-TRAINING_ATTEMPTS = 2  # paid trainings per generation when the first ends without a model
 # Behaviour added while generations were running (they wait up to 7 days): runs that started before a change
 # replay the old way, new runs take the new one.
 PATCH_REGENERATION_MARKS = "regeneration-marks-variant"
@@ -213,55 +210,26 @@ class CalendarGenerationWorkflow:
 
     async def _train_model(self) -> TrainedModel:
         assert self._plan is not None
-        request = TrainModelInput(job_id=self._input.job_id, user_id=self._input.user_id,
-                                  photo_ids=self._plan.photo_ids, photo_set_hash=self._plan.photo_set_hash)
-        for fresh_trainings_left in reversed(range(TRAINING_ATTEMPTS)):
-            try:
-                return await workflow.execute_activity(
-                    act.train_model, request, retry_policy=self._provider_retry,
-                    task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(hours=2),
-                    heartbeat_timeout=self._input.heartbeat_timeout,
-                    schedule_to_close_timeout=self._input.retry.outage_tolerance)
-            except ActivityError as err:
-                # A paid training that ended without a model (a GPU fault, say) gets one fresh try; refusals don't.
-                if failure_type(err) != FailureType.provider_job_failed or not fresh_trainings_left:
-                    raise
-                workflow.logger.warning("training failed, starting a fresh one: %s", reason(err))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return await paid.train(self._input, TrainModelInput(
+            job_id=self._input.job_id, user_id=self._input.user_id, photo_ids=self._plan.photo_ids,
+            photo_set_hash=self._plan.photo_set_hash), self._provider_retry)
 
     async def _produce_variant(self, number: int, *, custom_prompt: str | None = None,
                                replacing: bool = False) -> bool:
         """One variant, with up to `max_variant_replacements` fresh attempts after the provider refused one or the
         likeness guard replaced one. False when every attempt was refused."""
         assert self._plan is not None and self._model is not None
-        photo_ids = self._plan.photo_ids
-        # The theme's prompt takes the customer's words given at the start, then those of a regeneration.
-        custom_prompt = ", ".join(p for p in (self._input.custom_prompt, custom_prompt) if p) or None
         kept = False  # a variant the guard sent back stays if its replacement cannot be made
         for attempts_left in reversed(range(self._input.max_variant_replacements + 1)):
             attempt = self._attempts.get(number, -1) + 1
             self._attempts[number] = attempt
-            request = GenerateVariantInput(
-                job_id=self._input.job_id, user_id=self._input.user_id, template_id=self._input.template_id,
-                variant_number=number, attempt=attempt, source_photo_id=photo_ids[(number - 1) % len(photo_ids)],
-                model_ref=self._model.model_ref, prompt=self._plan.prompt, variation=variation_for(number),
-                custom_prompt=custom_prompt, preview=self._input.preview,
-                seed=variant_seed(self._plan.photo_set_hash, self._plan.theme, number, attempt),
-            )
+            request = paid.variant_request(self._input, self._plan, self._model, number, attempt, custom_prompt)
             try:
                 async with self._slots:
                     # A refused account (bad token, no credit) fails every other create too: start none of them.
                     if self._account_refused and workflow.patched(PATCH_STOP_ON_ACCOUNT_REFUSAL):
                         raise self._account_refused
-                    result = await workflow.execute_activity(
-                        act.generate_variant, request, retry_policy=self._provider_retry,
-                        task_queue=self._input.provider_task_queue, start_to_close_timeout=timedelta(minutes=15),
-                        heartbeat_timeout=self._input.heartbeat_timeout,
-                        schedule_to_close_timeout=self._input.retry.outage_tolerance,
-                        summary=f"variant {number}, attempt {attempt}",
-                        # On cancel, wait until the synthesis really stopped, so none stores a variant after clean-up.
-                        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-                    )
+                    result = await paid.synthesize(self._input, request, self._provider_retry)
             except ActivityError as err:
                 if isinstance(err.cause, CancelledError):
                     raise asyncio.CancelledError from err  # the workflow is being cancelled: no new attempts
@@ -371,20 +339,10 @@ class CalendarGenerationWorkflow:
 
     def _regeneration_problem(self, variant_id: int) -> SelectionProblem | None:
         number = self._number_of(variant_id)
-        if self._stage != Stage.ready_for_selection or self._pending_selection is not None:
-            return SelectionProblem(SelectionCode.generation_not_selectable,
-                                    f"variants can be regenerated only while choosing, not while {self._stage}")
-        if number is None:
-            return SelectionProblem(SelectionCode.variant_not_ready, f"variant {variant_id} is not a ready variant")
-        # The spent budget first: it holds for every variant, while a replacement's scoring (after its image is
-        # shown) keeps the variant "regenerating" a moment longer.
-        if self._regenerations_used >= self._input.max_regenerations:
-            return SelectionProblem(SelectionCode.regeneration_budget_spent,
-                                    f"all {self._input.max_regenerations} regenerations of this generation are used")
-        if number in self._regenerating:
-            return SelectionProblem(SelectionCode.variant_regenerating,
-                                    f"variant {variant_id} is already being regenerated")
-        return None
+        return regeneration_problem(
+            variant_id, choosing=self._stage == Stage.ready_for_selection and self._pending_selection is None,
+            stage=self._stage, ready=number is not None, used=self._regenerations_used,
+            allowed=self._input.max_regenerations, regenerating=number in self._regenerating)
 
     def _selection_problem(self, selection: Selection) -> SelectionProblem | None:
         return selection_problem(
@@ -429,15 +387,11 @@ class CalendarGenerationWorkflow:
     async def _shielded(self, step: Coroutine[Any, Any, Result]) -> Result:
         """Run a step to its end even if the run is cancelled meanwhile: clean-up and a calendar being made are
         never abandoned halfway. The cancel is remembered and reported."""
-        task = asyncio.ensure_future(step)
-        while True:
-            try:
-                return await asyncio.shield(task)
-            except asyncio.CancelledError:
-                if task.done():
-                    raise
-                self._cancel_refused = True
-                workflow.logger.warning("cancel requested while %s: finishing that first", self._stage)
+        return await shielded(step, self._refuse_cancel)
+
+    def _refuse_cancel(self) -> None:
+        self._cancel_refused = True
+        workflow.logger.warning("cancel requested while %s: finishing that first", self._stage)
 
     def _background(self, step: Coroutine[Any, Any, None]) -> None:
         # The workflow's event loop keeps its tasks alive; self._regenerating tracks them for clean-up and selection.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from contracts.activities import FailureType
 from contracts.vocabulary import Stage
+
+Result = TypeVar("Result")
 
 STEP_TEXT = {
     Stage.pending: "Waiting to start",
@@ -60,3 +62,15 @@ async def run_all(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
     for outcome in await asyncio.gather(*coroutines, return_exceptions=True):
         if isinstance(outcome, BaseException):
             raise outcome
+
+
+async def shielded(step: Coroutine[Any, Any, Result], refused: Callable[[], None]) -> Result:
+    """Await `step` to its end even if the run is cancelled meanwhile; `refused()` is called for each cancel."""
+    task = asyncio.ensure_future(step)
+    while True:
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                raise
+            refused()
