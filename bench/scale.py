@@ -51,13 +51,28 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 _UNLIMITED = "1000000/minute"
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its waited-for children (the Temporal CLI runs the server in-process)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(value) for value in fields[11:15]) / _TICKS
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and every process under it, living (the worker's scoring pool) or ended and
+    waited for."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = sum(int(value) for value in fields[11:15]) / _TICKS
+
+    def under_root(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    return sum(seconds for pid, seconds in used.items() if under_root(pid))
 
 
 def environment(fake: RemoteFake, args: argparse.Namespace, api_port: int) -> dict[str, str]:

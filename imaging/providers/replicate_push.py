@@ -159,9 +159,17 @@ class CompletionHub:
         while True:
             await self._busy.wait()
             await asyncio.sleep(interval)
-            pages = sum([await self._reconcile_kind(kind) for kind in ("prediction", "training")])
-            # At most one page a minute per job in flight: the budget of one read per job in flight a minute.
-            interval = max(self._settings.push_list_interval_seconds, 60.0 * pages / max(len(self._waiters), 1))
+            pages, retry_after = 0, 0.0
+            for kind in ("prediction", "training"):
+                try:
+                    pages += await self._reconcile_kind(kind)
+                except ProviderError as exc:  # throttled or down: the waits' own reads remain
+                    log.warning("listing %ss failed: %s", kind, exc)
+                    retry_after = max(retry_after, exc.retry_after or 0.0)
+            # At most one page a minute per job in flight: the budget of one read per job in flight a minute; and
+            # never before a 429's Retry-After.
+            interval = max(self._settings.push_list_interval_seconds, 60.0 * pages / max(len(self._waiters), 1),
+                           retry_after)
 
     async def _reconcile_kind(self, kind: JobKind) -> int:
         """List the newest jobs of one kind down to the oldest one waited on for a while; the pages read."""
@@ -173,17 +181,14 @@ class CompletionHub:
         oldest = min(w.created_at for w in waiting.values())
         max_pages = min(self._settings.push_list_max_pages, math.ceil(len(waiting) / _PAGE_SIZE) + 1)
         pages = found = 0
-        try:
-            async for page in self._jobs.pages(kind, max_pages=max_pages):
-                pages += 1
-                for job in page:
-                    if job.id in waiting:
-                        found += 1
-                        self._listed[job.id] = (time.monotonic(), job)
-                        self._finish(job)
-                if found == len(waiting) or any(j.created_at and j.created_at.timestamp() < oldest for j in page):
-                    break
-        except ProviderError as exc:  # throttled or down: the waits' own reads remain
-            log.warning("listing %ss failed: %s", kind, exc)
         self._listed = {k: v for k, v in self._listed.items() if k in self._waiters}
+        async for page in self._jobs.pages(kind, max_pages=max_pages):
+            pages += 1
+            for job in page:
+                if job.id in waiting:
+                    found += 1
+                    self._listed[job.id] = (time.monotonic(), job)
+                    self._finish(job)
+            if found == len(waiting) or any(j.created_at and j.created_at.timestamp() < oldest for j in page):
+                break
         return pages

@@ -71,8 +71,9 @@ class JobWaiting:
                 if failures >= _MAX_CONSECUTIVE_READ_FAILURES:
                     raise
                 log.warning("reading %s %s failed (%d in a row): %s", kind, job.id, failures, exc)
-                if self._hub is not None:
-                    await asyncio.sleep(min(self._read_after, 2.0 ** failures))
+                # A 429 says when the account may read again; else, when pushed, back off (polling has its clock).
+                if exc.retry_after is not None or self._hub is not None:
+                    await asyncio.sleep(exc.retry_after or min(self._read_after, 2.0 ** failures))
                 continue
             if refreshed is None:
                 raise ProviderJobFailed(f"{kind} {job.id} disappeared while we waited on it")
