@@ -11,12 +11,12 @@ at P = 4 and P = 24 parallel syntheses. Printed per P:
   "other" budget counts: reads, lists, file uploads, cancels).
 
 The gap between makespan and paid span is our overhead: photo upload, reconciliation lookup, create, noticing
-completion (adaptive polling: first read at --expected s, then from --poll s growing by --backoff; or a webhook
-read within --hint s), download, storing image and thumbnail. --fixed polls every --poll s from the start (the
-provider before adaptive polling).
+completion (pushed by webhooks: the worker reads newly stored ones every --tail s; or, with --no-webhooks,
+adaptive polling: first read at --expected s, then from --poll s growing by --backoff), download, storing
+image and thumbnail. --fixed polls every --poll s from the start (the provider before adaptive polling).
 
     .venv/bin/python bench/replicate_makespan.py [--latency 2.0] [--expected L] [--poll 2.0] [--backoff 1.5]
-                                                 [--fixed] [--hint 0.5] [--no-webhooks]
+                                                 [--fixed] [--tail 0.1] [--no-webhooks]
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ async def measure(env: WorkflowEnvironment, parallel: int,
         async with replicate_stack(
             Path(folder), env, fake, webhooks=args.webhooks, max_parallel=parallel,
             provider_activities_per_second=args.rate, worker_max_concurrent_activities=32,
-            replicate={**polling(args), "status_hint_interval_seconds": args.hint, "request_timeout_seconds": 30.0},
+            replicate={**polling(args), "push_tail_interval_seconds": args.tail, "request_timeout_seconds": 30.0,
+                       "push_list_interval_seconds": 30.0, "push_read_after_seconds": 120.0},
         ) as stack:
             async with stack.worker():
                 headers, started = await start_generation(stack.api)
@@ -113,8 +114,8 @@ async def main() -> None:
                         help="first read this long after a prediction's creation (default: the latency L)")
     parser.add_argument("--backoff", type=float, default=1.5, help="each wait this times the last (default 1.5)")
     parser.add_argument("--fixed", action="store_true", help="poll every --poll s from the start instead")
-    parser.add_argument("--hint", type=float, default=0.5,
-                        help="how often a wait reads webhook statuses from the database (production default 0.5)")
+    parser.add_argument("--tail", type=float, default=0.1,
+                        help="how often a waiting worker reads newly stored webhooks (production default 0.1)")
     parser.add_argument("--no-webhooks", dest="webhooks", action="store_false", help="polling only")
     parser.add_argument("--rate", type=float, default=1000.0,
                         help="provider activities per second (the server-side cap; production default is 10)")
@@ -124,7 +125,7 @@ async def main() -> None:
         how = (f"every {args.poll} s" if args.fixed else
                f"first at {polling(args)['expected_prediction_seconds']} s, then {args.poll} s x{args.backoff}")
         print(f"L = {args.latency} s, polled {how}, webhooks "
-              f"{f'on (read every {args.hint} s)' if args.webhooks else 'off'}, provider queue capped at "
+              f"{f'on (pushed, read every {args.tail} s)' if args.webhooks else 'off'}, provider queue capped at "
               f"{args.rate}/s")
         print(f"{'P':>3} {'makespan s':>11} {'ideal s':>8} {'ratio':>6} {'paid span s':>12} "
               f"{'reads/prediction':>17} {'API calls/prediction':>21} {'history events':>15} {'history kB':>11}")
