@@ -47,6 +47,7 @@ test: install browser axe lint
 bench: install browser
 	$(PY) bench/generation_makespan.py
 	$(PY) bench/replicate_makespan.py
+	$(PY) bench/scale.py --customers 30 --latency 2
 	$(PY) bench/render_pdf.py
 	$(PY) bench/stylize_speed.py
 	$(PY) bench/page_load.py

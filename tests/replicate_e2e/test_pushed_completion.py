@@ -23,10 +23,9 @@ async def test_webhooks_end_the_waits_and_the_batched_reconciler_catches_lost_on
     # No job is read on its own for a minute, nor at a deadline: only a webhook or a list page can end a wait.
     async with replicate_stack(tmp_path, dev_server, fake, replicate={
             "push_read_after_seconds": 60, "push_list_interval_seconds": 1.0, "starting_deadline_seconds": 60,
-            "prediction_deadline_seconds": 60, "training_deadline_seconds": 60}) as stack:
-        async with stack.worker():
-            headers, started = await start_generation(stack.api)
-            await wait_for_status(stack.api, headers, started["job_id"], "ready_for_selection", seconds=120)
+            "prediction_deadline_seconds": 60, "training_deadline_seconds": 60}) as stack, stack.worker():
+        headers, started = await start_generation(stack.api)
+        await wait_for_status(stack.api, headers, started["job_id"], "ready_for_selection", seconds=120)
 
     requests = fake.requests_per_route()
     assert fake.billed_predictions() == stack.settings.variant_count and fake.webhooks.lost == lost
