@@ -126,6 +126,7 @@ class Outcome:
     jobs: list[Job]
     trainings: list[Training]
     last_stored: dict[int, datetime]  # job id -> when its last variant's image was stored
+    stored: int  # variants with an image, over every job
 
 
 async def wait_ready(settings: Settings, jobs: list[int], seconds: float) -> Outcome:
@@ -143,11 +144,13 @@ async def wait_ready(settings: Settings, jobs: list[int], seconds: float) -> Out
                     trainings = list((await session.exec(
                         select(Training).where(col(Training.flux_model_id).in_(models)))).all())
                     stored = (await session.exec(
-                        select(GeneratedCalendarVariant.job_id, func.max(UploadedFile.created_at))
+                        select(GeneratedCalendarVariant.job_id, func.max(UploadedFile.created_at),
+                               func.count(col(UploadedFile.id)))
                         .join(UploadedFile, col(UploadedFile.id) == col(GeneratedCalendarVariant.generated_file_id))
                         .where(col(GeneratedCalendarVariant.job_id).in_(jobs))
                         .group_by(col(GeneratedCalendarVariant.job_id)))).all()
-                    return Outcome(rows, trainings, {job: at for job, at in stored if at is not None})
+                    return Outcome(rows, trainings, {job: at for job, at, _ in stored if at is not None},
+                                   sum(count for _, _, count in stored))
             await asyncio.sleep(1.0)
     finally:
         await engine.dispose()
@@ -200,8 +203,11 @@ def report(args: argparse.Namespace, began: float, outcome: Outcome, cpu: dict[s
     ready = [r for r in rows if r.ready_at is not None]
     print(f"N = {args.customers}, L = {args.latency} s, T = {args.training} s, P = {args.parallel}, "
           f"webhooks {'on' if args.webhooks else 'off'}, budget {'600/3000 a minute' if args.budget else 'off'}")
-    print(f"ready: {len(ready)} of {len(rows)} customers"
-          + ("" if len(ready) == len(rows) else f" (gave up after {args.seconds:.0f} s; figures cover those ready)"))
+    print(f"ready: {len(ready)} of {len(rows)} customers, {outcome.stored} variants stored"
+          + ("" if len(ready) == len(rows) else f" (gave up after {args.seconds:.0f} s; times cover those ready)"))
+    provider_figures(after, before)
+    print("CPU ms per variant stored: " + ", ".join(f"{name} {1000 * seconds / max(outcome.stored, 1):.1f}"
+                                                    for name, seconds in cpu.items()))
     if not ready:
         return
     ideal_synthesis = math.ceil(variants / args.parallel) * args.latency
@@ -218,6 +224,9 @@ def report(args: argparse.Namespace, began: float, outcome: Outcome, cpu: dict[s
               f"{max(after_training):.2f} s, ideal {ideal_synthesis:.1f} s, ratio "
               f"{max(after_training) / ideal_synthesis:.3f} (ready for selection after scoring it: "
               f"{max(r.ready_at.timestamp() for r in ready if r.ready_at) - max(trained.values()).timestamp():.2f} s)")
+
+
+def provider_figures(after: dict[str, Any], before: dict[str, Any]) -> None:
     requests = Counter(after["requests"]) - Counter(before["requests"])
     created = max(requests["create_prediction"], 1)
     reads = requests["get_prediction"] + requests["list_predictions"]
@@ -226,8 +235,6 @@ def report(args: argparse.Namespace, began: float, outcome: Outcome, cpu: dict[s
           f"({requests['get_prediction']} GETs, {requests['list_predictions']} list pages); API calls/prediction "
           f"besides creates {other / created:.2f}; 429s {sum(after['throttled'].values())}; "
           f"lost webhooks {after['lost_webhooks']}")
-    made = variants * len(ready)
-    print("CPU ms per variant: " + ", ".join(f"{name} {1000 * seconds / made:.1f}" for name, seconds in cpu.items()))
 
 
 if __name__ == "__main__":
