@@ -127,4 +127,8 @@ class Upscaler(Protocol):
     """A provider that can also enlarge images with a model for print (Replicate). One that can't (the offline
     provider) leaves small photos to the renderer's classical upscale, which the render report names as such."""
 
+    def upscale_method(self, scale: int) -> str:
+        """What the render report calls a copy this upscaler made `scale` times larger."""
+        ...
+
     async def upscale(self, request: UpscaleRequest, on_started: StartedCallback | None = None) -> UpscaleResult: ...

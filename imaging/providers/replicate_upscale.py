@@ -16,12 +16,11 @@ from imaging.providers.replicate_api import JobSnapshot, translated_errors, with
 AI_UPSCALE = "AI upscaled"  # how the render report names a print copy made by a model (render.images says classical)
 
 
-def upscale_method(scale: int) -> str:
-    return f"{AI_UPSCALE} (Real-ESRGAN ×{scale})"
-
-
 class ReplicateUpscalingProvider(ReplicateProvider):
     """The Replicate provider with `upscale` (imaging.providers.base.Upscaler)."""
+
+    def upscale_method(self, scale: int) -> str:
+        return f"{AI_UPSCALE} (Real-ESRGAN ×{scale})"
 
     async def upscale(self, request: UpscaleRequest, on_started: StartedCallback | None = None) -> UpscaleResult:
         settings = self._settings
@@ -42,7 +41,7 @@ class ReplicateUpscalingProvider(ReplicateProvider):
         if job.status != "succeeded":
             raise _failure("prediction", job)
         image, content_type = await self._download_output(job)
-        return UpscaleResult(image=image, content_type=content_type, method=upscale_method(request.scale),
+        return UpscaleResult(image=image, content_type=content_type, method=self.upscale_method(request.scale),
                              provider_ref=job.id,
                              cost_usd=round(job.predict_seconds * settings.usd_per_upscale_second, 6))
 
