@@ -89,7 +89,7 @@ def default_week_start(locale: str) -> WeekStart:
 class PrintCopy:
     """A month image that is an enlarged copy made for print, not the variant as generated."""
 
-    method: str  # e.g. "AI upscaled (Real-ESRGAN ×3)"
+    method: str  # e.g. "AI upscaled (real-esrgan ×3)"
     enlarged_by: float
 
 

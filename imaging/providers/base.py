@@ -92,7 +92,7 @@ class UpscaleRequest:
 class UpscaleResult:
     image: bytes
     content_type: str
-    method: str  # what the render report names, e.g. "AI (Real-ESRGAN ×3)"
+    method: str  # what the render report names, e.g. "AI upscaled (real-esrgan ×3)"
     provider_ref: str | None = None
     cost_usd: float = 0.0
 

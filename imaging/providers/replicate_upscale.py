@@ -20,7 +20,7 @@ class ReplicateUpscalingProvider(ReplicateProvider):
     """The Replicate provider with `upscale` (imaging.providers.base.Upscaler)."""
 
     def upscale_method(self, scale: int) -> str:
-        return f"{AI_UPSCALE} (Real-ESRGAN ×{scale})"
+        return f"{AI_UPSCALE} ({self._settings.upscaler_model.rpartition('/')[2]} ×{scale})"  # "real-esrgan ×3"
 
     async def upscale(self, request: UpscaleRequest, on_started: StartedCallback | None = None) -> UpscaleResult:
         settings = self._settings

@@ -69,11 +69,11 @@ def test_transparent_and_cmyk_sources_become_rgb() -> None:
 
 def test_an_ai_print_copy_is_placed_as_is_and_named_with_the_photos_own_resolution() -> None:
     # what the print upscale stores: the 800 px variant enlarged 3 times by a model
-    photo = load_photo(encode(gradient_image(2400, 1920)), "month 2", upscaled_with="AI upscaled (Real-ESRGAN ×3)",
+    photo = load_photo(encode(gradient_image(2400, 1920)), "month 2", upscaled_with="AI upscaled (real-esrgan ×3)",
                        enlarged_by=3)
     placement = place_photo(photo, *A4_PHOTO_PT)
     assert TARGET_DPI <= placement.effective_dpi < TARGET_DPI + 1
-    assert placement.upscaled_with == "AI upscaled (Real-ESRGAN ×3)"  # not the classical label
+    assert placement.upscaled_with == "AI upscaled (real-esrgan ×3)"  # not the classical label
     assert placement.source_dpi == pytest.approx(800 / (500 / 72))
     assert placement.warnings == []
 

@@ -177,7 +177,7 @@ class FakeActivities:
         self.upscaled.append((request.calendar_id, len(self.rendered)))
         if self.fail_upscale:
             raise ApplicationError("NSFW content detected", type=FailureType.content_rejected, non_retryable=True)
-        return PrintUpscaleResult(upscaled=12, method="AI upscaled (Real-ESRGAN ×3)")
+        return PrintUpscaleResult(upscaled=12, method="AI upscaled (real-esrgan ×3)")
 
     @implements(contract.send_notification)
     async def send_notification(self, notification: Notification) -> bool:
