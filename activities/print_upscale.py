@@ -66,9 +66,14 @@ class PrintUpscaleActivities:
         # file id -> the paid prediction an earlier try of this activity started (heartbeat details survive retries)
         started: dict[str, str] = dict(details[0]) if details and isinstance(details[0], dict) else {}
         beat = asyncio.create_task(_heartbeat(started))
+        slots = asyncio.Semaphore(self._deps.settings.max_parallel)  # as many paid jobs at once as a generation runs
+
+        async def upscale(work: _Work) -> tuple[bool, float]:
+            async with slots:
+                return await self._upscale(upscaler, request, work, started)
+
         try:
-            outcomes = await asyncio.gather(*(self._upscale(upscaler, request, work, started) for work in scales),
-                                            return_exceptions=True)
+            outcomes = await asyncio.gather(*(upscale(work) for work in scales), return_exceptions=True)
         finally:
             beat.cancel()
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]

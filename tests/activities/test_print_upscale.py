@@ -8,24 +8,28 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlmodel import select
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 import manage
 from activities.deps import ActivityDeps
 from activities.print_upscale import PrintUpscaleActivities, ai_scale
+from contracts.activities import FailureType
 from contracts.messages import PrintUpscaleInput
 from db.models import CalendarMonth, FileKind, Job, UploadedFile, UserCalendar
+from db.seed import seed_templates
 from db.session import session_scope
 from imaging.providers.replicate import ReplicateSettings
 from imaging.providers.replicate_upscale import AI_UPSCALE, ReplicateUpscalingProvider
 from services.calendar_render import render_and_store
 from settings import Settings
-from testkit.fake_replicate.server import FakeReplicate
+from testkit.fake_replicate.server import FakeReplicate, Fault
 from testkit.fake_replicate.state import UPSCALER_VERSION
 from testkit.settings import make_settings
 from tests.activities.test_job_records import _job as job_row
@@ -37,7 +41,6 @@ VARIANT_PX = 600  # small enough that an A4 month needs the upscaler's largest f
 async def settings(tmp_path: Path) -> Settings:
     settings = make_settings(tmp_path)
     await asyncio.to_thread(manage.migrate, settings)
-    await manage.seed(settings)
     return settings
 
 
@@ -68,6 +71,8 @@ def _jpeg(shade: int) -> bytes:
 
 async def _calendar(deps: ActivityDeps) -> PrintUpscaleInput:
     """A calendar whose 12 months use 3 variant images (as a preview calendar may)."""
+    async with session_scope(deps.sessions) as session:
+        await seed_templates(session)  # without their preview images: not needed here, and slow to draw
     job = await job_row(deps)
     async with session_scope(deps.sessions) as session:
         files = []
@@ -141,6 +146,33 @@ async def test_replicate_upscales_each_small_image_once_and_the_report_says_ai(
         report = await _render_report(deps, request.calendar_id)
         assert all(page["upscaled_with"].startswith(AI_UPSCALE) for page in report)
         assert all(page["source_dpi"] < 300 <= page["effective_dpi"] for page in report)
+    finally:
+        await deps.close()
+
+
+@pytest.mark.parametrize("with_heartbeat", [True, False], ids=["heartbeat", "tag-only"])
+async def test_a_try_that_failed_after_paying_is_retried_without_paying_again(
+        settings: Settings, fake: FakeReplicate, with_heartbeat: bool) -> None:
+    deps = await _deps(settings, fake)
+    try:
+        request = await _calendar(deps)
+        activities = PrintUpscaleActivities(deps)
+        beats: list[object] = []
+        env = ActivityEnvironment()
+        env.on_heartbeat = beats.append
+        fake.faults.plan("download_output", Fault.server_error(503))  # one upscale's result can't be fetched
+
+        with pytest.raises(ApplicationError) as failed:
+            await env.run(activities.upscale_selected, request)
+        assert failed.value.type == FailureType.provider_unavailable and not failed.value.non_retryable
+        assert fake.billed_predictions() == 3  # all three paid; two of them stored
+
+        # the next attempt, as Temporal makes it: the last heartbeat's details come back (or were lost)
+        env.info = replace(env.info, attempt=2, heartbeat_details=[beats[-1]] if with_heartbeat else [])
+        retried = await env.run(activities.upscale_selected, request)
+
+        assert (retried.upscaled, retried.reused) == (1, 2)  # the third adopted, not paid again
+        assert fake.billed_predictions() == 3 and all(f.print_key for f in await _files(deps))
     finally:
         await deps.close()
 
