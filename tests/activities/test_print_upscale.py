@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ import manage
 from activities.deps import ActivityDeps
 from activities.print_upscale import PrintUpscaleActivities, ai_scale
 from contracts.activities import FailureType
-from contracts.messages import PrintUpscaleInput
+from contracts.messages import PrintUpscaleInput, PrintUpscaleResult
 from db.models import CalendarMonth, FileKind, Job, UploadedFile, UserCalendar
 from db.seed import seed_templates
 from db.session import session_scope
@@ -105,76 +105,85 @@ async def _files(deps: ActivityDeps) -> list[UploadedFile]:
         return list((await session.exec(select(UploadedFile).order_by(UploadedFile.id))).all())
 
 
+@dataclass
+class Run:
+    """The activity on Replicate (the fake) for one calendar, run as Temporal would, its heartbeats kept."""
+
+    deps: ActivityDeps
+    request: PrintUpscaleInput
+    env: ActivityEnvironment = field(default_factory=ActivityEnvironment)
+    beats: list[object] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.env.on_heartbeat = self.beats.append
+
+    async def upscale(self) -> PrintUpscaleResult:
+        return await self.env.run(PrintUpscaleActivities(self.deps).upscale_selected, self.request)
+
+
+@pytest.fixture
+async def on_replicate(settings: Settings, fake: FakeReplicate) -> AsyncIterator[Run]:
+    deps = await _deps(settings, fake)
+    try:
+        yield Run(deps, await _calendar(deps))
+    finally:
+        await deps.close()
+
+
 def test_the_scale_asked_for_is_a_whole_factor_of_two_to_four() -> None:
     assert [ai_scale(f) for f in (0.7, 1.0, 1.01, 2.0, 2.2, 3.9, 9.0)] == [None, None, 2, 2, 3, 4, 4]
 
 
 async def test_replicate_upscales_each_small_image_once_and_the_report_says_ai(
-        settings: Settings, fake: FakeReplicate) -> None:
-    deps = await _deps(settings, fake)
-    try:
-        request = await _calendar(deps)
-        activities = PrintUpscaleActivities(deps)
-        beats: list[object] = []
-        env = ActivityEnvironment()
-        env.on_heartbeat = beats.append
+        on_replicate: Run, fake: FakeReplicate) -> None:
+    deps, request = on_replicate.deps, on_replicate.request
 
-        first = await env.run(activities.upscale_selected, request)
+    first = await on_replicate.upscale()
 
-        assert (first.upscaled, first.reused, first.sharp_enough) == (3, 0, 0)
-        assert [p.version for p in fake.predictions()] == [UPSCALER_VERSION] * 3
-        assert {p.input["scale"] for p in fake.predictions()} == {4}
-        files = await _files(deps)
-        assert all(f.print_key and f.print_method and f.print_method.startswith(AI_UPSCALE) for f in files)
-        copy = await deps.storage.get(files[0].print_key or "")
-        assert Image.open(io.BytesIO(copy.data)).size == (4 * VARIANT_PX, 4 * VARIANT_PX)
-        async with session_scope(deps.sessions) as session:
-            job = await session.get(Job, request.job_id)
-            assert job is not None and job.cost_usd == pytest.approx(first.cost_usd) and job.cost_usd > 0
-        assert beats  # the started predictions' ids went into the heartbeat, for a retry to resume
+    assert (first.upscaled, first.reused, first.sharp_enough) == (3, 0, 0)
+    assert [p.version for p in fake.predictions()] == [UPSCALER_VERSION] * 3
+    assert {p.input["scale"] for p in fake.predictions()} == {4}
+    files = await _files(deps)
+    assert all(f.print_key and f.print_method and f.print_method.startswith(AI_UPSCALE) for f in files)
+    copy = await deps.storage.get(files[0].print_key or "")
+    assert Image.open(io.BytesIO(copy.data)).size == (4 * VARIANT_PX, 4 * VARIANT_PX)
+    async with session_scope(deps.sessions) as session:
+        job = await session.get(Job, request.job_id)
+        assert job is not None and job.cost_usd == pytest.approx(first.cost_usd) and job.cost_usd > 0
+    assert on_replicate.beats  # the started predictions' ids went into the heartbeat, for a retry to resume
 
-        # A retry of a finished upscale, and one whose row lost its copy (stored, not recorded): nothing is paid.
-        async with session_scope(deps.sessions) as session:
-            lost = await session.get(UploadedFile, files[1].id)
-            assert lost is not None
-            lost.print_key = lost.print_method = None
-            session.add(lost)
-        again = await env.run(activities.upscale_selected, request)
-        assert (again.upscaled, again.reused) == (0, 3) and fake.billed_predictions() == 3
-        assert (await _files(deps))[1].print_key == files[1].print_key
+    # A retry of a finished upscale, and one whose row lost its copy (stored, not recorded): nothing is paid.
+    async with session_scope(deps.sessions) as session:
+        lost = await session.get(UploadedFile, files[1].id)
+        assert lost is not None
+        lost.print_key = lost.print_method = None
+        session.add(lost)
+    again = await on_replicate.upscale()
+    assert (again.upscaled, again.reused) == (0, 3) and fake.billed_predictions() == 3
+    assert (await _files(deps))[1].print_key == files[1].print_key
 
-        report = await _render_report(deps, request.calendar_id)
-        assert all(page["upscaled_with"].startswith(AI_UPSCALE) for page in report)
-        assert all(page["source_dpi"] < 300 <= page["effective_dpi"] for page in report)
-    finally:
-        await deps.close()
+    report = await _render_report(deps, request.calendar_id)
+    assert all(page["upscaled_with"].startswith(AI_UPSCALE) for page in report)
+    assert all(page["source_dpi"] < 300 <= page["effective_dpi"] for page in report)
 
 
 @pytest.mark.parametrize("with_heartbeat", [True, False], ids=["heartbeat", "tag-only"])
 async def test_a_try_that_failed_after_paying_is_retried_without_paying_again(
-        settings: Settings, fake: FakeReplicate, with_heartbeat: bool) -> None:
-    deps = await _deps(settings, fake)
-    try:
-        request = await _calendar(deps)
-        activities = PrintUpscaleActivities(deps)
-        beats: list[object] = []
-        env = ActivityEnvironment()
-        env.on_heartbeat = beats.append
-        fake.faults.plan("download_output", Fault.server_error(503))  # one upscale's result can't be fetched
+        on_replicate: Run, fake: FakeReplicate, with_heartbeat: bool) -> None:
+    fake.faults.plan("download_output", Fault.server_error(503))  # one upscale's result can't be fetched
 
-        with pytest.raises(ApplicationError) as failed:
-            await env.run(activities.upscale_selected, request)
-        assert failed.value.type == FailureType.provider_unavailable and not failed.value.non_retryable
-        assert fake.billed_predictions() == 3  # all three paid; two of them stored
+    with pytest.raises(ApplicationError) as failed:
+        await on_replicate.upscale()
+    assert failed.value.type == FailureType.provider_unavailable and not failed.value.non_retryable
+    assert fake.billed_predictions() == 3  # all three paid; two of them stored
 
-        # the next attempt, as Temporal makes it: the last heartbeat's details come back (or were lost)
-        env.info = replace(env.info, attempt=2, heartbeat_details=[beats[-1]] if with_heartbeat else [])
-        retried = await env.run(activities.upscale_selected, request)
+    # the next attempt, as Temporal makes it: the last heartbeat's details come back (or were lost)
+    env = on_replicate.env
+    env.info = replace(env.info, attempt=2, heartbeat_details=[on_replicate.beats[-1]] if with_heartbeat else [])
+    retried = await on_replicate.upscale()
 
-        assert (retried.upscaled, retried.reused) == (1, 2)  # the third adopted, not paid again
-        assert fake.billed_predictions() == 3 and all(f.print_key for f in await _files(deps))
-    finally:
-        await deps.close()
+    assert (retried.upscaled, retried.reused) == (1, 2)  # the third adopted, not paid again
+    assert fake.billed_predictions() == 3 and all(f.print_key for f in await _files(on_replicate.deps))
 
 
 async def test_offline_nothing_is_upscaled_and_the_renderer_keeps_its_classical_upscale(settings: Settings) -> None:
