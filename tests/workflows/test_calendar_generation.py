@@ -239,4 +239,4 @@ async def test_progress_climbs_during_generation(time_skipping_env: WorkflowEnvi
     generating = sorted(u.progress for u in fakes.updates if u.stage == Stage.generating)
     assert generating == [10 + 80 * ready // 12 for ready in range(13)]
     ready = next(u for u in fakes.updates if u.stage == Stage.ready_for_selection)
-    assert ready.current_step.startswith("Step 3 of 4") and ready.progress == 90
+    assert ready.current_step.startswith("Step 4 of 5 · Pick 12") and ready.progress == 90
