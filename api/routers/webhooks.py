@@ -2,8 +2,8 @@
 
 Replicate POSTs a prediction or training as JSON when it completes, signed with the account's webhook secret, and
 retries a delivery (same `webhook-id`) until it gets a 2xx. This route only records what it was told: the worker
-waiting on that job reads the newest final status from `webhook_event` (activities.deps.webhook_status_reader)
-and stops waiting early. Nothing else depends on webhooks arriving: polling remains the fallback.
+waiting on that job reads it from `webhook_event` within ~0.1 s (activities/webhook_events.py, the provider's
+CompletionHub) and stops waiting. A webhook that never arrives is caught by the hub's batched reconciler.
 """
 
 from __future__ import annotations
