@@ -194,6 +194,12 @@ CALENDAR_OPTIONS_INVALID = _kind("calendar_options_invalid", S.UNPROCESSABLE_ENT
                                  "Show the person `detail`; they change the options.")
 CALENDAR_RENDER_PENDING = _kind("calendar_render_pending", S.CONFLICT, "The calendar is being rendered",
                                 "Try again in a few seconds.")
+CALENDAR_VERSION_REQUIRED = _kind("calendar_version_required", S.PRECONDITION_REQUIRED,
+                                  "An edit must name the calendar version it changes",
+                                  "Send the `version` you last read, in `If-Match: \"<version>\"` or the body.")
+CALENDAR_EDIT_CONFLICT = _kind("calendar_edit_conflict", S.CONFLICT, "The calendar was changed meanwhile",
+                               "Read the calendar again (`params.current_version`), show the person what changed, "
+                               "and send the edit with that version.")
 # --- the services behind the API -------------------------------------------------------------------------------
 WRITE_CONFLICT = _kind("write_conflict", S.CONFLICT, "The change conflicts with another made at the same time",
                        "Reload and try again.")

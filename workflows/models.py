@@ -16,6 +16,13 @@ SELECT_SIGNAL = "select"
 REGENERATE_UPDATE = "regenerate_variant"
 STATUS_QUERY = "status"
 INSUFFICIENT_CREDIT_REFUSAL = "insufficient_credit"  # the type of a regeneration refused for the balance
+# CalendarRenderWorkflow (workflows/calendar_render.py): its name, its signal, and one run per calendar at a time.
+CALENDAR_RENDER_WORKFLOW_NAME = "CalendarRenderWorkflow"
+CALENDAR_EDITED_SIGNAL = "edited"
+
+
+def calendar_render_workflow_id(prefix: str, calendar_id: int) -> str:
+    return f"{prefix}-calendar-render-{calendar_id}"
 
 
 class RetryTuning(BaseModel):
@@ -119,3 +126,17 @@ class GenerationResult(BaseModel):
     calendar_id: int | None = None
     error: str | None = None
     cancel_refused: bool = False
+
+
+class CalendarRenderInput(BaseModel):
+    """CalendarRenderWorkflow's input: the calendar it renders (its owner checked by the activity)."""
+
+    calendar_id: int
+    user_id: int
+    retry: RetryTuning = RetryTuning()
+
+
+class CalendarEdited(BaseModel):
+    """CalendarRenderWorkflow's `edited` signal: the calendar's version just committed, to be rendered."""
+
+    version: int = Field(ge=1)
