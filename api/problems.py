@@ -129,6 +129,8 @@ TOO_MANY_PHOTOS = _kind("too_many_photos", S.UNPROCESSABLE_ENTITY, "Too many pho
                         "Send fewer photos (GET /api/config: max_photos_per_generation).")
 PHOTO_IN_USE = _kind("photo_in_use", S.CONFLICT, "The photo is used by a generation",
                      "Delete or finish that generation first (`params.generation_id`).")
+PHOTO_IN_CALENDAR = _kind("photo_in_calendar", S.CONFLICT, "The photo is in a calendar",
+                          "Keep the photo, or delete that calendar first (`params.calendar_id`).")
 # --- generations -----------------------------------------------------------------------------------------------
 TEMPLATE_UNKNOWN = _kind("template_unknown", S.UNPROCESSABLE_ENTITY, "No such theme",
                          "Choose a template from GET /api/templates.")

@@ -1,4 +1,4 @@
-"""Erasure: a customer deletes a calendar, or the whole account, rows and stored objects alike.
+"""Erasure: a customer deletes a calendar, a photo, or the whole account, rows and stored objects alike.
 
 Each function deletes the rows in the caller's transaction (children before parents, so every foreign key holds
 at each step) and answers the object keys that were theirs; the caller deletes those objects only after the commit
@@ -11,7 +11,7 @@ worker, which holds the provider token; see docs/api.md.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,6 +40,33 @@ async def erase_calendar(session: AsyncSession, calendar: UserCalendar) -> list[
     await session.exec(update(Job).where(col(Job.calendar_id) == calendar.id).values(calendar_id=None))
     keys = calendar_object_keys(calendar)
     await session.delete(calendar)
+    return keys
+
+
+async def calendar_showing_photo(session: AsyncSession, photo_id: int) -> int | None:
+    """A calendar whose months show the photo or a variant made from it. Calendars are live until deleted (there
+    is no other end): such a photo stays until that calendar is deleted."""
+    made_from = select(GeneratedCalendarVariant).where(GeneratedCalendarVariant.source_photo_id == photo_id)
+    variant_ids = made_from.with_only_columns(col(GeneratedCalendarVariant.id))
+    variant_files = made_from.with_only_columns(col(GeneratedCalendarVariant.generated_file_id))
+    return (await session.exec(select(CalendarMonth.calendar_id).where(or_(
+        col(CalendarMonth.file_id) == photo_id, col(CalendarMonth.variant_id).in_(variant_ids),
+        col(CalendarMonth.file_id).in_(variant_files))).limit(1))).first()
+
+
+async def erase_photo(session: AsyncSession, photo: UploadedFile) -> list[str]:
+    """The photo, and the variants made from it with their images (a finished generation's, whose calendar was
+    deleted; failed attempts); the caller checked that no running generation and no calendar uses it."""
+    variants = (await session.exec(select(GeneratedCalendarVariant).where(
+        GeneratedCalendarVariant.source_photo_id == photo.id))).all()
+    file_ids = {v.generated_file_id for v in variants if v.generated_file_id is not None} - {photo.id}
+    files = (await session.exec(select(UploadedFile).where(col(UploadedFile.id).in_(file_ids)))).all()
+    keys = [key for file in [*files, photo] for key in object_keys(file)]
+    # Children first: a variant points at its image's row and at the photo.
+    await session.exec(delete(GeneratedCalendarVariant).where(
+        col(GeneratedCalendarVariant.source_photo_id) == photo.id))
+    await session.exec(delete(UploadedFile).where(col(UploadedFile.id).in_(file_ids)))
+    await session.delete(photo)
     return keys
 
 

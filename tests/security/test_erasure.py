@@ -108,3 +108,31 @@ async def test_an_account_with_a_running_generation_is_not_deleted(world: World)
     assert refused.json()["params"]["generation_id"] == world.ids["job_id"]
     assert (await world.api.get("/api/me", headers=world.owner)).status_code == 200
     assert (await world.api.get(f"/api/photos/{world.ids['photo_id']}", headers=world.owner)).status_code == 200
+
+
+async def test_a_photo_is_deleted_once_no_running_generation_and_no_calendar_uses_it(world: World) -> None:
+    photo_id, calendar_id = world.ids["photo_id"], world.ids["calendar_id"]
+    path = f"/api/photos/{photo_id}"
+    # The world's generation is choosing variants made from it.
+    in_use = await world.api.delete(path, headers=world.owner)
+    assert in_use.status_code == 409 and in_use.json()["code"] == "photo_in_use"
+    assert in_use.json()["params"] == {"photo_id": photo_id, "generation_id": world.ids["job_id"]}
+
+    await _rendered(world)  # the generation completed; its calendar shows the photo
+    in_calendar = await world.api.delete(path, headers=world.owner)
+    assert in_calendar.status_code == 409 and in_calendar.json()["code"] == "photo_in_calendar"
+    assert in_calendar.json()["params"] == {"photo_id": photo_id, "calendar_id": calendar_id}
+    assert (await world.api.get(path, headers=world.owner)).status_code == 200
+
+    photo_keys = await world.api.app.state.storage.list_keys(  # type: ignore[attr-defined]
+        f"users/{(await world.api.get('/api/me', headers=world.owner)).json()['id']}/photos")
+    assert photo_keys  # the image and its thumbnails
+    assert (await world.api.delete(f"/api/calendars/{calendar_id}", headers=world.owner)).status_code == 204
+    assert (await world.api.delete(path, headers=world.owner)).status_code == 204
+
+    assert (await world.api.get(path, headers=world.owner)).status_code == 404
+    assert await _count(world, GeneratedCalendarVariant, source_photo_id=photo_id) == 0
+    assert await _count(world, UploadedFile, id=photo_id) == 0
+    assert [key for key in photo_keys if await _exists(world, key)] == []
+    status = (await world.api.get(f"/api/calendars/generate/{world.ids['job_id']}/status", headers=world.owner))
+    assert status.status_code == 200 and status.json()["variants"] == []  # the ended generation keeps its row

@@ -344,6 +344,7 @@ export default {
   'problem.photo_too_small': '{name}: the photo is too small to print — upload a larger one.',
   'problem.too_many_photos': 'At most {max} photos.',
   'problem.photo_in_use': 'Photo {photo_id} is used by generation {generation_id}.',
+  'problem.photo_in_calendar': 'Photo {photo_id} is in calendar {calendar_id}; delete that calendar first to delete the photo.',
   'problem.template_unknown': 'This theme does not exist — choose another.',
   'problem.photos_required': 'Choose at least one photo.',
   'problem.photos_repeated': 'A photo was chosen twice.',

@@ -345,6 +345,7 @@ export default {
   'problem.photo_too_small': '{name}: фото замале для друку — завантажте більше.',
   'problem.too_many_photos': 'Не більше {max} фото.',
   'problem.photo_in_use': 'Фото {photo_id} використовується в генерації {generation_id}.',
+  'problem.photo_in_calendar': 'Фото {photo_id} є в календарі {calendar_id}; щоб видалити фото, спершу видаліть календар.',
   'problem.template_unknown': 'Такої теми немає — оберіть іншу.',
   'problem.photos_required': 'Оберіть хоча б одне фото.',
   'problem.photos_repeated': 'Одне фото обрано двічі.',
