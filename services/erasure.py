@@ -5,8 +5,8 @@ at each step) and answers the object keys that were theirs; the caller deletes t
 (api.unit_of_work: `delete_after_commit`), so a failed commit leaves everything as it was, and a crash after it
 leaves only unreferenced objects for the sweep — never a row whose object is gone.
 
-Not erased here: what the image provider keeps (trained models, uploaded photos on Replicate) — that needs the
-worker, which holds the provider token; see docs/api.md.
+What the image provider keeps (trained models, uploaded photos on Replicate) is erased by the worker, which alone
+holds the provider's token: `start_account_erasure` starts AccountErasureWorkflow for it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
+from contracts.messages import AccountRef
 from db.files import calendar_object_keys, object_keys
 from db.models import (
     TERMINAL_JOB_STATUSES,
     CalendarMonth,
     CalendarRating,
+    FileKind,
     FluxModel,
     GeneratedCalendarVariant,
     Job,
@@ -30,6 +33,9 @@ from db.models import (
     User,
     UserCalendar,
 )
+from services.generations import retry_tuning
+from settings import Settings
+from workflows.models import ACCOUNT_ERASURE_WORKFLOW_NAME, AccountErasureInput, account_erasure_workflow_id
 
 
 async def erase_calendar(session: AsyncSession, calendar: UserCalendar) -> list[str]:
@@ -98,3 +104,21 @@ async def erase_account(session: AsyncSession, user: User) -> list[str]:
         await session.exec(statement)
     await session.delete(user)
     return keys
+
+
+async def photo_digests(session: AsyncSession, user_id: int) -> list[str]:
+    """The SHA-256 of the user's photos: the image provider names its copies of them by it."""
+    return list((await session.exec(select(UploadedFile.sha256).where(
+        UploadedFile.user_id == user_id, UploadedFile.kind == FileKind.photo))).all())
+
+
+async def start_account_erasure(client: Client, settings: Settings, account: AccountRef,
+                                photo_sha256: list[str]) -> None:
+    """Starts AccountErasureWorkflow (the provider's copies); called before the account's deletion commits, and
+    it waits for that commit. Raises RPCError when Temporal refuses or can't be reached: then nothing is erased."""
+    await client.start_workflow(
+        ACCOUNT_ERASURE_WORKFLOW_NAME,
+        AccountErasureInput(account=account, photo_sha256=photo_sha256,
+                            provider_task_queue=settings.provider_task_queue, retry=retry_tuning(settings)),
+        id=account_erasure_workflow_id(settings.workflow_id_prefix, account), task_queue=settings.task_queue,
+        static_summary=f"erase customer {account.user_id} at the image provider")

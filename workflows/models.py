@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 
+from contracts.messages import AccountRef
 from contracts.selection import MonthPick
 from contracts.vocabulary import Stage
 
@@ -126,6 +127,25 @@ class GenerationResult(BaseModel):
     calendar_id: int | None = None
     error: str | None = None
     cancel_refused: bool = False
+
+
+# AccountErasureWorkflow (workflows/account_erasure.py): what the provider keeps of an erased account.
+ACCOUNT_ERASURE_WORKFLOW_NAME = "AccountErasureWorkflow"
+
+
+def account_erasure_workflow_id(prefix: str, account: AccountRef) -> str:
+    # With the account's creation time: SQLite may give a later account the same id.
+    return f"{prefix}-erase-account-{account.user_id}-{account.created_at:%Y%m%dT%H%M%S%f}"
+
+
+class AccountErasureInput(BaseModel):
+    account: AccountRef
+    photo_sha256: list[str] = []
+    provider_task_queue: str | None = None  # None: the workflow's own
+    retry: RetryTuning = RetryTuning()
+    # How long the erasure waits for the account's deletion to commit (the API starts it just before the commit);
+    # an account still there after this was not erased (the commit failed): nothing is deleted at the provider.
+    commit_wait: timedelta = timedelta(minutes=2)
 
 
 class CalendarRenderInput(BaseModel):

@@ -4,7 +4,9 @@ customer's data stays; nothing is erased while a generation still runs."""
 from __future__ import annotations
 
 from sqlmodel import col, select
+from temporalio.client import WorkflowExecutionStatus
 
+from contracts.messages import AccountRef
 from db.models import (
     CalendarMonth,
     CalendarRating,
@@ -17,6 +19,7 @@ from db.models import (
 from storage.keys import calendar_page_key, calendar_pdf_key, webp_key
 from testkit.api import register, upload_photos
 from tests.security.conftest import World
+from workflows.models import account_erasure_workflow_id
 
 
 async def _rendered(world: World) -> list[str]:
@@ -87,6 +90,10 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
     owned_keys = keys + await storage.list_keys(f"users/{owner_id}/")
     assert len(owned_keys) >= 4  # the photo and its thumbnail, the PDF and the page
 
+    async with world.api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        user = await session.get(User, owner_id)
+        assert user is not None
+        account = AccountRef(user_id=owner_id, created_at=user.created_at)
     assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
 
     assert (await world.api.get("/api/me", headers=world.owner)).status_code == 401
@@ -97,6 +104,12 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
         assert await _count(world, model, user_id=owner_id) == 0, model.__name__
     assert await _count(world, User, id=owner_id) == 0
     assert [key for key in owned_keys if await _exists(world, key)] == []
+    # What the image provider keeps is erased by the worker: its workflow was started with the account's photos.
+    erasure = world.temporal.get_workflow_handle(account_erasure_workflow_id(world.settings.workflow_id_prefix,
+                                                                             account))
+    started = await erasure.describe()
+    assert (started.workflow_type, started.status) == ("AccountErasureWorkflow", WorkflowExecutionStatus.RUNNING)
+    await erasure.terminate("no worker in this test")  # no later test's worker may pick it up
     # The other customer's photo is untouched, and the e-mail can be used again.
     assert (await world.api.get(f"/api/photos/{other_photo['id']}", headers=world.intruder)).status_code == 200
     await register(world.api, "owner@example.com")
