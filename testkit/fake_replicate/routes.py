@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from testkit.fake_replicate.erasure import add_erasure_routes
 from testkit.fake_replicate.faults import FaultMiddleware
-from testkit.fake_replicate.state import TRAINER_MODEL, UPSCALER_MODEL, FakeState, Job, JobKind, iso
+from testkit.fake_replicate.state import TRAINER_MODEL, UPSCALER_MODEL, FakeState, Job, JobKind
 
 if TYPE_CHECKING:
     from testkit.fake_replicate.server import FakeReplicate
@@ -243,59 +244,7 @@ def build_app(fake: FakeReplicate) -> Any:
             raise Problem(404, "Not found", f"The model {owner}/{name} does not exist")
         return state.render_model(model)
 
-    # -- erasure: what Replicate's HTTP API offers (the `replicate` client has no model or version delete) --------
-
-    def paged(items: list[dict[str, Any]], request: Request, path: str) -> dict[str, Any]:
-        offset = int(request.query_params.get("cursor", "0"))
-        end = offset + state.page_size
-        return {"results": items[offset:end],
-                "next": f"{fake.base_url}/v1/{path}?cursor={end}" if end < len(items) else None,
-                "previous": None}
-
-    def owned_model(owner: str, name: str) -> Any:
-        model = state.models.get(f"{owner}/{name}")
-        if model is None:
-            raise Problem(404, "Not found", f"The model {owner}/{name} does not exist")
-        if model.visibility != "private":
-            raise Problem(403, "Forbidden", "You can only delete versions and models of private models")
-        return model
-
-    @api.get("/models/{owner}/{name}/versions")
-    async def list_versions(owner: str, name: str, request: Request) -> dict[str, Any]:
-        model = state.models.get(f"{owner}/{name}")
-        if model is None:
-            raise Problem(404, "Not found", f"The model {owner}/{name} does not exist")
-        versions: list[dict[str, Any]] = [
-            {"id": version_id, "created_at": iso(created_at), "cog_version": "0.9.4", "openapi_schema": {}}
-            for version_id, created_at in reversed(model.versions)]  # newest first
-        return paged(versions, request, f"models/{owner}/{name}/versions")
-
-    @api.delete("/models/{owner}/{name}/versions/{version_id}")
-    async def delete_version(owner: str, name: str, version_id: str) -> JSONResponse:
-        if not state.delete_version(owned_model(owner, name), version_id):
-            raise Problem(404, "Not found", f"No version {version_id} of {owner}/{name}")
-        return JSONResponse({}, status_code=202)  # "accepted: it might take a few minutes to be processed"
-
-    @api.delete("/models/{owner}/{name}")
-    async def delete_model(owner: str, name: str) -> Response:
-        model = owned_model(owner, name)
-        if model.versions or state.versions_being_deleted(model):
-            raise Problem(400, "Model has versions", "You can only delete models that have no versions")
-        state.delete_model(model)
-        return Response(status_code=204)
-
-    @api.get("/files")
-    async def list_files(request: Request) -> dict[str, Any]:
-        with state.lock:
-            files = sorted(state.files.values(), key=lambda stored: stored.created_at, reverse=True)
-        return paged([state.render_file(stored) for stored in files], request, "files")
-
-    @api.delete("/files/{file_id}")
-    async def delete_file(file_id: str) -> Response:
-        with state.lock:
-            if state.files.pop(file_id, None) is None:
-                raise Problem(404, "Not found", f"No file with id {file_id}")
-        return Response(status_code=204)
+    add_erasure_routes(api, fake, Problem)
 
     @api.get("/webhooks/default/secret")
     async def webhook_secret() -> dict[str, str]:

@@ -136,11 +136,9 @@ class FakeState:
         self.files: dict[str, StoredFile] = {}
         self.outputs: dict[str, tuple[bytes, str]] = {}  # path under /files/ -> (bytes, content type)
         self.models: dict[str, FakeModel] = {}
-        # Erasure: what was deleted, and version deletions still "being processed" (model delete refused meanwhile).
-        self.version_deletion_seconds = 0.0
-        self.deleting_versions: dict[tuple[str, str], float] = {}
-        self.deleted_versions: list[str] = []
-        self.deleted_models: list[str] = []
+        from testkit.fake_replicate.erasure import ErasureState  # here: erasure.py imports this module
+
+        self.erasure = ErasureState()  # deletions of versions, models and files (erasure.py)
         self.pending_events: deque[tuple[Job, str]] = deque()
         self._scripted: dict[JobKind, deque[Outcome]] = {"prediction": deque(), "training": deque()}
         self.ensure_model(TRAINER_MODEL, visibility="public", hardware="gpu-h100")
@@ -182,28 +180,6 @@ class FakeState:
                 if any(version_id == wanted for version_id, _ in model.versions):
                     return model.key, wanted
         return None
-
-    def delete_version(self, model: FakeModel, version_id: str) -> bool:
-        """Queued like the hosted API's (202): gone from the model at once, still "being deleted" for
-        `version_deletion_seconds`, during which the model itself can't be deleted."""
-        with self.lock:
-            kept = [(vid, created) for vid, created in model.versions if vid != version_id]
-            if len(kept) == len(model.versions):
-                return False
-            model.versions = kept
-            self.deleting_versions[(model.key, version_id)] = time.time() + self.version_deletion_seconds
-            self.deleted_versions.append(f"{model.key}:{version_id}")
-            return True
-
-    def versions_being_deleted(self, model: FakeModel) -> bool:
-        now = time.time()
-        with self.lock:
-            return any(key == model.key and until > now for (key, _), until in self.deleting_versions.items())
-
-    def delete_model(self, model: FakeModel) -> None:
-        with self.lock:
-            self.models.pop(model.key, None)
-            self.deleted_models.append(model.key)
 
     def store_file(self, name: str, content_type: str, data: bytes, metadata: dict[str, Any]) -> StoredFile:
         stored = StoredFile(new_id(), name, content_type, data, time.time(), metadata)

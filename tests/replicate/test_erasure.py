@@ -48,7 +48,7 @@ async def test_the_customers_versions_model_and_uploads_are_deleted_and_nobody_e
     assert (report.versions_deleted, report.model_deleted, len(report.files_deleted)) == (2, True, 3)
     assert (again.versions_deleted, again.model_deleted, again.files_deleted) == (0, False, [])
     assert "calendary/calendary-lora-u7" not in fake.state.models
-    assert fake.state.deleted_models == ["calendary/calendary-lora-u7"]
+    assert fake.state.erasure.deleted_models == ["calendary/calendary-lora-u7"]
     assert len(fake.state.models["calendary/calendary-lora-u8"].versions) == 2
     remaining = {stored.name for stored in fake.state.files.values()}
     assert remaining == {name for name in files_before if "-u8-" in name or name.startswith(
@@ -58,7 +58,7 @@ async def test_the_customers_versions_model_and_uploads_are_deleted_and_nobody_e
 async def test_the_model_waits_for_its_queued_version_deletions(
         fake: FakeReplicate, make_provider: ProviderFactory) -> None:
     await _customer(make_provider, 7, PHOTO)
-    fake.state.version_deletion_seconds = 0.5  # the hosted API answers 202: "might take a few minutes"
+    fake.state.erasure.version_deletion_seconds = 0.5  # the hosted API answers 202: "might take a few minutes"
     async with ReplicateErasure(_settings(fake)) as replicate:
         with pytest.raises(ProviderError, match="still being deleted"):  # retryable: the activity tries again
             await replicate.erase_customer(7, [])
