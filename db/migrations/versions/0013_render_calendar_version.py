@@ -1,7 +1,7 @@
 """render: a calendar's edit version and the version its stored render shows (edits render in the worker)
 
-Revision ID: 0012_render
-Revises: 0011_ledger
+Revision ID: 0013_render
+Revises: 0012_quality_print_copy
 Create Date: 2026-12-05 02:10:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_render'
-down_revision: str | None = '0011_ledger'
+revision: str = '0013_render'
+down_revision: str | None = '0012_quality_print_copy'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
