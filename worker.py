@@ -28,7 +28,9 @@ from ops.worker_endpoint import endpoint_app, temporal_runtime, worker_readiness
 from services.reconciler_schedule import ensure_reconciler_schedule
 from settings import Settings, get_settings
 from temporal_client import connect
+from workflows.account_erasure import AccountErasureWorkflow
 from workflows.calendar_generation import CalendarGenerationWorkflow
+from workflows.calendar_render import CalendarRenderWorkflow
 from workflows.job_reconciler import JobReconcilerWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
@@ -41,7 +43,7 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
     main = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CalendarGenerationWorkflow, JobReconcilerWorkflow],
+        workflows=[CalendarGenerationWorkflow, CalendarRenderWorkflow, JobReconcilerWorkflow, AccountErasureWorkflow],
         activities=all_activities(deps, client),
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from activities.calendars import CalendarActivities
 from activities.deps import ActivityDeps
+from activities.erasure import ErasureActivities
 from activities.jobs import JobActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
@@ -41,13 +42,15 @@ def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., A
         money.charge_regeneration,
         money.refund_regeneration,
         ReconcilerActivities(deps, temporal).reconcile_jobs,
+        ErasureActivities(deps).account_erased,
     ]
 
 
 def provider_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     """Activities that call the (paid, rate-limited) image provider."""
     training, synthesis = TrainingActivities(deps), SynthesisActivities(deps)
-    return [training.train_model, synthesis.generate_variant, PrintUpscaleActivities(deps).upscale_selected]
+    return [training.train_model, synthesis.generate_variant, PrintUpscaleActivities(deps).upscale_selected,
+            ErasureActivities(deps).erase_provider_data]
 
 
 def scoring_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:

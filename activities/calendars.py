@@ -12,7 +12,7 @@ from contracts.activities import implements
 from contracts.messages import FinalizeInput, FinalizeResult, RenderInput
 from db.models import CalendarMonth, GeneratedCalendarVariant, Template, UserCalendar, VariantStatus, utcnow
 from db.session import session_scope
-from services.calendar_render import render_and_store
+from services.calendar_render import record_render_refused, render_and_store
 from services.calendar_titles import default_title
 
 
@@ -73,7 +73,10 @@ class CalendarActivities:
             calendar = await session.get(UserCalendar, request.calendar_id)
             if calendar is None or request.user_id not in (None, calendar.user_id):
                 raise invalid_input(f"calendar {request.calendar_id} does not exist")
+            version = calendar.version
             try:
                 await render_and_store(session, self._deps.storage, calendar)
             except ValueError as err:  # the renderer refused this calendar (ValidationError too): no retry helps
+                await session.rollback()
+                await record_render_refused(session, request.calendar_id, version, str(err))
                 raise invalid_input(f"calendar {request.calendar_id} cannot be rendered: {err}") from err

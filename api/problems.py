@@ -129,6 +129,8 @@ TOO_MANY_PHOTOS = _kind("too_many_photos", S.UNPROCESSABLE_ENTITY, "Too many pho
                         "Send fewer photos (GET /api/config: max_photos_per_generation).")
 PHOTO_IN_USE = _kind("photo_in_use", S.CONFLICT, "The photo is used by a generation",
                      "Delete or finish that generation first (`params.generation_id`).")
+PHOTO_IN_CALENDAR = _kind("photo_in_calendar", S.CONFLICT, "The photo is in a calendar",
+                          "Keep the photo, or delete that calendar first (`params.calendar_id`).")
 # --- generations -----------------------------------------------------------------------------------------------
 TEMPLATE_UNKNOWN = _kind("template_unknown", S.UNPROCESSABLE_ENTITY, "No such theme",
                          "Choose a template from GET /api/templates.")
@@ -194,6 +196,12 @@ CALENDAR_OPTIONS_INVALID = _kind("calendar_options_invalid", S.UNPROCESSABLE_ENT
                                  "Show the person `detail`; they change the options.")
 CALENDAR_RENDER_PENDING = _kind("calendar_render_pending", S.CONFLICT, "The calendar is being rendered",
                                 "Try again in a few seconds.")
+CALENDAR_VERSION_REQUIRED = _kind("calendar_version_required", S.PRECONDITION_REQUIRED,
+                                  "An edit must name the calendar version it changes",
+                                  "Send the `version` you last read, in `If-Match: \"<version>\"` or the body.")
+CALENDAR_EDIT_CONFLICT = _kind("calendar_edit_conflict", S.CONFLICT, "The calendar was changed meanwhile",
+                               "Read the calendar again (`params.current_version`), show the person what changed, "
+                               "and send the edit with that version.")
 # --- the services behind the API -------------------------------------------------------------------------------
 WRITE_CONFLICT = _kind("write_conflict", S.CONFLICT, "The change conflicts with another made at the same time",
                        "Reload and try again.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
@@ -324,6 +325,12 @@ class CalendarMonthDto(BaseModel):
     thumbnail_webp_url: str | None = _thumbnail_webp()
 
 
+class CalendarRenderStatus(StrEnum):
+    ready = "ready"
+    rendering = "rendering"
+    render_failed = "render_failed"
+
+
 class UserCalendarDto(BaseModel):
     id: int
     title: str
@@ -342,6 +349,12 @@ class UserCalendarDto(BaseModel):
     cover_thumbnail_url: str | None = Field(default=None, description="the rendered cover, small (signed link); "
                                             "calendars rendered before it existed fall back to preview_urls[0]")
     render_report: list | None
+    version: int = Field(description="the edit version; send it back with an edit (`If-Match` or `version`)")
+    status: CalendarRenderStatus = Field(
+        description="`rendering`: an edit is being rendered by the worker (the URLs still show the previous render; "
+                    "poll until `ready`); `render_failed`: the renderer refused this version (`render_error` says "
+                    "why; edit again)")
+    render_error: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -366,6 +379,8 @@ class CalendarUpdate(BaseModel):
     week_numbers: bool | None = None
     personal_dates: list[PersonalDateIn] | None = Field(default=None, max_length=200)
     swap_months: tuple[int, int] | None = None
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                description="the version this edit was made on (or the `If-Match` header)")
 
     @field_validator("swap_months")
     @classmethod

@@ -14,6 +14,7 @@ from api.problems import JOB_ERRORS
 from api.schemas import (
     CalendarGenerationStatusDto,
     CalendarMonthDto,
+    CalendarRenderStatus,
     CalendarVariantDto,
     ScoreDetailsDto,
     UserCalendarDto,
@@ -176,6 +177,12 @@ def effective_options(calendar: UserCalendar) -> dict[str, Any]:
     return options
 
 
+def render_status(calendar: UserCalendar) -> CalendarRenderStatus:
+    if calendar.rendered_version < calendar.version:
+        return CalendarRenderStatus.rendering
+    return CalendarRenderStatus.render_failed if calendar.render_error else CalendarRenderStatus.ready
+
+
 def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_urls: list[str],
               preview_webp_urls: list[str], cover_thumbnail_url: str | None) -> UserCalendarDto:
     # The render revision in the URL: an edited calendar gets new URLs, so cached page images are never stale.
@@ -187,5 +194,6 @@ def _calendar(calendar: UserCalendar, months: list[CalendarMonthDto], preview_ur
                            options=effective_options(calendar), pdf_url=pdf_url, page_urls=page_urls,
                            preview_urls=preview_urls, preview_webp_urls=preview_webp_urls,
                            cover_thumbnail_url=cover_thumbnail_url,
-                           render_report=calendar.render_report,
+                           render_report=calendar.render_report, version=calendar.version,
+                           status=render_status(calendar), render_error=calendar.render_error,
                            created_at=calendar.created_at, updated_at=calendar.updated_at)

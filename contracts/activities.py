@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 
 from contracts.messages import (
+    AccountRef,
     DeleteVariantsInput,
     FinalizeInput,
     FinalizeResult,
@@ -26,6 +27,8 @@ from contracts.messages import (
     PlanRequest,
     PrintUpscaleInput,
     PrintUpscaleResult,
+    ProviderErasureInput,
+    ProviderErasureResult,
     RecommendationResult,
     ReconcileReport,
     ReferenceFaces,
@@ -160,9 +163,21 @@ async def reconcile_jobs() -> ReconcileReport:
     raise NotImplementedError
 
 
+@activity.defn
+async def account_erased(account: AccountRef) -> bool:
+    """True once the account's rows are gone (its erasure committed); retried while they are still there."""
+    raise NotImplementedError
+
+
+@activity.defn
+async def erase_provider_data(request: ProviderErasureInput) -> ProviderErasureResult:
+    """The customer's trained models, their versions and uploaded files at the image provider (provider queue)."""
+    raise NotImplementedError
+
+
 GENERATION_ACTIVITIES = (load_generation_plan, train_model, generate_variant, mark_variant_failed,
                          mark_variant_regenerating, record_job_update, finalize_calendar, delete_variants,
                          render_calendar, send_notification, prepare_reference_faces, score_variant,
                          recommend_variants, settle_generation, charge_regeneration, refund_regeneration,
                          upscale_selected)
-ALL = (*GENERATION_ACTIVITIES, reconcile_jobs)
+ALL = (*GENERATION_ACTIVITIES, reconcile_jobs, account_erased, erase_provider_data)

@@ -135,6 +135,27 @@ class PrintUpscaleResult(BaseModel):
     cost_usd: float = 0.0
 
 
+class AccountRef(BaseModel):
+    """An account, by id and creation time: SQLite may give a later account the same id."""
+
+    user_id: int
+    created_at: datetime
+
+
+class ProviderErasureInput(BaseModel):
+    """What the image provider holds of one customer: found by their id and their photos' SHA-256."""
+
+    user_id: int
+    photo_sha256: list[str] = []
+
+
+class ProviderErasureResult(BaseModel):
+    provider: str
+    versions_deleted: int = 0
+    model_deleted: bool = False
+    files_deleted: int = 0
+
+
 class ReconcileReport(BaseModel):
     """What one pass of the job reconciler found and repaired."""
 

@@ -204,6 +204,11 @@ class UserCalendar(SQLModel, table=True):
     locale: str = Field(default="uk", max_length=8)
     options: dict | None = _json_column(nullable=True)
     render_revision: int = 0  # every render writes new keys, so cached page images are never stale
+    # Every edit increments `version` (compare-and-set: of two concurrent edits the second is refused); a render
+    # records the version it drew, so `rendered_version < version` means a render in the worker is due or running.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    rendered_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    render_error: str | None = None  # why the renderer refused `rendered_version` (None: it rendered)
     pdf_key: str | None = Field(default=None, max_length=512)
     page_keys: list | None = _json_column(nullable=True)
     page_webp_keys: list | None = _json_column(nullable=True)  # the pages' WebP copies; None for older renders

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,7 @@ def calendar_spec(calendar: UserCalendar, template: Template) -> CalendarSpec:
 
 
 async def render_and_store(session: AsyncSession, storage: Storage, calendar: UserCalendar) -> None:
+    """Render the calendar as loaded (its `version`), and commit the row pointing at the new render."""
     template = await session.get(Template, calendar.template_id)
     assert template is not None
     spec = calendar_spec(calendar, template)
@@ -63,6 +65,9 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     calendar.render_revision, calendar.pdf_key = revision, pdf_key
     calendar.page_keys, calendar.page_webp_keys = page_keys, webp_keys
     calendar.render_report = [report.model_dump() for report in rendered.page_reports]
+    # Only these columns are written: an edit committed meanwhile keeps its newer `version`, so the calendar still
+    # shows "rendering" and the edit's own render follows.
+    calendar.rendered_version, calendar.render_error = calendar.version, None
     calendar.rendered_at = calendar.updated_at = utcnow()
     session.add(calendar)
     await session.commit()  # the calendar points at the new render before the old one disappears
@@ -70,3 +75,10 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     for key in old_keys:
         if key not in kept:
             await storage.delete(key)
+
+
+async def record_render_refused(session: AsyncSession, calendar_id: int, version: int, why: str) -> None:
+    """The renderer refused this version for good: the calendar says so instead of rendering forever."""
+    await session.exec(update(UserCalendar).where(col(UserCalendar.id) == calendar_id).values(
+        rendered_version=version, render_error=why[:500]))
+    await session.commit()

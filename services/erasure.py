@@ -1,25 +1,28 @@
-"""Erasure: a customer deletes a calendar, or the whole account, rows and stored objects alike.
+"""Erasure: a customer deletes a calendar, a photo, or the whole account, rows and stored objects alike.
 
 Each function deletes the rows in the caller's transaction (children before parents, so every foreign key holds
 at each step) and answers the object keys that were theirs; the caller deletes those objects only after the commit
 (api.unit_of_work: `delete_after_commit`), so a failed commit leaves everything as it was, and a crash after it
 leaves only unreferenced objects for the sweep — never a row whose object is gone.
 
-Not erased here: what the image provider keeps (trained models, uploaded photos on Replicate) — that needs the
-worker, which holds the provider token; see docs/api.md.
+What the image provider keeps (trained models, uploaded photos on Replicate) is erased by the worker, which alone
+holds the provider's token: `start_account_erasure` starts AccountErasureWorkflow for it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
+from contracts.messages import AccountRef
 from db.files import calendar_object_keys, object_keys
 from db.models import (
     TERMINAL_JOB_STATUSES,
     CalendarMonth,
     CalendarRating,
+    FileKind,
     FluxModel,
     GeneratedCalendarVariant,
     Job,
@@ -30,6 +33,9 @@ from db.models import (
     User,
     UserCalendar,
 )
+from services.generations import retry_tuning
+from settings import Settings
+from workflows.models import ACCOUNT_ERASURE_WORKFLOW_NAME, AccountErasureInput, account_erasure_workflow_id
 
 
 async def erase_calendar(session: AsyncSession, calendar: UserCalendar) -> list[str]:
@@ -40,6 +46,33 @@ async def erase_calendar(session: AsyncSession, calendar: UserCalendar) -> list[
     await session.exec(update(Job).where(col(Job.calendar_id) == calendar.id).values(calendar_id=None))
     keys = calendar_object_keys(calendar)
     await session.delete(calendar)
+    return keys
+
+
+async def calendar_showing_photo(session: AsyncSession, photo_id: int) -> int | None:
+    """A calendar whose months show the photo or a variant made from it. Calendars are live until deleted (there
+    is no other end): such a photo stays until that calendar is deleted."""
+    made_from = select(GeneratedCalendarVariant).where(GeneratedCalendarVariant.source_photo_id == photo_id)
+    variant_ids = made_from.with_only_columns(col(GeneratedCalendarVariant.id))
+    variant_files = made_from.with_only_columns(col(GeneratedCalendarVariant.generated_file_id))
+    return (await session.exec(select(CalendarMonth.calendar_id).where(or_(
+        col(CalendarMonth.file_id) == photo_id, col(CalendarMonth.variant_id).in_(variant_ids),
+        col(CalendarMonth.file_id).in_(variant_files))).limit(1))).first()
+
+
+async def erase_photo(session: AsyncSession, photo: UploadedFile) -> list[str]:
+    """The photo, and the variants made from it with their images (a finished generation's, whose calendar was
+    deleted; failed attempts); the caller checked that no running generation and no calendar uses it."""
+    variants = (await session.exec(select(GeneratedCalendarVariant).where(
+        GeneratedCalendarVariant.source_photo_id == photo.id))).all()
+    file_ids = {v.generated_file_id for v in variants if v.generated_file_id is not None} - {photo.id}
+    files = (await session.exec(select(UploadedFile).where(col(UploadedFile.id).in_(file_ids)))).all()
+    keys = [key for file in [*files, photo] for key in object_keys(file)]
+    # Children first: a variant points at its image's row and at the photo.
+    await session.exec(delete(GeneratedCalendarVariant).where(
+        col(GeneratedCalendarVariant.source_photo_id) == photo.id))
+    await session.exec(delete(UploadedFile).where(col(UploadedFile.id).in_(file_ids)))
+    await session.delete(photo)
     return keys
 
 
@@ -71,3 +104,21 @@ async def erase_account(session: AsyncSession, user: User) -> list[str]:
         await session.exec(statement)
     await session.delete(user)
     return keys
+
+
+async def photo_digests(session: AsyncSession, user_id: int) -> list[str]:
+    """The SHA-256 of the user's photos: the image provider names its copies of them by it."""
+    return list((await session.exec(select(UploadedFile.sha256).where(
+        UploadedFile.user_id == user_id, UploadedFile.kind == FileKind.photo))).all())
+
+
+async def start_account_erasure(client: Client, settings: Settings, account: AccountRef,
+                                photo_sha256: list[str]) -> None:
+    """Starts AccountErasureWorkflow (the provider's copies); called before the account's deletion commits, and
+    it waits for that commit. Raises RPCError when Temporal refuses or can't be reached: then nothing is erased."""
+    await client.start_workflow(
+        ACCOUNT_ERASURE_WORKFLOW_NAME,
+        AccountErasureInput(account=account, photo_sha256=photo_sha256,
+                            provider_task_queue=settings.provider_task_queue, retry=retry_tuning(settings)),
+        id=account_erasure_workflow_id(settings.workflow_id_prefix, account), task_queue=settings.task_queue,
+        static_summary=f"erase customer {account.user_id} at the image provider")

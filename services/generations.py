@@ -24,8 +24,13 @@ def generation_input(job: Job, settings: Settings) -> GenerationInput:
         likeness_replacements=settings.likeness_replacements, custom_prompt=job.custom_prompt,
         free_regenerations=settings.free_regenerations,
         regeneration_price_kopiyky=100 * settings.regeneration_price_uah,
-        retry=RetryTuning(max_interval=settings.activity_retry_max_interval,
-                          outage_tolerance=settings.activity_retry_outage_tolerance))
+        retry=retry_tuning(settings))
+
+
+def retry_tuning(settings: Settings) -> RetryTuning:
+    """How long every workflow retries database and storage work through an outage."""
+    return RetryTuning(max_interval=settings.activity_retry_max_interval,
+                       outage_tolerance=settings.activity_retry_outage_tolerance)
 
 
 async def start_generation_workflow(client: Client, job: Job, settings: Settings, *, theme: str | None) -> None:

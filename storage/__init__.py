@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from storage.base import ObjectNotFound, Storage, StoredObject, validate_key
+from storage.base import ObjectNotFound, ObjectStream, Storage, StoredObject, validate_key
 
 if TYPE_CHECKING:
     from settings import Settings
 
-__all__ = ["ObjectNotFound", "Storage", "StoredObject", "make_storage", "validate_key"]
+__all__ = ["ObjectNotFound", "ObjectStream", "Storage", "StoredObject", "make_storage", "validate_key"]
 
 
 def make_storage(settings: Settings) -> Storage:

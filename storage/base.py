@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,6 +29,20 @@ class StoredObject:
     content_type: str
 
 
+@dataclass(frozen=True)
+class ObjectStream:
+    """An object read in chunks (a PDF of many megabytes is never held whole): iterate `chunks` once, to the end or
+    until `aclose()`, which releases the file or connection either way."""
+
+    key: str
+    size: int
+    content_type: str
+    chunks: AsyncIterator[bytes]
+
+
+STREAM_CHUNK_BYTES = 256 * 1024
+
+
 class Storage(Protocol):
     async def start(self) -> None:
         """Prepare the backend (create the folder or bucket); safe to call repeatedly."""
@@ -35,6 +50,9 @@ class Storage(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
     async def get(self, key: str) -> StoredObject: ...
+
+    async def open(self, key: str) -> ObjectStream:
+        """The object as a stream of chunks; ObjectNotFound is raised here, before any chunk is read."""
 
     async def exists(self, key: str) -> bool: ...
 

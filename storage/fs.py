@@ -13,11 +13,13 @@ import json
 import mimetypes
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
-from storage.base import ObjectNotFound, StoredObject, validate_key
+from storage.base import STREAM_CHUNK_BYTES, ObjectNotFound, ObjectStream, StoredObject, validate_key
 
 _DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -44,6 +46,17 @@ class FileSystemStorage:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
         return StoredObject(key=key, data=data, content_type=content_type)
+
+    async def open(self, key: str) -> ObjectStream:
+        path = self._path(key)
+        try:
+            file = await asyncio.to_thread(path.open, "rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+        size = os.fstat(file.fileno()).st_size
+        # The open file keeps its bytes even if a re-render deletes the object meanwhile (POSIX unlink semantics).
+        return ObjectStream(key=key, size=size, content_type=await asyncio.to_thread(_read_content_type, path),
+                            chunks=_file_chunks(file))
 
     async def exists(self, key: str) -> bool:
         path = self._path(key)
@@ -124,6 +137,14 @@ class FileSystemStorage:
         root = self._root_resolved()
         prefix = folder.relative_to(root).as_posix() if folder != root else ""
         return sorted(f"{prefix}/{key}" if prefix else key for key in _walk_keys(folder))
+
+
+async def _file_chunks(file: BinaryIO) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(file.read, STREAM_CHUNK_BYTES):
+            yield chunk
+    finally:
+        file.close()
 
 
 def _normalize_prefix(prefix: str) -> str:

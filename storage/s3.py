@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from minio import Minio
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 
-from storage.base import ObjectNotFound, StoredObject, validate_key
+from storage.base import STREAM_CHUNK_BYTES, ObjectNotFound, ObjectStream, StoredObject, validate_key
 
 T = TypeVar("T")
 
@@ -82,6 +82,18 @@ class S3Storage:
                 raise ObjectNotFound(key) from None
             raise
         return StoredObject(key=key, data=data, content_type=content_type)
+
+    async def open(self, key: str) -> ObjectStream:
+        validate_key(key)
+        try:
+            response = await self._run(self._client.get_object, self._bucket, key)
+        except S3Error as exc:
+            if exc.code in _NOT_FOUND_CODES:
+                raise ObjectNotFound(key) from None
+            raise
+        return ObjectStream(key=key, size=int(response.headers.get("Content-Length") or 0),
+                            content_type=response.headers.get("Content-Type") or _DEFAULT_CONTENT_TYPE,
+                            chunks=_response_chunks(response))
 
     async def exists(self, key: str) -> bool:
         validate_key(key)
@@ -156,6 +168,16 @@ class S3Storage:
             details = ", ".join(f"{err.name}: {err.code} {err.message}" for err in errors[:5])
             raise OSError(f"failed to delete {len(errors)} of {len(keys)} objects ({details})")
         return len(keys)
+
+
+async def _response_chunks(response: Any) -> AsyncIterator[bytes]:
+    """The body of a `get_object` answer (urllib3), read a chunk at a time; its connection goes back to the pool."""
+    try:
+        while chunk := await asyncio.to_thread(response.read, STREAM_CHUNK_BYTES):
+            yield chunk
+    finally:
+        response.close()
+        response.release_conn()
 
 
 def _normalize_prefix(prefix: str) -> str:

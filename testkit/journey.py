@@ -42,3 +42,25 @@ async def wait_for_status(api: httpx.AsyncClient, headers: dict[str, str], job_i
 def pick_twelve(variants: list[dict]) -> list[dict]:
     ready = [v for v in variants if v["status"] == "ready"]
     return [{"variant_id": ready[i % len(ready)]["id"], "month_number": i + 1} for i in range(12)]
+
+
+async def edit_calendar(api: httpx.AsyncClient, headers: dict[str, str], calendar_id: int, changes: dict,
+                        seconds: float = 60) -> httpx.Response:
+    """PATCH an edit on the calendar's current version (its ETag), then wait until the worker has rendered it;
+    answers the PATCH's response (a refused edit at once). Needs a running worker."""
+    current = await api.get(f"/api/calendars/{calendar_id}", headers=headers)
+    edited = await api.patch(f"/api/calendars/{calendar_id}", json=changes,
+                             headers={**headers, "If-Match": current.headers["etag"]})
+    if edited.status_code == 200:
+        await wait_for_render(api, headers, calendar_id, seconds)
+    return edited
+
+
+async def wait_for_render(api: httpx.AsyncClient, headers: dict[str, str], calendar_id: int,
+                          seconds: float = 60) -> dict:
+    """Poll the calendar until its status is no longer `rendering`; returns it."""
+    async with asyncio.timeout(seconds):
+        while (body := (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json())["status"] == \
+                "rendering":
+            await asyncio.sleep(0.2)
+    return body

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 
+from contracts.messages import AccountRef
 from contracts.selection import MonthPick
 from contracts.vocabulary import Stage
 
@@ -16,6 +17,13 @@ SELECT_SIGNAL = "select"
 REGENERATE_UPDATE = "regenerate_variant"
 STATUS_QUERY = "status"
 INSUFFICIENT_CREDIT_REFUSAL = "insufficient_credit"  # the type of a regeneration refused for the balance
+# CalendarRenderWorkflow (workflows/calendar_render.py): its name, its signal, and one run per calendar at a time.
+CALENDAR_RENDER_WORKFLOW_NAME = "CalendarRenderWorkflow"
+CALENDAR_EDITED_SIGNAL = "edited"
+
+
+def calendar_render_workflow_id(prefix: str, calendar_id: int) -> str:
+    return f"{prefix}-calendar-render-{calendar_id}"
 
 
 class RetryTuning(BaseModel):
@@ -119,3 +127,36 @@ class GenerationResult(BaseModel):
     calendar_id: int | None = None
     error: str | None = None
     cancel_refused: bool = False
+
+
+# AccountErasureWorkflow (workflows/account_erasure.py): what the provider keeps of an erased account.
+ACCOUNT_ERASURE_WORKFLOW_NAME = "AccountErasureWorkflow"
+
+
+def account_erasure_workflow_id(prefix: str, account: AccountRef) -> str:
+    # With the account's creation time: SQLite may give a later account the same id.
+    return f"{prefix}-erase-account-{account.user_id}-{account.created_at:%Y%m%dT%H%M%S%f}"
+
+
+class AccountErasureInput(BaseModel):
+    account: AccountRef
+    photo_sha256: list[str] = []
+    provider_task_queue: str | None = None  # None: the workflow's own
+    retry: RetryTuning = RetryTuning()
+    # How long the erasure waits for the account's deletion to commit (the API starts it just before the commit);
+    # an account still there after this was not erased (the commit failed): nothing is deleted at the provider.
+    commit_wait: timedelta = timedelta(minutes=2)
+
+
+class CalendarRenderInput(BaseModel):
+    """CalendarRenderWorkflow's input: the calendar it renders (its owner checked by the activity)."""
+
+    calendar_id: int
+    user_id: int
+    retry: RetryTuning = RetryTuning()
+
+
+class CalendarEdited(BaseModel):
+    """CalendarRenderWorkflow's `edited` signal: the calendar's version just committed, to be rendered."""
+
+    version: int = Field(ge=1)

@@ -6,19 +6,36 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Response, status
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from api.deps import CurrentUserDep, OwnedCalendar, SessionDep, SettingsDep, StorageDep, StoredObjectsDep
+from api.calendar_edits import claim_version, edited_version, start_render, version_etag
+from api.deps import (
+    CurrentUserDep,
+    OwnedCalendar,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+    StoredObjectsDep,
+    TemporalDep,
+)
 from api.media import image_response
 from api.openapi import raises
 from api.pagination import NEXT_PAGE_HEADER, PageDep
-from api.problems import CALENDAR_OPTIONS_INVALID, CALENDAR_RENDER_PENDING, NOT_FOUND, ApiProblem
+from api.problems import (
+    CALENDAR_EDIT_CONFLICT,
+    CALENDAR_OPTIONS_INVALID,
+    CALENDAR_RENDER_PENDING,
+    CALENDAR_VERSION_REQUIRED,
+    NOT_FOUND,
+    ApiProblem,
+)
 from api.schemas import CalendarUpdate, UserCalendarDto
 from api.views import calendar_dto, calendar_dtos
 from db.models import TERMINAL_JOB_STATUSES, CalendarMonth, Job, Template, UserCalendar, utcnow
-from services.calendar_render import calendar_spec, render_and_store
+from services.calendar_render import calendar_spec
 from services.calendar_titles import default_title, is_default_title, pdf_file_name
 from services.erasure import erase_calendar
 from storage import ObjectNotFound, Storage, StoredObject
@@ -48,23 +65,33 @@ async def list_calendars(user: CurrentUserDep, session: SessionDep, storage: Sto
     return await calendar_dtos(session, calendars, storage, settings)
 
 
-@router.get("/{calendar_id}", summary="Read one calendar")
+@router.get("/{calendar_id}", summary="Read one calendar",
+            responses={200: {"headers": {"ETag": {"description": '`"<version>"`: send it back in `If-Match` to edit',
+                                                  "schema": {"type": "string"}}}}})
 async def get_calendar(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep,
-                       settings: SettingsDep) -> UserCalendarDto:
+                       settings: SettingsDep, response: Response) -> UserCalendarDto:
+    response.headers["ETag"] = version_etag(calendar.version)
     return await calendar_dto(session, calendar, storage, settings)
 
 
-@router.get("/{calendar_id}/pdf", summary="Download the print-ready PDF", response_class=Response,
+@router.get("/{calendar_id}/pdf", summary="Download the print-ready PDF", response_class=StreamingResponse,
             responses={200: {"content": {"application/pdf": {"schema": _BINARY}}, "description": "the PDF"}})
 @raises(CALENDAR_RENDER_PENDING)
-async def calendar_pdf(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep) -> Response:
-    """The PDF as an attachment. Each download is counted with the calendar (the seed's conversion figure,
-    docs/operations.md)."""
-    pdf = (await _stored(storage, calendar.pdf_key, "PDF")).data
+async def calendar_pdf(calendar: OwnedCalendar, session: SessionDep, storage: StorageDep) -> StreamingResponse:
+    """The PDF as an attachment, streamed from storage in chunks (never held whole in memory). Each download is
+    counted with the calendar (the seed's conversion figure, docs/operations.md)."""
+    if calendar.pdf_key is None:
+        raise ApiProblem(CALENDAR_RENDER_PENDING, "the PDF is not rendered yet; try again in a moment")
+    try:
+        pdf = await storage.open(calendar.pdf_key)
+    except ObjectNotFound:
+        raise ApiProblem(CALENDAR_RENDER_PENDING, "the PDF is being re-rendered; try again") from None
     await _count_download(session, calendar.id)
     readable, ascii_name = pdf_file_name(calendar.title, calendar.year)
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(readable)}"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+    headers = {"Content-Disposition": disposition, "Content-Length": str(pdf.size)} if pdf.size else \
+        {"Content-Disposition": disposition}
+    return StreamingResponse(pdf.chunks, media_type="application/pdf", headers=headers)
 
 
 async def _count_download(session: SessionDep, calendar_id: int) -> None:
@@ -102,11 +129,22 @@ async def delete_calendar(calendar: OwnedCalendar, session: SessionDep, objects:
     objects.delete_after_commit(await erase_calendar(session, calendar))
 
 
-@router.patch("/{calendar_id}", summary="Edit a calendar before ordering (renders it again)")
-@raises(CALENDAR_OPTIONS_INVALID)
+@router.patch("/{calendar_id}", summary="Edit a calendar before ordering (the worker renders it again)")
+@raises(CALENDAR_OPTIONS_INVALID, CALENDAR_VERSION_REQUIRED, CALENDAR_EDIT_CONFLICT, CALENDAR_RENDER_PENDING)
 async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session: SessionDep, storage: StorageDep,
-                          settings: SettingsDep) -> UserCalendarDto:
-    changes = body.model_dump(exclude_unset=True, mode="json")
+                          settings: SettingsDep, temporal: TemporalDep, response: Response,
+                          if_match: Annotated[str | None, Header(description='`"<version>"` as read')] = None,
+                          ) -> UserCalendarDto:
+    """Stores the edit and answers at once with `status: "rendering"`; the worker renders the new version (poll
+    GET until `ready`). The edit names the version it was made on (`If-Match` or `version`): when another edit
+    came first the answer is 409 `calendar_edit_conflict`, and nothing is changed."""
+    expected = edited_version(if_match, body.version)
+    job = await session.get(Job, calendar.job_id) if calendar.job_id else None
+    if job is not None and job.status not in TERMINAL_JOB_STATUSES:  # its generation is still rendering it
+        raise ApiProblem(CALENDAR_RENDER_PENDING, f"calendar {calendar.id} is still being made; try again shortly")
+    client = await temporal.client()  # before anything is stored: with Temporal down, 503 and no edit
+    await claim_version(session, calendar, expected)
+    changes = body.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
     template = await session.get(Template, calendar.template_id)
     assert template is not None
     # A title left at the theme's name follows the calendar's language; an emptied one goes back to it.
@@ -120,17 +158,17 @@ async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session
     calendar.options = {**(calendar.options or {}),
                         **{k: v for k, v in changes.items() if k in _OPTION_FIELDS and v is not None}}
     try:
-        calendar_spec(calendar, template)
+        calendar_spec(calendar, template)  # the options are checked here, so the worker's render can't refuse them
     except (ValidationError, ValueError) as err:
         raise ApiProblem(CALENDAR_OPTIONS_INVALID, _first_problem(err)) from None
     if body.swap_months:
         await _swap_months(session, calendar.id, *body.swap_months)
     calendar.updated_at = utcnow()
     session.add(calendar)
-    # Commits the edit once the new render is stored under fresh keys, and deletes the old render only after: a
-    # failure before the commit leaves unreferenced new objects, one after it unreferenced old ones (both harmless,
-    # for the sweep) — never a calendar pointing at a missing PDF or page.
-    await render_and_store(session, storage, calendar)
+    # Committed before the render starts: the worker always reads this version (or a newer one).
+    await session.commit()
+    await start_render(client, settings, calendar)
+    response.headers["ETag"] = version_etag(calendar.version)
     return await calendar_dto(session, calendar, storage, settings)
 
 

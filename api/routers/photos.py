@@ -19,6 +19,7 @@ from api.pagination import NEXT_PAGE_HEADER, PageDep
 from api.problems import (
     PHOTO_DAMAGED,
     PHOTO_EMPTY,
+    PHOTO_IN_CALENDAR,
     PHOTO_IN_USE,
     PHOTO_NOT_AN_IMAGE,
     PHOTO_TOO_LARGE,
@@ -31,10 +32,11 @@ from api.problems import (
 )
 from api.rate_limits import LimiterDep
 from api.schemas import PhotoOut
-from db.files import object_keys, upsert_file
-from db.models import TERMINAL_JOB_STATUSES, FileKind, GeneratedCalendarVariant, Job, UploadedFile
+from db.files import upsert_file
+from db.models import TERMINAL_JOB_STATUSES, FileKind, Job, UploadedFile
 from imaging.checks import check_photo
 from imaging.photos import NormalizedPhoto, PhotoRejected, normalize_photo
+from services.erasure import calendar_showing_photo, erase_photo
 from services.web_images import put_web_image
 from settings import Settings
 from storage import Storage
@@ -149,20 +151,22 @@ async def get_photo_image(photo: OwnedPhoto, storage: StorageDep, settings: Sett
     return RedirectResponse(await media_url(storage, settings, key), status.HTTP_307_TEMPORARY_REDIRECT)
 
 
-@router.delete("/{photo_id}", summary="Delete a photo no generation uses", status_code=status.HTTP_204_NO_CONTENT)
-@raises(PHOTO_IN_USE)
+@router.delete("/{photo_id}", summary="Delete a photo no running generation and no calendar uses",
+               status_code=status.HTTP_204_NO_CONTENT)
+@raises(PHOTO_IN_USE, PHOTO_IN_CALENDAR)
 async def delete_photo(photo: OwnedPhoto, user: CurrentUserDep, session: SessionDep,
                        objects: StoredObjectsDep) -> None:
-    used_by = (await session.exec(select(GeneratedCalendarVariant.job_id).where(
-        GeneratedCalendarVariant.source_photo_id == photo.id))).first()
-    if used_by is None:
-        running = (await session.exec(select(Job).where(
-            Job.user_id == user.id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).all()
-        used_by = next((job.id for job in running if photo.id in job.photo_ids), None)
+    """Also deletes the variants made from it that no calendar shows (a generation that ended keeps its row)."""
+    running = (await session.exec(select(Job).where(
+        Job.user_id == user.id, col(Job.status).not_in(list(TERMINAL_JOB_STATUSES))))).all()
+    used_by = next((job.id for job in running if photo.id in job.photo_ids), None)
     if used_by is not None:
         raise ApiProblem(PHOTO_IN_USE, f"photo {photo.id} is used by generation {used_by}; delete or finish that first",
                          params={"photo_id": photo.id, "generation_id": used_by})
-    # The row goes first (committed by the unit of work), the objects after the commit: a crash in between leaves
-    # unreferenced objects for the sweep, never a photo row without its image.
-    objects.delete_after_commit(object_keys(photo))
-    await session.delete(photo)
+    calendar_id = await calendar_showing_photo(session, photo.id)
+    if calendar_id is not None:
+        raise ApiProblem(PHOTO_IN_CALENDAR, f"photo {photo.id} is in calendar {calendar_id}; delete that calendar "
+                                            "first", params={"photo_id": photo.id, "calendar_id": calendar_id})
+    # The rows go first (committed by the unit of work), the objects after the commit: a crash in between leaves
+    # unreferenced objects for the sweep, never a row without its image.
+    objects.delete_after_commit(await erase_photo(session, photo))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from testkit.fake_replicate.erasure import add_erasure_routes
 from testkit.fake_replicate.faults import FaultMiddleware
 from testkit.fake_replicate.state import TRAINER_MODEL, UPSCALER_MODEL, FakeState, Job, JobKind
 
@@ -242,6 +243,8 @@ def build_app(fake: FakeReplicate) -> Any:
         if model is None:
             raise Problem(404, "Not found", f"The model {owner}/{name} does not exist")
         return state.render_model(model)
+
+    add_erasure_routes(api, fake, Problem)
 
     @api.get("/webhooks/default/secret")
     async def webhook_secret() -> dict[str, str]:

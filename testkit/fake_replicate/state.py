@@ -136,6 +136,9 @@ class FakeState:
         self.files: dict[str, StoredFile] = {}
         self.outputs: dict[str, tuple[bytes, str]] = {}  # path under /files/ -> (bytes, content type)
         self.models: dict[str, FakeModel] = {}
+        from testkit.fake_replicate.erasure import ErasureState  # here: erasure.py imports this module
+
+        self.erasure = ErasureState()  # deletions of versions, models and files (erasure.py)
         self.pending_events: deque[tuple[Job, str]] = deque()
         self._scripted: dict[JobKind, deque[Outcome]] = {"prediction": deque(), "training": deque()}
         self.ensure_model(TRAINER_MODEL, visibility="public", hardware="gpu-h100")

@@ -1,7 +1,8 @@
-"""The finished calendar through the API: PDF, page previews, edits that re-render, owner scoping."""
+"""The finished calendar through the API: PDF, page previews, edits rendered by the worker, owner scoping."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from urllib.parse import quote, urlsplit
 
@@ -10,7 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from testkit.api import register
-from testkit.journey import pick_twelve, start_generation, wait_for_status
+from testkit.journey import edit_calendar, pick_twelve, start_generation, wait_for_render, wait_for_status
 from testkit.stack import Stack
 
 
@@ -50,31 +51,85 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
     assert (await api.get(f"/api/calendars/{calendar_id}/pages/13", headers=headers)).status_code == 404
 
     before = (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
-    edited = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={
-        "title": "Our year", "locale": "en", "personal_dates": [{"date": "2027-03-08", "label": "Mom's birthday"}],
-        "swap_months": [1, 2]})
+    assert (before["status"], before["version"]) == ("ready", 1)
+    async with stack.worker():
+        edited = await edit_calendar(api, headers, calendar_id, {
+            "title": "Our year", "locale": "en",
+            "personal_dates": [{"date": "2027-03-08", "label": "Mom's birthday"}], "swap_months": [1, 2]})
+        assert edited.status_code == 200, edited.text
+        after = (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+        assert (after["status"], after["version"]) == ("ready", 2)
+        assert after["title"] == "Our year" and after["locale"] == "en"
+        assert after["months"][0]["variant_id"] == before["months"][1]["variant_id"]
+        assert after["months"][1]["variant_id"] == before["months"][0]["variant_id"]
+        text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
+        assert "January" in text and "Mom's birthday" in text and "Our year" in text
+
+        # The week start shown is the one printed: English prints Sunday first, and says so; a form that sends back
+        # what it was shown (as the page's does) keeps it.
+        assert after["options"]["week_start"] == "sunday" and text.index("Sun") < text.index("Mon")
+        echoed = await edit_calendar(api, headers, calendar_id, {
+            "title": "Our year, again", "week_start": after["options"]["week_start"]})
+        assert echoed.status_code == 200 and echoed.json()["options"]["week_start"] == "sunday"
+        text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
+        assert text.index("Sun") < text.index("Mon")
+
+        # An emptied title goes back to the theme's name, in the calendar's language.
+        emptied = await edit_calendar(api, headers, calendar_id, {"title": " "})
+        assert emptied.status_code == 200 and emptied.json()["title"] == "Family"
+        assert (await edit_calendar(api, headers, calendar_id, {"locale": "uk"})).json()["title"] == "Сімейний"
+
+
+async def test_an_edit_is_stored_at_once_and_rendered_by_the_worker(
+        stack: Stack, finished: tuple[dict[str, str], int]) -> None:
+    headers, calendar_id = finished
+    api = stack.api
+    first = await api.get(f"/api/calendars/{calendar_id}", headers=headers)
+    old_pdf = (await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content
+    # No worker runs: the request stores the edit and answers without rendering anything itself.
+    edited = await api.patch(f"/api/calendars/{calendar_id}", headers={**headers, "If-Match": first.headers["etag"]},
+                             json={"title": "Ще не намальований"})
     assert edited.status_code == 200, edited.text
-    after = edited.json()
-    assert after["title"] == "Our year" and after["locale"] == "en"
-    assert after["months"][0]["variant_id"] == before["months"][1]["variant_id"]
-    assert after["months"][1]["variant_id"] == before["months"][0]["variant_id"]
-    text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
-    assert "January" in text and "Mom's birthday" in text and "Our year" in text
+    assert (edited.json()["status"], edited.json()["version"], edited.headers["etag"]) == ("rendering", 2, '"2"')
+    assert edited.json()["pdf_url"] == first.json()["pdf_url"]  # the previous render is still the one served
+    pending = (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+    assert (pending["status"], pending["title"]) == ("rendering", "Ще не намальований")
+    assert (await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content == old_pdf
 
-    # The week start shown is the one printed: English prints Sunday first, and says so; a form that sends back
-    # what it was shown (as the page's does) keeps it.
-    assert after["options"]["week_start"] == "sunday" and text.index("Sun") < text.index("Mon")
-    echoed = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={
-        "title": "Our year, again", "week_start": after["options"]["week_start"]})
-    assert echoed.status_code == 200 and echoed.json()["options"]["week_start"] == "sunday"
-    text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
-    assert text.index("Sun") < text.index("Mon")
+    # The edit was on version 1: a second edit on version 1 lost the race and changes nothing.
+    stale = await api.patch(f"/api/calendars/{calendar_id}", headers={**headers, "If-Match": '"1"'},
+                            json={"title": "Перезапис"})
+    assert stale.status_code == 409 and stale.json()["code"] == "calendar_edit_conflict"
+    assert stale.json()["params"] == {"current_version": 2, "sent_version": 1}
+    missing = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={"title": "Без версії"})
+    assert missing.status_code == 428 and missing.json()["code"] == "calendar_version_required"
+    for bad in ('"abc"', "*"):
+        refused = await api.patch(f"/api/calendars/{calendar_id}", headers={**headers, "If-Match": bad}, json={})
+        assert refused.status_code == 428, bad
+    # Two edits in the body's `version` field while the first is not yet rendered: both are rendered, in order.
+    body_edit = await api.patch(f"/api/calendars/{calendar_id}", headers=headers,
+                                json={"version": 2, "title": "Наш рік"})
+    assert body_edit.status_code == 200 and body_edit.json()["version"] == 3
+    assert (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()["title"] == "Наш рік"
 
-    # An emptied title goes back to the theme's name, in the calendar's language.
-    emptied = await api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={"title": " "})
-    assert emptied.status_code == 200 and emptied.json()["title"] == "Family"
-    assert (await api.patch(f"/api/calendars/{calendar_id}", headers=headers,
-                            json={"locale": "uk"})).json()["title"] == "Сімейний"
+    async with stack.worker():
+        done = await wait_for_render(api, headers, calendar_id)
+    assert (done["status"], done["version"], done["render_error"]) == ("ready", 3, None)
+    assert done["pdf_url"] != first.json()["pdf_url"]
+    assert PdfReader(io.BytesIO((await api.get(done["pdf_url"], headers=headers)).content)).pages[0] \
+        .extract_text().split() == ["Наш", "рік", "2027"]
+
+
+async def test_of_two_concurrent_edits_on_one_version_the_second_is_refused(
+        stack: Stack, finished: tuple[dict[str, str], int]) -> None:
+    headers, calendar_id = finished
+    at = {**headers, "If-Match": '"1"'}
+    answers = await asyncio.gather(*(stack.api.patch(f"/api/calendars/{calendar_id}", headers=at, json={"title": title})
+                                     for title in ("Перший", "Другий")))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    winner = next(a for a in answers if a.status_code == 200).json()["title"]
+    stored = (await stack.api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+    assert (stored["title"], stored["version"]) == (winner, 2)
 
 
 async def test_the_title_chosen_before_creating_is_printed(stack: Stack) -> None:
@@ -115,7 +170,10 @@ async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepte
     thumbnail = await stack.api.get(calendar["cover_thumbnail_url"])
     assert thumbnail.status_code == 200 and max(Image.open(io.BytesIO(thumbnail.content)).size) <= 400
     old_key = urlsplit(calendar["cover_thumbnail_url"]).path.removeprefix("/media/")
-    edited = (await stack.api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={"title": "Новий"})).json()
+    async with stack.worker():
+        assert (await edit_calendar(stack.api, headers, calendar_id, {"title": "Новий"})).status_code == 200
+    edited = (await stack.api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
+    assert edited["cover_thumbnail_url"] != calendar["cover_thumbnail_url"]
     assert (await stack.api.get(edited["cover_thumbnail_url"])).status_code == 200
     assert not await stack.deps.storage.exists(old_key)
 
@@ -130,7 +188,7 @@ async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepte
 async def test_bad_edits_are_refused_by_name(stack: Stack, finished: tuple[dict[str, str], int], body: dict,
                                             words: str) -> None:
     headers, calendar_id = finished
-    response = await stack.api.patch(f"/api/calendars/{calendar_id}", headers=headers, json=body)
+    response = await stack.api.patch(f"/api/calendars/{calendar_id}", headers=headers, json={**body, "version": 1})
     assert response.status_code == 422
     assert words in response.text
 

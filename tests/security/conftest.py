@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from pydantic import SecretStr
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from db.models import CalendarMonth, GeneratedCalendarVariant, UserCalendar, VariantStatus
 from settings import Settings
@@ -22,6 +24,7 @@ class World:
     owner: dict[str, str]
     intruder: dict[str, str]
     ids: dict[str, int]  # the owner's, by path parameter name: photo_id, job_id, variant_id, calendar_id
+    temporal: Client
 
 
 @pytest.fixture
@@ -32,8 +35,9 @@ def secured(database: Settings) -> Settings:
 
 
 @pytest.fixture
-async def world(secured: Settings) -> AsyncIterator[World]:
-    async with running_api(secured) as api:
+async def world(secured: Settings, dev_server: WorkflowEnvironment) -> AsyncIterator[World]:
+    # Temporal (no worker): erasing the account starts its provider-side erasure workflow.
+    async with running_api(secured, temporal=dev_server.client) as api:
         owner = await register(api, "owner@example.com")
         intruder = await register(api, "intruder@example.com")
         [photo] = await upload_photos(api, owner, count=1)
@@ -50,4 +54,4 @@ async def world(secured: Settings) -> AsyncIterator[World]:
                              for m in range(1, 13)])
             await session.commit()
             ids = {"photo_id": photo["id"], "job_id": job_id, "variant_id": variant.id, "calendar_id": calendar.id}
-        yield World(api=api, settings=secured, owner=owner, intruder=intruder, ids=ids)
+        yield World(api=api, settings=secured, owner=owner, intruder=intruder, ids=ids, temporal=dev_server.client)

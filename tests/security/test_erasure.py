@@ -4,7 +4,9 @@ customer's data stays; nothing is erased while a generation still runs."""
 from __future__ import annotations
 
 from sqlmodel import col, select
+from temporalio.client import WorkflowExecutionStatus
 
+from contracts.messages import AccountRef
 from db.models import (
     CalendarMonth,
     CalendarRating,
@@ -17,6 +19,7 @@ from db.models import (
 from storage.keys import calendar_page_key, calendar_pdf_key, webp_key
 from testkit.api import register, upload_photos
 from tests.security.conftest import World
+from workflows.models import account_erasure_workflow_id
 
 
 async def _rendered(world: World) -> list[str]:
@@ -87,6 +90,10 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
     owned_keys = keys + await storage.list_keys(f"users/{owner_id}/")
     assert len(owned_keys) >= 4  # the photo and its thumbnail, the PDF and the page
 
+    async with world.api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        user = await session.get(User, owner_id)
+        assert user is not None
+        account = AccountRef(user_id=owner_id, created_at=user.created_at)
     assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
 
     assert (await world.api.get("/api/me", headers=world.owner)).status_code == 401
@@ -97,6 +104,12 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
         assert await _count(world, model, user_id=owner_id) == 0, model.__name__
     assert await _count(world, User, id=owner_id) == 0
     assert [key for key in owned_keys if await _exists(world, key)] == []
+    # What the image provider keeps is erased by the worker: its workflow was started with the account's photos.
+    erasure = world.temporal.get_workflow_handle(account_erasure_workflow_id(world.settings.workflow_id_prefix,
+                                                                             account))
+    started = await erasure.describe()
+    assert (started.workflow_type, started.status) == ("AccountErasureWorkflow", WorkflowExecutionStatus.RUNNING)
+    await erasure.terminate("no worker in this test")  # no later test's worker may pick it up
     # The other customer's photo is untouched, and the e-mail can be used again.
     assert (await world.api.get(f"/api/photos/{other_photo['id']}", headers=world.intruder)).status_code == 200
     await register(world.api, "owner@example.com")
@@ -108,3 +121,31 @@ async def test_an_account_with_a_running_generation_is_not_deleted(world: World)
     assert refused.json()["params"]["generation_id"] == world.ids["job_id"]
     assert (await world.api.get("/api/me", headers=world.owner)).status_code == 200
     assert (await world.api.get(f"/api/photos/{world.ids['photo_id']}", headers=world.owner)).status_code == 200
+
+
+async def test_a_photo_is_deleted_once_no_running_generation_and_no_calendar_uses_it(world: World) -> None:
+    photo_id, calendar_id = world.ids["photo_id"], world.ids["calendar_id"]
+    path = f"/api/photos/{photo_id}"
+    # The world's generation is choosing variants made from it.
+    in_use = await world.api.delete(path, headers=world.owner)
+    assert in_use.status_code == 409 and in_use.json()["code"] == "photo_in_use"
+    assert in_use.json()["params"] == {"photo_id": photo_id, "generation_id": world.ids["job_id"]}
+
+    await _rendered(world)  # the generation completed; its calendar shows the photo
+    in_calendar = await world.api.delete(path, headers=world.owner)
+    assert in_calendar.status_code == 409 and in_calendar.json()["code"] == "photo_in_calendar"
+    assert in_calendar.json()["params"] == {"photo_id": photo_id, "calendar_id": calendar_id}
+    assert (await world.api.get(path, headers=world.owner)).status_code == 200
+
+    photo_keys = await world.api.app.state.storage.list_keys(  # type: ignore[attr-defined]
+        f"users/{(await world.api.get('/api/me', headers=world.owner)).json()['id']}/photos")
+    assert photo_keys  # the image and its thumbnails
+    assert (await world.api.delete(f"/api/calendars/{calendar_id}", headers=world.owner)).status_code == 204
+    assert (await world.api.delete(path, headers=world.owner)).status_code == 204
+
+    assert (await world.api.get(path, headers=world.owner)).status_code == 404
+    assert await _count(world, GeneratedCalendarVariant, source_photo_id=photo_id) == 0
+    assert await _count(world, UploadedFile, id=photo_id) == 0
+    assert [key for key in photo_keys if await _exists(world, key)] == []
+    status = (await world.api.get(f"/api/calendars/generate/{world.ids['job_id']}/status", headers=world.owner))
+    assert status.status_code == 200 and status.json()["variants"] == []  # the ended generation keeps its row

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage.base import ObjectNotFound, Storage, StoredObject
+from storage.base import STREAM_CHUNK_BYTES, ObjectNotFound, Storage, StoredObject
 from tests.storage.conftest import StorageFactory
 
 INVALID_KEYS = ["../x", "/abs", "a//b", "a/../b", "", ".", "a/./b", "a/", "a\\b", ".hidden"]
@@ -37,6 +37,21 @@ async def test_put_overwrites_data_and_content_type(storage: Storage) -> None:
     stored = await storage.get("doc")
 
     assert (stored.data, stored.content_type) == (b"%PDF-second", "application/pdf")
+
+
+async def test_open_streams_an_object_in_chunks_and_misses_before_any_chunk(storage: Storage) -> None:
+    data = bytes(range(256)) * (STREAM_CHUNK_BYTES // 256 * 2 + 3)  # two full chunks and a bit
+    await storage.put("users/7/calendars/1/r1/calendar.pdf", data, "application/pdf")
+
+    stream = await storage.open("users/7/calendars/1/r1/calendar.pdf")
+    chunks = [chunk async for chunk in stream.chunks]
+
+    assert (stream.size, stream.content_type) == (len(data), "application/pdf")
+    assert b"".join(chunks) == data and max(len(c) for c in chunks) <= STREAM_CHUNK_BYTES and len(chunks) >= 3
+    with pytest.raises(ObjectNotFound):
+        await storage.open("users/7/missing.pdf")
+    with pytest.raises(ValueError, match="invalid storage key"):
+        await storage.open("../x")
 
 
 async def test_exists(storage: Storage) -> None:

@@ -314,6 +314,8 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         assert edited["title"] == f"Наш {NEXT_YEAR}"
         assert edited["options"]["personal_dates"] == [{"date": f"{NEXT_YEAR}-03-08", "label": "День народження мами"}]
         assert edited["months"][0]["variant_id"] == calendar["months"][1]["variant_id"]
+        # The worker renders the edits; the page says so and asks again until they are drawn.
+        await expect(page.locator("#render-status")).to_be_hidden(timeout=TIMEOUT)
         await expect(page.locator("#page-0")).to_be_visible(timeout=TIMEOUT)
         await _shot(page, screenshots, "10-preview-edited")
 

@@ -3,6 +3,7 @@ import { api, getToken, getUser, signOut } from './api.js';
 import { clear, h, hideBanner, showBanner, errorMessage } from './dom.js';
 import { LANGS, applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
 import { renderAuth } from './auth.js';
+import { renderForgot, renderReset } from './reset.js';
 import { renderLanding } from './landing.js';
 import { renderUpload } from './upload.js';
 import { renderTemplates } from './templates.js';
@@ -14,6 +15,8 @@ const ROUTES = [
   { pattern: /^#\/welcome$/, render: renderLanding, public: true },
   { pattern: /^#\/login$/, render: renderAuth, public: true },
   { pattern: /^#\/signup$/, render: renderAuth, public: true },
+  { pattern: /^#\/forgot$/, render: renderForgot, public: true },
+  { pattern: /^#\/reset\/([A-Za-z0-9._~-]+)$/, render: renderReset, public: true },
   { pattern: /^#\/new$/, render: renderUpload, step: 1 },
   { pattern: /^#\/theme$/, render: renderTemplates, step: 2 },
   { pattern: /^#\/jobs$/, render: renderJobs },

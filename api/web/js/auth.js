@@ -23,6 +23,7 @@ export async function renderAuth(view) {
   const lead = h('p', { class: 'lead' });
   const submit = h('button', { type: 'submit', class: 'button primary wide' });
   const switcher = h('button', { type: 'button', class: 'link-button' });
+  const forgot = h('a', { href: '#/forgot', class: 'link-button', id: 'forgot-password', text: t('auth.forgot') });
   const hint = h('p', { class: 'field-hint', id: 'password-hint', text: t('auth.passwordHint') });
   password.setAttribute('aria-describedby', 'password-hint');
 
@@ -33,6 +34,7 @@ export async function renderAuth(view) {
     switcher.textContent = t(mode === 'login' ? 'auth.toSignUp' : 'auth.toSignIn');
     password.autocomplete = mode === 'login' ? 'current-password' : 'new-password';
     hint.hidden = mode === 'login';
+    forgot.hidden = mode !== 'login';
     error.show('');
   }
 
@@ -44,7 +46,7 @@ export async function renderAuth(view) {
   const form = h('form', { class: 'auth-form', novalidate: true },
     h('label', { for: 'auth-email', text: t('field.email') }), email,
     h('label', { for: 'auth-password', text: t('field.password') }), password, hint,
-    error, submit, h('p', { class: 'auth-switch' }, switcher));
+    error, submit, h('p', { class: 'auth-switch' }, switcher), h('p', { class: 'auth-switch' }, forgot));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -9,6 +9,7 @@ import { openViewer } from './viewer.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 const PAGE_RETRY_MS = 3000;
+const RENDER_POLL_MS = 1500; // an edit is rendered by the worker: the page asks again until it is `ready`
 const MAX_FAILED_LOADS = 5; // pages that still will not load after this many fresh links: say so
 
 export async function renderCalendar(view, ctx) {
@@ -19,12 +20,15 @@ export async function renderCalendar(view, ctx) {
   if (!ctx.isCurrent()) return;
   const template = templates.find((tpl) => tpl.id === calendar.template_id);
   let retryTimer = null;
+  let renderTimer = null;
+  let shownLinks = '';
   let failedLoads = 0;
-  ctx.onCleanup(() => clearTimeout(retryTimer));
+  ctx.onCleanup(() => { clearTimeout(retryTimer); clearTimeout(renderTimer); });
 
   const heading = h('h1', { id: 'calendar-title' });
   const pages = h('div', { class: 'pages', id: 'pages', 'aria-live': 'polite' });
   const pagesNote = h('p', { class: 'field-hint', id: 'pages-note' });
+  const renderNote = h('p', { class: 'alert alert-info', id: 'render-status', role: 'status', hidden: true });
   const downloadError = alertBox();
   const download = h('button', { type: 'button', class: 'button primary big', id: 'download-pdf',
                                  text: t('calendar.download'), onclick: () => downloadPdf() });
@@ -46,7 +50,13 @@ export async function renderCalendar(view, ctx) {
     retryTimer = null;
     heading.textContent = title();
     download.disabled = !calendar.pdf_url;
+    renderNote.textContent = calendar.status === 'rendering' ? t('calendar.rerendering')
+      : calendar.status === 'render_failed' ? t('calendar.renderFailed') : '';
+    renderNote.hidden = calendar.status === 'ready';
+    pages.setAttribute('aria-busy', String(calendar.status === 'rendering'));
+    if (calendar.status === 'rendering') pollRender();
     if (!calendar.preview_urls.length) {
+      shownLinks = '';
       pagesNote.textContent = t('calendar.pagesPending');
       clear(pages, monthTiles());
       retryLater();
@@ -57,6 +67,10 @@ export async function renderCalendar(view, ctx) {
     const upscaled = (calendar.render_report || [])
       .filter((report) => (report.upscaled_with || '').includes('classical')).length;
     pagesNote.textContent = upscaled ? t('calendar.upscaledNote', { n: upscaled }) : '';
+    // Polling while the worker renders answers the same links: keep the pages shown instead of drawing them again.
+    const links = calendar.preview_urls.join(' ');
+    if (links === shownLinks) return;
+    shownLinks = links;
     const [cover, ...monthPages] = calendar.preview_urls;
     // WebP copies in the same order; calendars rendered before they existed have none (JPEG only).
     const webp = (n) => calendar.preview_webp_urls[n];
@@ -79,6 +93,12 @@ export async function renderCalendar(view, ctx) {
     }
     pagesNote.textContent = t('calendar.pagesPending');
     retryLater();
+  }
+
+  /** The pages shown are the previous render's until the worker has drawn the edit: ask again shortly. */
+  function pollRender() {
+    clearTimeout(renderTimer);
+    renderTimer = setTimeout(() => { renderTimer = null; reload(); }, RENDER_POLL_MS);
   }
 
   function retryLater() {
@@ -128,14 +148,16 @@ export async function renderCalendar(view, ctx) {
   async function save(changes, button, done) {
     editError.show('');
     try {
-      calendar = await busy(button, () => api(`/api/calendars/${calendarId}`, { method: 'PATCH', json: changes }),
-        t('calendar.saving'));
+      // The edit names the version it was made on: one made meanwhile elsewhere is refused (409), not overwritten.
+      calendar = await busy(button, () => api(`/api/calendars/${calendarId}`, {
+        method: 'PATCH', json: changes, headers: { 'If-Match': `"${calendar.version}"` } }), t('calendar.saving'));
       toast(t('calendar.saved'));
       if (done) done();
       loadPages();
       fillForm();
     } catch (err) {
       editError.show(errorMessage(err));
+      if (err.code === 'calendar_edit_conflict') { await reload(); fillForm(); } // show what is there now
     }
   }
 
@@ -222,7 +244,7 @@ export async function renderCalendar(view, ctx) {
       h('div', { class: 'panel-head' },
         h('div', {}, h('p', { class: 'eyebrow', text: t('calendar.ready') }), heading),
         h('div', { class: 'download-box' }, download, downloadError)),
-      pagesNote, pages),
+      renderNote, pagesNote, pages),
     h('section', { class: 'panel edit-panel' }, form,
       h('div', { class: 'swap-box' }, h('h2', { text: t('calendar.swapTitle') }),
         h('div', { class: 'field-row align-end' },

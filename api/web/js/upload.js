@@ -88,13 +88,13 @@ async function remove(entry) {
     try {
       await api(`/api/photos/${entry.photo.id}`, { method: 'DELETE' });
     } catch (err) {
-      if (err.code !== 'photo_in_use' && err.code !== 'not_found') {
+      if (!['photo_in_use', 'photo_in_calendar', 'not_found'].includes(err.code)) {
         entry.state = 'ready';
         toast(errorMessage(err));
         rerender();
         return;
       }
-      // 409: an earlier generation still uses it — it just leaves this calendar.
+      // 409: a generation or a calendar still uses it — it just leaves this calendar.
     }
   }
   queue = queue.filter((queued) => queued !== entry);
