@@ -155,7 +155,7 @@ def run(settings: Settings) -> int:
         Service("temporal", temporal_dev_server_command(settings), ready=port_open(host, int(port))),
         Service("api", [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
                         "--app-dir", str(PROJECT_ROOT), "--host", settings.api_host, "--port", str(settings.api_port),
-                        "--timeout-graceful-shutdown", "5"],
+                        "--timeout-graceful-shutdown", "5", "--workers", str(settings.api_workers)],
                 env=python, ready=port_open(settings.api_host, settings.api_port)),
         # Its metrics endpoint answers once it got past its settings, provider and Temporal connection and polls.
         Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python,
