@@ -6,7 +6,8 @@ watched job at once — the jobs, then their variants' change keys (plain column
 of at most `JOBS_PER_QUERY` jobs. Only what changed is turned into DTOs: the changed variants of all jobs in one
 more query, and the full snapshots of streams that opened since the last tick in one more. So a tick costs at most
 four statements per `JOBS_PER_QUERY` watched jobs however many streams watch them (the ETA medians are cached,
-services/eta.py), and a job watched by several tabs is read once. Each tick's frames for a job are fanned out to its
+services/eta.py), a job watched by several tabs is read once, and a tick reads at most `JOBS_PER_TICK` jobs (in
+turn) besides those of streams just opened. Each tick's frames for a job are fanned out to its
 streams; a stream that opens gets its snapshot from the same tick (it wakes the watcher at once, so it does not
 wait for the next one) and the changes after it.
 """
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
 JOBS_PER_QUERY = 500  # bounds one statement's IN list and result; a tick reads chunk after chunk
+# Bounds one tick's work: with more jobs watched, each tick reads the next JOBS_PER_TICK of them in turn (plus the
+# jobs of streams waiting for their snapshot), so a change shows up to ceil(watched / JOBS_PER_TICK) ticks late.
+JOBS_PER_TICK = 2000
 
 _V = GeneratedCalendarVariant
 # What makes a variant worth a new `variant` frame: a new image or attempt, a status, a score, a choice.
@@ -90,6 +94,7 @@ class LiveEvents:
         self._watched: dict[int, _Watched] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._turn = 0  # where the next tick starts reading when more than JOBS_PER_TICK jobs are watched
         self.ticks = 0  # for operators and tests: how many times the database was read
 
     def subscribe(self, job_id: int) -> Subscription:
@@ -144,8 +149,18 @@ class LiveEvents:
         # A fresh session per tick: it sees what the worker has committed since, and none is held between ticks.
         async with self._sessions() as session:
             latencies = await self._medians.recent(session, self._settings.provider)
-            for chunk in _chunks(list(self._watched), JOBS_PER_QUERY):
+            for chunk in _chunks(self._due(), JOBS_PER_QUERY):
                 await self._tick_chunk(session, chunk, latencies)
+
+    def _due(self) -> list[int]:
+        """The jobs this tick reads: all of them, or the next JOBS_PER_TICK in turn and those awaiting a snapshot."""
+        watched = list(self._watched)
+        if len(watched) <= JOBS_PER_TICK:
+            return watched
+        start = self._turn % len(watched)
+        self._turn = start + JOBS_PER_TICK
+        awaiting = [job_id for job_id, w in self._watched.items() if any(not s.snapshot_sent for s in w.subscriptions)]
+        return list(dict.fromkeys([*awaiting, *(watched[start:] + watched[:start])[:JOBS_PER_TICK]]))
 
     async def _tick_chunk(self, session: AsyncSession, job_ids: list[int], latencies: Latencies) -> None:
         read = await _read(session, job_ids)

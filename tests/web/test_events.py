@@ -213,9 +213,14 @@ async def test_a_long_stream_is_renewed(world: World, monkeypatch: pytest.Monkey
     assert names == ["retry", "snapshot", "renew"], names
 
 
-async def test_one_watcher_reads_every_watched_job_at_once(world: World) -> None:
+@pytest.mark.parametrize("jobs_per_tick", [2000, 1])
+async def test_one_watcher_reads_every_watched_job_at_once(world: World, monkeypatch: pytest.MonkeyPatch,
+                                                           jobs_per_tick: int) -> None:
     """Three streams on two jobs: each quiet tick is the same two statements (the jobs, their variants' keys),
-    not three per stream; a change reaches every stream of its job and none of the other's."""
+    not three per stream; a change reaches every stream of its job and none of the other's. With one job per tick
+    (and per statement) the two jobs take turns, and still every change arrives."""
+    monkeypatch.setattr(live_events, "JOBS_PER_TICK", jobs_per_tick)
+    monkeypatch.setattr(live_events, "JOBS_PER_QUERY", min(jobs_per_tick, 500))
     (other,) = await _add(world.api, Job(user_id=1, template_id=1, photo_ids=[world.photo_id], variant_count=2,
                                          year=2027, status="generating"))
     other_url = f"/api/calendars/generate/{other.id}/events"  # type: ignore[attr-defined]
