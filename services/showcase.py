@@ -32,6 +32,11 @@ class Showcase:
         self._pages: dict[tuple[Locale, int, int], bytes] = {}
         self._lock = asyncio.Lock()
 
+    @property
+    def rendered(self) -> int:
+        """How many pages this process has rendered."""
+        return len(self._pages)
+
     async def page(self, session: AsyncSession, storage: Storage, locale: Locale, number: int) -> bytes:
         """Page `number` (0: the cover) of next year's sample calendar in `locale`, as JPEG."""
         key = (locale, datetime.date.today().year + 1, number)
