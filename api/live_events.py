@@ -208,12 +208,17 @@ class LiveEvents:
             if subscription.snapshot_sent:
                 if updates or ended:
                     _send(subscription, "".join(updates), ended=ended)
-            else:
+            elif snapshot is not None:
                 subscription.snapshot_sent = True
                 _send(subscription, snapshot_frame, ended=ended)
+            # else: opened while this tick was reading; its snapshot comes with the next tick (it woke the watcher)
         watched.status, watched.variants = _status_key(bare), keys
-        if ended:
-            del self._watched[job_id]
+        if ended:  # nothing more to follow; a stream still waiting for its snapshot gets it from a fresh watch
+            waiting = {s for s in watched.subscriptions if not s.snapshot_sent}
+            if waiting:
+                self._watched[job_id] = _Watched(subscriptions=waiting)
+            else:
+                del self._watched[job_id]
 
 
 def _send(subscription: Subscription, text: str, *, ended: bool) -> None:

@@ -7,6 +7,7 @@ import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -250,3 +251,38 @@ async def test_one_watcher_reads_every_watched_job_at_once(world: World, monkeyp
     assert names == [["snapshot", "status"]] * 3, names
     statuses = [_frames(body)[-1][1]["status"] for body in bodies]  # type: ignore[index]
     assert statuses == ["cancelled", "cancelled", "completed"]
+
+
+@pytest.mark.parametrize("ending", [False, True])
+async def test_a_stream_opened_while_a_tick_reads_gets_its_snapshot_from_the_next(
+        world: World, monkeypatch: pytest.MonkeyPatch, ending: bool) -> None:
+    """The watcher awaits the database between choosing whom to send snapshots and sending them: a stream that opens
+    in between still starts with its snapshot — also when that very tick saw its job end."""
+    monkeypatch.setattr(live_events, "POLL_SECONDS", 60.0)  # ticks only when a stream opens: one at a time
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
+    first = watcher.subscribe(world.job_id)
+    assert "event: snapshot" in await asyncio.wait_for(first.frames.get(), timeout=5)
+    if ending:
+        await _update(world.api, Job, world.job_id, status="cancelled")
+    late: list[live_events.Subscription] = []
+    read = live_events.variants_by_job
+
+    async def read_while_someone_opens(*args: Any) -> Any:
+        if not late:
+            late.append(watcher.subscribe(world.job_id))
+        return await read(*args)
+
+    monkeypatch.setattr(live_events, "variants_by_job", read_while_someone_opens)
+    (other,) = await _add(world.api, Job(user_id=1, template_id=1, photo_ids=[world.photo_id], variant_count=2,
+                                         year=2027, status="generating"))
+    watcher.subscribe(other.id)  # type: ignore[attr-defined]  # a tick that reads a snapshot for another job
+    assert "event: snapshot" in await asyncio.wait_for(late_frames(late), timeout=5)
+    assert late[0].ended == ending
+    if ending:
+        assert "event: status" in await asyncio.wait_for(first.frames.get(), timeout=5) and first.ended
+
+
+async def late_frames(late: list[live_events.Subscription]) -> str:
+    while not late:
+        await asyncio.sleep(0.01)
+    return await late[0].frames.get()
