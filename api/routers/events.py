@@ -130,6 +130,7 @@ async def generation_events(
 async def _frames(subscription: Subscription, request: Request) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
     opened = last_sent = time.monotonic()
+    snapshot_out = False
     while True:
         try:
             async with asyncio.timeout(WAKE_SECONDS):
@@ -138,9 +139,11 @@ async def _frames(subscription: Subscription, request: Request) -> AsyncIterator
             frames = ""
         if frames:
             yield frames
-            last_sent = time.monotonic()
+            last_sent, snapshot_out = time.monotonic(), True
         if subscription.ended and subscription.frames.empty():
             return
+        if not snapshot_out:  # the snapshot comes first, before any renew or heartbeat
+            continue
         if time.monotonic() - opened >= MAX_STREAM_SECONDS:
             yield RENEW_FRAME
             return

@@ -144,7 +144,10 @@ async def test_a_finished_job_sends_its_snapshot_and_ends(world: World) -> None:
 async def test_every_change_is_pushed_once_and_the_stream_ends_after_the_terminal_status(world: World) -> None:
     stream = asyncio.create_task(world.api.get(_url(world), headers=world.headers))
     pause = 0.3
-    await asyncio.sleep(pause)
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
+    async with asyncio.timeout(10):  # the snapshot is out (a loaded machine may take a while to get there)
+        while watcher.streams_following < 1:
+            await asyncio.sleep(0.01)
     first, second = await _add(world.api, _file(1, "v1a0"), _file(1, "v1a1"))
     (variant,) = await _add(world.api, GeneratedCalendarVariant(
         user_id=1, job_id=world.job_id, template_id=1, source_photo_id=world.photo_id, variant_number=1,
