@@ -15,6 +15,7 @@ from activities.deps import ActivityDeps
 from activities.jobs import JobActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
+from activities.print_upscale import PrintUpscaleActivities
 from activities.reconciler import ReconcilerActivities
 from activities.scoring import ScoringActivities
 from activities.synthesis import SynthesisActivities
@@ -46,7 +47,7 @@ def all_activities(deps: ActivityDeps, temporal: Client) -> list[Callable[..., A
 def provider_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     """Activities that call the (paid, rate-limited) image provider."""
     training, synthesis = TrainingActivities(deps), SynthesisActivities(deps)
-    return [training.train_model, synthesis.generate_variant]
+    return [training.train_model, synthesis.generate_variant, PrintUpscaleActivities(deps).upscale_selected]
 
 
 def scoring_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:

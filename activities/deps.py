@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities.cpu_pool import cpu_pool
 from db.models import WebhookEvent
 from db.session import make_engine, make_session_factory
 from imaging.providers import make_provider
@@ -33,12 +33,10 @@ class ActivityDeps:
     _cpu_pool: ProcessPoolExecutor | None = field(default=None, repr=False)
 
     def cpu_pool(self) -> ProcessPoolExecutor:
-        """Processes for CPU-bound work (face models, image measures), started on first use: the GIL and the
-        worker's event loop stay free for the provider's and the database's activities. Each process loads the
-        face models once. `spawn`: forking a process that runs Temporal's threads is unsafe."""
+        """Processes for CPU-bound work (activities.cpu_pool), started on first use: the GIL and the worker's event
+        loop stay free for the provider's and the database's activities. Each process loads the face models once."""
         if self._cpu_pool is None:
-            self._cpu_pool = ProcessPoolExecutor(max_workers=self.settings.scoring_processes,
-                                                 mp_context=multiprocessing.get_context("spawn"))
+            self._cpu_pool = cpu_pool(self.settings.scoring_processes)
         return self._cpu_pool
 
     def replace_cpu_pool(self) -> None:

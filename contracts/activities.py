@@ -24,6 +24,8 @@ from contracts.messages import (
     JobUpdate,
     Notification,
     PlanRequest,
+    PrintUpscaleInput,
+    PrintUpscaleResult,
     RecommendationResult,
     ReconcileReport,
     ReferenceFaces,
@@ -106,6 +108,13 @@ async def render_calendar(request: RenderInput) -> None:
 
 
 @activity.defn
+async def upscale_selected(request: PrintUpscaleInput) -> PrintUpscaleResult:
+    """Provider queue: the calendar's images that are too small for print enlarged by the provider's AI upscaler
+    (paid, idempotent); nothing with a provider that has none."""
+    raise NotImplementedError
+
+
+@activity.defn
 async def send_notification(notification: Notification) -> bool:
     """True when a message went out (or into the outbox folder); False when it no longer applies."""
     raise NotImplementedError
@@ -154,5 +163,6 @@ async def reconcile_jobs() -> ReconcileReport:
 GENERATION_ACTIVITIES = (load_generation_plan, train_model, generate_variant, mark_variant_failed,
                          mark_variant_regenerating, record_job_update, finalize_calendar, delete_variants,
                          render_calendar, send_notification, prepare_reference_faces, score_variant,
-                         recommend_variants, settle_generation, charge_regeneration, refund_regeneration)
+                         recommend_variants, settle_generation, charge_regeneration, refund_regeneration,
+                         upscale_selected)
 ALL = (*GENERATION_ACTIVITIES, reconcile_jobs)

@@ -121,6 +121,20 @@ class RenderInput(BaseModel):
     user_id: int | None = None  # checked against the calendar's owner when given
 
 
+class PrintUpscaleInput(JobRef):
+    calendar_id: int
+
+
+class PrintUpscaleResult(BaseModel):
+    """What the print upscale did to the calendar's images (activities/print_upscale.py)."""
+
+    upscaled: int = 0  # paid for now (or adopted from a lost response)
+    reused: int = 0  # a print copy already stored (a retry, or an image used before)
+    sharp_enough: int = 0  # enough pixels of its own: nothing to do
+    method: str | None = None  # None: the provider has no upscaler; the renderer enlarges classically
+    cost_usd: float = 0.0
+
+
 class ReconcileReport(BaseModel):
     """What one pass of the job reconciler found and repaired."""
 

@@ -31,7 +31,7 @@ async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage
 
 
 def object_keys(file: UploadedFile) -> list[str]:
-    return [key for key in (file.storage_key, file.thumbnail_key, file.thumbnail_webp_key) if key]
+    return [key for key in (file.storage_key, file.thumbnail_key, file.thumbnail_webp_key, file.print_key) if key]
 
 
 def calendar_object_keys(calendar: UserCalendar) -> list[str]:
@@ -42,8 +42,10 @@ def calendar_object_keys(calendar: UserCalendar) -> list[str]:
 
 
 async def referenced_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    """Which of `keys` a file row points at (as its object, its thumbnail or the thumbnail's WebP copy)."""
+    """Which of `keys` a file row points at (as its object, its thumbnail, the thumbnail's WebP copy or its print
+    copy)."""
     wanted = set(keys)
-    columns = (col(UploadedFile.storage_key), col(UploadedFile.thumbnail_key), col(UploadedFile.thumbnail_webp_key))
+    columns = (col(UploadedFile.storage_key), col(UploadedFile.thumbnail_key), col(UploadedFile.thumbnail_webp_key),
+               col(UploadedFile.print_key))
     rows = (await session.exec(select(*columns).where(or_(*(column.in_(wanted) for column in columns))))).all()
     return {key for row in rows for key in row if key in wanted}

@@ -70,6 +70,10 @@ class UploadedFile(SQLModel, table=True):
     # Photos: every face found, largest first, as imaging.scoring.StoredFace (box and 128-d embedding); [] when
     # none; None until computed (the first generation using the photo computes it).
     faces: list | None = _json_column(nullable=True)
+    # Images chosen for a calendar: an enlarged copy for print made by an AI upscaler (activities/print_upscale.py)
+    # and how it was made, which the render report names. None: the renderer enlarges it classically if it must.
+    print_key: str | None = Field(default=None, max_length=512)
+    print_method: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

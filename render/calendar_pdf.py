@@ -9,8 +9,8 @@ from io import BytesIO
 from render.calendar_data import UI_TEXT, MonthData, UiText, build_year
 from render.cover_page import cover_scene
 from render.geometry import PageGeometry, page_geometry
-from render.images import Placement, SourcePhoto, load_photo, place_photo
-from render.models import CalendarSpec, PageReport, RenderedCalendar
+from render.images import Placement, SourcePhoto, enlargement_needed, load_photo, place_photo
+from render.models import CalendarSpec, PageReport, PrintCopy, RenderedCalendar
 from render.month_page import month_scene
 from render.page_parts import add_crop_marks
 from render.pdf_writer import draw_scene, new_canvas
@@ -29,25 +29,21 @@ def render_calendar(
     cover_image: bytes | None = None,
     *,
     preview_max_px: int = MAX_PREVIEW_PX,
+    print_copies: Mapping[int, PrintCopy] | None = None,
 ) -> RenderedCalendar:
     """Render the 13-page calendar (cover + 12 months).
 
     Pure: no files, network or clock beyond the bundled fonts. Raises ValueError naming the problem when an
     image is missing, extra or unreadable, or when the preview size is out of range. Without a cover image
-    the January photo is used on the cover.
+    the January photo is used on the cover. `print_copies` says which month images are enlarged copies made for
+    print (an AI upscale), so the report names how and still gives the photo's own resolution.
     """
     _check_preview_size(preview_max_px)
-    month_photos = _load_month_photos(month_images)
-    if cover_image is not None:
-        cover_photo = load_photo(cover_image, "cover")
-    else:
-        cover_photo = replace(month_photos[1], label="cover (January's photo)")
-    look = _Look.of(spec)
-    scenes = [look.cover(cover_photo)]
-    scenes += [look.month(month, month_photos[month.month]) for month in build_year(spec)]
+    scenes, title = _scenes(spec, _load_month_photos(month_images, print_copies or {}), cover_image)
 
     buffer = BytesIO()
-    canvas = new_canvas(buffer, look.page, title=f"{look.title} {spec.year}")
+    canvas = new_canvas(buffer, page_geometry(spec.page_size, spec.orientation, spec.bleed),
+                        title=f"{title} {spec.year}")
     previews: list[bytes] = []
     reports: list[PageReport] = []
     for number, scene in enumerate(scenes):
@@ -60,6 +56,31 @@ def render_calendar(
         reports.append(_page_report(number, placements.values()))
     canvas.save()
     return RenderedCalendar(pdf=buffer.getvalue(), pages=previews, page_reports=reports)
+
+
+def print_enlargements(spec: CalendarSpec, month_images: Mapping[int, bytes]) -> dict[int, float]:
+    """How many times each month's image must be enlarged to print at TARGET_DPI on every page it appears on (its
+    month, and January's on the cover); ≤ 1 when it has enough pixels. What the print upscale sizes its work by."""
+    scenes, _ = _scenes(spec, _load_month_photos(month_images, {}), None)
+    needed: dict[int, float] = {}
+    for number, scene in enumerate(scenes):
+        month = number or 1  # the cover shows January's photo
+        for picture in scene.pictures:
+            factor = enlargement_needed(picture.photo, picture.rect.w, picture.rect.h)
+            needed[month] = max(needed.get(month, 0.0), factor)
+    return needed
+
+
+def _scenes(spec: CalendarSpec, month_photos: Mapping[int, SourcePhoto],
+            cover_image: bytes | None) -> tuple[list[Scene], str]:
+    if cover_image is not None:
+        cover_photo = load_photo(cover_image, "cover")
+    else:
+        cover_photo = replace(month_photos[1], label="cover (January's photo)")
+    look = _Look.of(spec)
+    scenes = [look.cover(cover_photo)]
+    scenes += [look.month(month, month_photos[month.month]) for month in build_year(spec)]
+    return scenes, look.title
 
 
 def render_page_preview(spec: CalendarSpec, month_images: Mapping[int, bytes], number: int, *,
@@ -112,7 +133,8 @@ def _check_preview_size(preview_max_px: int) -> None:
         raise ValueError(f"preview_max_px must be between {MIN_PREVIEW_PX} and {MAX_PREVIEW_PX}, got {preview_max_px}")
 
 
-def _load_month_photos(month_images: Mapping[int, bytes]) -> dict[int, SourcePhoto]:
+def _load_month_photos(month_images: Mapping[int, bytes],
+                       print_copies: Mapping[int, PrintCopy]) -> dict[int, SourcePhoto]:
     keys = set(month_images)
     missing = sorted(set(MONTHS) - keys)
     unexpected = sorted(keys - set(MONTHS), key=repr)
@@ -120,7 +142,13 @@ def _load_month_photos(month_images: Mapping[int, bytes]) -> dict[int, SourcePho
         raise ValueError(f"month images are missing for month(s) {', '.join(map(str, missing))}")
     if unexpected:
         raise ValueError(f"month images must be keyed 1..12; unexpected key(s) {unexpected}")
-    return {month: load_photo(month_images[month], f"month {month}") for month in MONTHS}
+    photos = {}
+    for month in MONTHS:
+        copy = print_copies.get(month)
+        photos[month] = load_photo(month_images[month], f"month {month}",
+                                   upscaled_with=copy.method if copy else None,
+                                   enlarged_by=copy.enlarged_by if copy else 1.0)
+    return photos
 
 
 def _place_photos(scene: Scene) -> dict[Picture, Placement]:

@@ -29,9 +29,13 @@ class SourcePhoto:
     data: bytes
     width: int  # as displayed, i.e. after the EXIF orientation is applied
     height: int
+    # A print copy enlarged before rendering (an AI upscaler, activities/print_upscale.py): how, and how many times,
+    # so the report names the method and still says what the photo had of its own.
+    upscaled_with: str | None = None
+    enlarged_by: float = 1.0
 
 
-def load_photo(data: bytes, label: str) -> SourcePhoto:
+def load_photo(data: bytes, label: str, *, upscaled_with: str | None = None, enlarged_by: float = 1.0) -> SourcePhoto:
     """Check the bytes are an image we can read; the pixels are decoded later, once, at the size needed."""
     if not isinstance(data, (bytes, bytearray)):
         raise ValueError(f"{label} image must be bytes, got {type(data).__name__}")
@@ -44,7 +48,18 @@ def load_photo(data: bytes, label: str) -> SourcePhoto:
         raise ValueError(f"{label} image cannot be read as a picture: {error}") from error
     if width < 1 or height < 1:
         raise ValueError(f"{label} image is empty")
-    return SourcePhoto(label=label, data=bytes(data), width=width, height=height)
+    return SourcePhoto(label=label, data=bytes(data), width=width, height=height, upscaled_with=upscaled_with,
+                       enlarged_by=enlarged_by)
+
+
+def enlargement_needed(photo: SourcePhoto, width_pt: float, height_pt: float) -> float:
+    """How many times the photo must be enlarged to print at TARGET_DPI in a frame of this size (≤ 1: it need not)."""
+    return TARGET_DPI / _own_dpi(photo, width_pt, height_pt)
+
+
+def _own_dpi(photo: SourcePhoto, width_pt: float, height_pt: float) -> float:
+    crop = cover_crop(photo.width, photo.height, width_pt / height_pt)
+    return min((crop[2] - crop[0]) / (width_pt / 72), (crop[3] - crop[1]) / (height_pt / 72))
 
 
 def cover_crop(width: int, height: int, aspect: float) -> tuple[float, float, float, float]:
@@ -83,7 +98,7 @@ def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placem
     inches_w, inches_h = width_pt / 72, height_pt / 72
     crop = cover_crop(photo.width, photo.height, width_pt / height_pt)
     crop_w, crop_h = crop[2] - crop[0], crop[3] - crop[1]
-    source_dpi = min(crop_w / inches_w, crop_h / inches_h)
+    source_dpi = _own_dpi(photo, width_pt, height_pt)
     needed = (math.ceil(inches_w * TARGET_DPI), math.ceil(inches_h * TARGET_DPI))
     if source_dpi > TARGET_DPI * RESAMPLE_ABOVE:
         image, box = _decode_at_least(photo, crop, needed)
@@ -92,9 +107,10 @@ def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placem
         image, _ = _decode_at_least(photo, crop, None)
         left, top, right, bottom = (round(edge) for edge in crop)
         placed = image.crop((left, top, right, bottom))
-    upscaled_with = None
+    upscaled_with = photo.upscaled_with
     if source_dpi < TARGET_DPI:
-        placed, upscaled_with = _classical_upscale(placed, needed), CLASSICAL_UPSCALE
+        placed = _classical_upscale(placed, needed)
+        upscaled_with = f"{upscaled_with}, then {CLASSICAL_UPSCALE}" if upscaled_with else CLASSICAL_UPSCALE
 
     effective_dpi = min(placed.width / inches_w, placed.height / inches_h)
     warnings: list[str] = []
@@ -105,8 +121,8 @@ def place_photo(photo: SourcePhoto, width_pt: float, height_pt: float) -> Placem
             f"({round(crop_w)}×{round(crop_h)} px over {size}); it was upscaled to {math.floor(effective_dpi)} DPI "
             f"with a {CLASSICAL_UPSCALE} upscale, which adds no detail: a larger photo or an AI upscale prints sharper."
         )
-    return Placement(image=placed, effective_dpi=effective_dpi, source_dpi=source_dpi, needed_px=needed,
-                     warnings=warnings, upscaled_with=upscaled_with)
+    return Placement(image=placed, effective_dpi=effective_dpi, source_dpi=source_dpi / photo.enlarged_by,
+                     needed_px=needed, warnings=warnings, upscaled_with=upscaled_with)
 
 
 def _classical_upscale(image: Image.Image, needed: tuple[int, int]) -> Image.Image:

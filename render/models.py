@@ -85,6 +85,14 @@ def default_week_start(locale: str) -> WeekStart:
     return "monday" if locale == "uk" else "sunday"
 
 
+@dataclass(frozen=True)
+class PrintCopy:
+    """A month image that is an enlarged copy made for print, not the variant as generated."""
+
+    method: str  # e.g. "AI upscaled (real-esrgan ×3)"
+    enlarged_by: float
+
+
 class PageReport(BaseModel):
     page: int  # 0 = cover, 1..12 = months
     effective_dpi: float | None  # None when the page carries no photo

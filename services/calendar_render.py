@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.files import calendar_object_keys
 from db.models import CalendarMonth, Template, UploadedFile, UserCalendar, utcnow
 from db.template_data import TemplateData
-from imaging.thumbnails import make_thumbnail
+from imaging.thumbnails import image_size, make_thumbnail
 from imaging.web_formats import JPEG, sized_for_slot
 from render.calendar_pdf import render_calendar
-from render.models import CalendarSpec
+from render.models import CalendarSpec, PrintCopy
 from services.web_images import put_web_image
 from storage import Storage
 from storage.keys import PREVIEW_SLOT_PX, calendar_page_key, calendar_pdf_key, thumbnail_key
@@ -36,9 +37,14 @@ async def render_and_store(session: AsyncSession, storage: Storage, calendar: Us
     months = (await session.exec(select(CalendarMonth).where(CalendarMonth.calendar_id == calendar.id))).all()
     files = {f.id: f for f in (await session.exec(select(UploadedFile).where(
         col(UploadedFile.id).in_([m.file_id for m in months])))).all()}
-    images = {m.month: (await storage.get(files[m.file_id].storage_key)).data for m in months}
+    # An image upscaled for print (activities/print_upscale.py) prints from its copy; the report names the method.
+    images = {m.month: (await storage.get(files[m.file_id].print_key or files[m.file_id].storage_key)).data
+              for m in months}
+    copies = {m.month: PrintCopy(method=files[m.file_id].print_method or "upscaled",
+                                 enlarged_by=image_size(images[m.month])[0] / files[m.file_id].width)
+              for m in months if files[m.file_id].print_key}
 
-    rendered = await asyncio.to_thread(render_calendar, spec, images)
+    rendered = await asyncio.to_thread(partial(render_calendar, spec, images, print_copies=copies))
     # Stored as JPEG, not the renderer's PNG (a tenth of the bytes for a photo page), which every browser shows,
     # with a WebP copy next to each: links straight to the object store serve what is stored (docs/media.md).
     previews = await asyncio.to_thread(lambda: [sized_for_slot(page, JPEG, PREVIEW_SLOT_PX).data

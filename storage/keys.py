@@ -23,6 +23,12 @@ def variant_key(user_id: int, job_id: int, variant_number: int, attempt: int) ->
     return f"users/{user_id}/jobs/{job_id}/variants/{variant_number:02d}-a{attempt}.jpg"
 
 
+def print_copy_key(image_key: str, scale: int) -> str:
+    """An image enlarged for print (`scale` times), next to it: swept and deleted with it (db.files.object_keys)."""
+    stem, _, _ = image_key.rpartition(".")
+    return f"{stem}.print-x{scale}.png"
+
+
 def job_prefix(user_id: int, job_id: int) -> str:
     return f"users/{user_id}/jobs/{job_id}"
 

@@ -6,7 +6,8 @@
                          recommended (workflows/scoring.py)
 3. ready_for_selection — wait up to 7 days for the `select` signal; the `regenerate_variant` update replaces
                          single variants meanwhile
-4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the PDF is rendered
+4. finalizing          — the 12 chosen variants become a calendar, the rest are deleted, the small ones are
+                         upscaled for print (workflows/print_upscale.py), the PDF is rendered
    (no selection in time → expired: every variant deleted; cancelled → the same clean-up)
 Money (workflows/settlement.py): the price reserved at the start is charged on delivery (3.), pro rata for fewer
 variants, and refunded in full when the run ends before; regenerations beyond the free ones are charged.
@@ -67,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
         Selection,
         SelectionOutcome,
     )
+    from workflows.print_upscale import upscale_for_print
     from workflows.scoring import PATCH_VARIANT_SCORING, VariantScoring
     from workflows.settlement import Settlement
     from workflows.steps import STEP_TEXT, failure_type, progress_of, reason, run_all
@@ -338,6 +340,7 @@ class CalendarGenerationWorkflow:
             year=self._input.year, locale=self._input.locale, selections=selection.selections))
         self._calendar_id = finalized.calendar_id
         await self._delete_variants()
+        await upscale_for_print(self._input, finalized.calendar_id, self._provider_retry)
         try:
             await self._durable(act.render_calendar, RenderInput(calendar_id=finalized.calendar_id,
                                                                  user_id=self._input.user_id),

@@ -11,12 +11,22 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from contracts.activities import FailureType
 from contracts.vocabulary import Stage
 
+# The customer's journey as the page's step bar numbers it (api/web/js/app.js STEP_KEYS, the locales' `steps.*`):
+# the workflow runs steps 3-5 of it, and its own step text counts the same way, so the Temporal UI, the job's
+# `current_step` and the page never disagree ("Step 4 of 5 · Pick 12").
+JOURNEY_STEPS = ("Photos", "Theme", "Generation", "Pick 12", "Calendar")
+
+
+def _step(name: str, doing: str) -> str:
+    return f"Step {JOURNEY_STEPS.index(name) + 1} of {len(JOURNEY_STEPS)} · {name}: {doing}"
+
+
 STEP_TEXT = {
-    Stage.pending: "Waiting to start",
-    Stage.training: "Step 1 of 4: training the model on your photos",
-    Stage.generating: "Step 2 of 4: generating variants ({ready}/{total})",
-    Stage.ready_for_selection: "Step 3 of 4: choose 12 variants, one for each month",
-    Stage.finalizing: "Step 4 of 4: creating your calendar",
+    Stage.pending: _step("Generation", "getting ready"),
+    Stage.training: _step("Generation", "training the model on your photos"),
+    Stage.generating: _step("Generation", "generating variants ({ready}/{total})"),
+    Stage.ready_for_selection: _step("Pick 12", "choose 12 variants, one for each month"),
+    Stage.finalizing: _step("Calendar", "creating your calendar"),
     Stage.completed: "Your calendar is ready",
     Stage.expired: "Expired: no selection was made in time, the variants were deleted",
     Stage.cancelled: "Cancelled: the variants were deleted",

@@ -11,7 +11,8 @@ def make_provider(name: str, **options: object) -> ImageProvider:
 
         return LocalProvider()
     if name == "replicate":
-        from imaging.providers.replicate import ReplicateProvider
+        # With the print upscale (replicate_upscale.py), kept out of the synthesis module.
+        from imaging.providers.replicate_upscale import ReplicateUpscalingProvider
 
-        return ReplicateProvider(**options)  # type: ignore[arg-type]
+        return ReplicateUpscalingProvider(**options)  # type: ignore[arg-type]
     raise ValueError(f"unknown image provider {name!r}")

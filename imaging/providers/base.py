@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 
 class ProviderError(Exception):
@@ -78,6 +78,25 @@ class SynthesisResult:
     cost_usd: float = 0.0
 
 
+@dataclass(frozen=True)
+class UpscaleRequest:
+    """Enlarge a chosen image for print: `scale` times its size (a whole number, chosen from its printed size)."""
+
+    image: bytes
+    scale: int
+    tag: str = ""  # as SynthesisRequest.tag: finds a paid job whose create response was lost
+    resume_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class UpscaleResult:
+    image: bytes
+    content_type: str
+    method: str  # what the render report names, e.g. "AI upscaled (real-esrgan ×3)"
+    provider_ref: str | None = None
+    cost_usd: float = 0.0
+
+
 # May return an awaitable (the database write of the id): a provider that is about to wait awaits it first.
 StartedCallback = Callable[[str], Awaitable[None] | None]
 JobKind = Literal["training", "synthesis"]
@@ -101,3 +120,15 @@ class ImageProvider(Protocol):
 
     async def cancel(self, provider_ref: str, kind: JobKind) -> None:
         """Stop a running provider job (the generation was cancelled): best effort, never raises."""
+
+
+@runtime_checkable
+class Upscaler(Protocol):
+    """A provider that can also enlarge images with a model for print (Replicate). One that can't (the offline
+    provider) leaves small photos to the renderer's classical upscale, which the render report names as such."""
+
+    def upscale_method(self, scale: int) -> str:
+        """What the render report calls a copy this upscaler made `scale` times larger."""
+        ...
+
+    async def upscale(self, request: UpscaleRequest, on_started: StartedCallback | None = None) -> UpscaleResult: ...

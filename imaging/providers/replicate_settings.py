@@ -48,6 +48,14 @@ class ReplicateSettings(BaseModel):
     preview_max_steps: int = Field(default=12, ge=1)  # previews also get go_fast and megapixels "0.25"
     cancel_after: str = "5m"  # Cancel-After on prediction creates: Replicate stops billing a runaway job; "": none
 
+    # Print upscale (issue 15): the 12 chosen images are enlarged by an ESRGAN-class model before the PDF is
+    # rendered, by a whole factor (2-4) chosen from each photo's printed size. Pin a version
+    # (https://replicate.com/nightmareai/real-esrgan/versions). GFPGAN's face enhancement stays off by default: it
+    # redraws faces, which is what the likeness score guards against.
+    upscaler_model: str = "nightmareai/real-esrgan"
+    upscaler_version: str = "f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa"
+    upscaler_face_enhance: bool = False
+
     # Timing
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     # Reading a running job (replicate_polling.py): first when jobs have lately taken to finish (the expected_*
@@ -71,6 +79,8 @@ class ReplicateSettings(BaseModel):
     # Prices, USD
     usd_per_training_second: float = Field(default=0.001525, ge=0)  # H100
     usd_per_predict_second: float = Field(default=0.001525, ge=0)  # a trained LoRA version bills by the second
+    # The upscaler bills its hardware by the second (a T4 at the time of writing: check the model's page).
+    usd_per_upscale_second: float = Field(default=0.000225, ge=0)
     usd_per_image_by_model: dict[str, float] = Field(default_factory=lambda: {
         "black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003})
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from testkit.fake_replicate.faults import FaultMiddleware
-from testkit.fake_replicate.state import TRAINER_MODEL, Job, JobKind
+from testkit.fake_replicate.state import TRAINER_MODEL, UPSCALER_MODEL, FakeState, Job, JobKind
 
 if TYPE_CHECKING:
     from testkit.fake_replicate.server import FakeReplicate
@@ -42,11 +42,27 @@ def parse_duration(text: str) -> float:
     return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
+def validate_upscale_input(data: Any, state: FakeState) -> dict[str, Any]:
+    """The checks the upscaler's schema would apply: an image that can be fetched, a scale of 0-10."""
+    if not isinstance(data, dict):
+        raise Problem(422, "Input validation failed", "- input: Invalid type. Expected: object")
+    errors = []
+    if state.file_for_url(str(data.get("image", ""))) is None:
+        errors.append("- input.image: image is required (a URL we can fetch)")
+    if not 0 < data.get("scale", 4) <= 10:
+        errors.append("- input.scale: Must be between 0 and 10")
+    if errors:
+        raise Problem(422, "Input validation failed", "\n".join(errors))
+    return data
+
+
 def validate_prediction_input(data: Any) -> dict[str, Any]:
     """The checks the flux LoRA version's OpenAPI schema would apply to our inputs."""
     if not isinstance(data, dict):
         raise Problem(422, "Input validation failed", "- input: Invalid type. Expected: object")
     errors = []
+    if not 1 <= data.get("num_outputs", 1) <= 4:
+        errors.append("- input.num_outputs: Must be between 1 and 4")
     if not isinstance(data.get("prompt"), str) or not data["prompt"]:
         errors.append("- input.prompt: prompt is required")
     if not 0 <= data.get("prompt_strength", 0.8) <= 1:
@@ -115,7 +131,8 @@ def build_app(fake: FakeReplicate) -> Any:
             "prediction",
             model=model,
             version=version,
-            input=validate_prediction_input(body.get("input")),
+            input=(validate_upscale_input(body.get("input"), state) if model == UPSCALER_MODEL
+                   else validate_prediction_input(body.get("input"))),
             webhook=body.get("webhook"),
             webhook_events_filter=body.get("webhook_events_filter"),
             cancel_after_seconds=parse_duration(cancel_after) if cancel_after else None,

@@ -36,6 +36,9 @@ TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "aborted"})
 TRAINER_MODEL = "ostris/flux-dev-lora-trainer"
 TRAINER_VERSION = "e440909d3512c31646ee2e0c7d6f6f4923224863a6a10c494606e79fb5844497"
 TAG_QUERY_PARAM = "tag"
+# The print upscaler (imaging/providers/replicate_upscale.py): its output is the input image enlarged `scale` times.
+UPSCALER_MODEL = "nightmareai/real-esrgan"
+UPSCALER_VERSION = "f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa"
 _IMAGE_FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp")}
 
 
@@ -124,6 +127,9 @@ class FakeState:
         self.lock = threading.RLock()
         self.prediction_timing = Timing(starting_seconds=0.02, processing_seconds=0.05)
         self.training_timing = Timing(starting_seconds=0.02, processing_seconds=0.1)
+        # flux makes `num_outputs` images one after another on one GPU: each output beyond the first adds this to the
+        # processing time (so to the predict_time a trained version bills by the second; bench/batch_outputs.py).
+        self.extra_output_seconds = 0.0
         self.page_size = 100
         self.list_omits_webhook = False  # the hosted list endpoint may not echo `webhook`: test the fallback
         self.jobs: dict[str, Job] = {}
@@ -136,6 +142,8 @@ class FakeState:
         self.add_version(TRAINER_MODEL, TRAINER_VERSION)
         self.ensure_model("black-forest-labs/flux-dev", visibility="public", hardware="gpu-h100")
         self.add_version("black-forest-labs/flux-dev")
+        self.ensure_model(UPSCALER_MODEL, visibility="public", hardware="gpu-t4")
+        self.add_version(UPSCALER_MODEL, UPSCALER_VERSION)
 
     # -- scripting -------------------------------------------------------------------------------------------
 
@@ -206,7 +214,8 @@ class FakeState:
                 version=version,
                 input=input,
                 outcome=outcome or self._next_outcome(kind),
-                timing=Timing(timing.starting_seconds, timing.processing_seconds),
+                timing=Timing(timing.starting_seconds, timing.processing_seconds
+                              + self.extra_output_seconds * (max(1, int(input.get("num_outputs", 1))) - 1)),
                 created_at=time.time(),
                 webhook=webhook,
                 webhook_events_filter=webhook_events_filter,
@@ -289,16 +298,38 @@ class FakeState:
             self.pending_events.append((job, "output"))
         self.pending_events.append((job, "completed"))
 
-    def _prediction_output(self, job: Job) -> list[str]:
+    def _prediction_output(self, job: Job) -> list[str] | str:
+        if job.model == UPSCALER_MODEL:
+            return self._upscaled_output(job)
         output_format = str(job.input.get("output_format", "webp"))
         pil_format, content_type = _IMAGE_FORMATS.get(output_format, _IMAGE_FORMATS["webp"])
-        # Each prompt/seed pair gets its own colour so that tests can tell variants apart.
-        digest = sha256(f"{job.input.get('prompt')}|{job.input.get('seed')}".encode()).digest()
+        urls = []
+        for number in range(max(1, int(job.input.get("num_outputs", 1)))):
+            # Each prompt/seed pair gets its own colour so that tests can tell variants apart; flux seeds the
+            # outputs of one prediction seed, seed + 1, ...
+            seed = job.input.get("seed")
+            seeded = seed + number if seed is not None else None
+            digest = sha256(f"{job.input.get('prompt')}|{seeded}".encode()).digest()
+            buffer = io.BytesIO()
+            Image.new("RGB", (64, 64), tuple(digest[:3])).save(buffer, format=pil_format)
+            path = f"{job.id}/out-{number}.{output_format}"
+            self.outputs[path] = (buffer.getvalue(), content_type)
+            urls.append(f"{self.base_url}/files/{path}")
+        return urls
+
+    def _upscaled_output(self, job: Job) -> str:
+        """One URL, not a list, as the real upscaler answers: the uploaded input enlarged (PNG)."""
+        stored = self.file_for_url(str(job.input.get("image", "")))
+        assert stored is not None, "the route checked the input image exists"
+        scale = float(job.input.get("scale", 4))
+        with Image.open(io.BytesIO(stored.data)) as image:
+            size = (round(image.width * scale), round(image.height * scale))
+            enlarged = image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
         buffer = io.BytesIO()
-        Image.new("RGB", (64, 64), tuple(digest[:3])).save(buffer, format=pil_format)
-        path = f"{job.id}/out-0.{output_format}"
-        self.outputs[path] = (buffer.getvalue(), content_type)
-        return [f"{self.base_url}/files/{path}"]
+        enlarged.save(buffer, format="PNG")
+        path = f"{job.id}/output.png"
+        self.outputs[path] = (buffer.getvalue(), "image/png")
+        return f"{self.base_url}/files/{path}"
 
     def _training_output(self, job: Job) -> dict[str, str]:
         assert job.destination is not None

@@ -3,7 +3,15 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from render.images import CLASSICAL_UPSCALE, MAX_UPSCALE, TARGET_DPI, cover_crop, load_photo, place_photo
+from render.images import (
+    CLASSICAL_UPSCALE,
+    MAX_UPSCALE,
+    TARGET_DPI,
+    cover_crop,
+    enlargement_needed,
+    load_photo,
+    place_photo,
+)
 from tests.render.synthetic import encode, gradient_image
 
 A4_PHOTO_PT = (500.0, 400.0)  # about 176 × 141 mm
@@ -57,3 +65,23 @@ def test_transparent_and_cmyk_sources_become_rgb() -> None:
     assert placed.mode == "RGB" and placed.getpixel((5, 5)) == (255, 255, 255)
     cmyk = Image.new("CMYK", (60, 40), (0, 255, 255, 0))
     assert place_photo(load_photo(encode(cmyk), "month 4"), 60, 40).image.mode == "RGB"
+
+
+def test_an_ai_print_copy_is_placed_as_is_and_named_with_the_photos_own_resolution() -> None:
+    # what the print upscale stores: the 800 px variant enlarged 3 times by a model
+    photo = load_photo(encode(gradient_image(2400, 1920)), "month 2", upscaled_with="AI upscaled (real-esrgan ×3)",
+                       enlarged_by=3)
+    placement = place_photo(photo, *A4_PHOTO_PT)
+    assert TARGET_DPI <= placement.effective_dpi < TARGET_DPI + 1
+    assert placement.upscaled_with == "AI upscaled (real-esrgan ×3)"  # not the classical label
+    assert placement.source_dpi == pytest.approx(800 / (500 / 72))
+    assert placement.warnings == []
+
+
+def test_enlargement_needed_is_what_reaches_300_dpi() -> None:
+    small, large = (load_photo(encode(gradient_image(w, h)), "month 1") for w, h in ((800, 640), (4000, 3200)))
+    factor = enlargement_needed(small, *A4_PHOTO_PT)
+    assert factor == pytest.approx(TARGET_DPI / (800 / (500 / 72)))
+    assert place_photo(load_photo(encode(gradient_image(round(800 * factor) + 1, round(640 * factor) + 1)), "m"),
+                       *A4_PHOTO_PT).upscaled_with is None
+    assert enlargement_needed(large, *A4_PHOTO_PT) < 1

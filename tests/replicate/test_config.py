@@ -53,6 +53,10 @@ EVERY_VARIABLE: dict[str, tuple[str, object]] = {
     "CALENDARY_REPLICATE_RECONCILE_MAX_PAGES": ("5", 5),
     "CALENDARY_REPLICATE_USD_PER_TRAINING_SECOND": ("0.002", 0.002),
     "CALENDARY_REPLICATE_USD_PER_PREDICT_SECOND": ("0.0014", 0.0014),
+    "CALENDARY_REPLICATE_USD_PER_UPSCALE_SECOND": ("0.000975", 0.000975),
+    "CALENDARY_REPLICATE_UPSCALER_MODEL": ("philz1337x/clarity-upscaler", "philz1337x/clarity-upscaler"),
+    "CALENDARY_REPLICATE_UPSCALER_VERSION": ("abc123", "abc123"),
+    "CALENDARY_REPLICATE_UPSCALER_FACE_ENHANCE": ("true", True),
     "CALENDARY_REPLICATE_USD_PER_IMAGE_BY_MODEL": ('{"black-forest-labs/flux-1.1-pro": 0.04}',
                                                    {"black-forest-labs/flux-1.1-pro": 0.04}),
 }

@@ -104,3 +104,21 @@ async def test_destination_models_are_created_once(fake: FakeReplicate, client: 
     model = await client.models.async_get("calendary/lora-u9")
 
     assert conflict.value.status == 409 and model.latest_version is None
+
+
+def test_num_outputs_makes_that_many_images_one_after_another(fake: FakeReplicate, raw: httpx.Client) -> None:
+    """As flux does (bench/batch_outputs.py): each output beyond the first adds its time; 5 is refused."""
+    fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=0.05)
+    fake.state.extra_output_seconds = 0.1
+    version = fake.add_trained_version().split(":")[1]
+
+    response = raw.post("/v1/predictions", json={"version": version, "input": {"prompt": "p", "seed": 1,
+                                                                                "num_outputs": 3}},
+                        headers={"Prefer": "wait=5"})
+    refused = raw.post("/v1/predictions", json={"version": version, "input": {"prompt": "p", "num_outputs": 5}})
+
+    body = response.json()
+    assert body["status"] == "succeeded" and len(body["output"]) == 3
+    assert len({raw.get(url.removeprefix(fake.base_url)).content for url in body["output"]}) == 3  # 3 seeds
+    assert body["metrics"]["predict_time"] >= 0.25
+    assert refused.status_code == 422 and "num_outputs" in refused.json()["detail"]

@@ -1,16 +1,19 @@
 """The whole journey through the API with CALENDARY_PROVIDER=replicate, against a fake Replicate that misbehaves:
-every variant is paid for exactly once, costs add up, and webhooks end waits early."""
+every variant is paid for exactly once, the 12 chosen images are upscaled for print once each, costs add up, and
+webhooks end waits early."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import GeneratedCalendarVariant, Job, Training, VariantStatus
+from db.models import GeneratedCalendarVariant, Job, Training, UploadedFile, UserCalendar, VariantStatus
+from imaging.providers.replicate_upscale import AI_UPSCALE
 from testkit.fake_replicate.server import NSFW_ERROR, FakeReplicate, Fault
+from testkit.fake_replicate.state import UPSCALER_VERSION
 from testkit.journey import pick_twelve, start_generation, wait_for_status
 from testkit.replicate_stack import replicate_stack
 from tests.replicate_e2e.conftest import webhook_events
@@ -54,21 +57,27 @@ async def test_24_variants_paid_once_each_under_faults_then_a_calendar(
             assert fake.faults.pending(route) == 0, f"planned {route} faults were not all hit"
         assert status["generated_variants_count"] == VARIANTS
 
-        # Paid: one training, and one prediction per tag (variant attempt): 24 good ones + the NSFW one replaced.
+        # Paid: one training, and one prediction per tag (variant attempt): 24 good ones + the NSFW one replaced,
+        # then one upscale per chosen image (the fake's 64 px variants need the upscaler's ×4).
         assert fake.billed_trainings() == 1
         per_tag = fake.billed_predictions_per_tag()
         assert set(per_tag.values()) == {1}, f"duplicate predictions: {per_tag}"
-        predictions = {job.tag: job for job in fake.predictions()}
+        upscales = [job for job in fake.predictions() if job.version == UPSCALER_VERSION]
+        predictions = {job.tag: job for job in fake.predictions() if job not in upscales}
         rejected = [job for job in predictions.values() if job.status == "failed"]
         assert [job.error for job in rejected] == [NSFW_ERROR]
-        assert fake.billed_predictions() == VARIANTS + len(rejected)
-        assert all(job.status == "succeeded" for job in predictions.values() if job not in rejected)
+        assert len(upscales) == 12 and {job.input["scale"] for job in upscales} == {4}
+        assert fake.billed_predictions() == VARIANTS + len(rejected) + len(upscales)
+        assert all(job.status == "succeeded" for job in [*predictions.values(), *upscales] if job not in rejected)
 
         async with stack.deps.sessions() as session:
             training = (await session.exec(select(Training))).one()
             job = await session.get(Job, job_id)
             rows = (await session.exec(select(GeneratedCalendarVariant).where(
                 GeneratedCalendarVariant.job_id == job_id))).all()
+            calendar = await session.get(UserCalendar, job.calendar_id)
+            files = (await session.exec(select(UploadedFile).where(
+                col(UploadedFile.id).in_([r.generated_file_id for r in rows])))).all()
         # The webhook, not the minute-long poll, ended the training's wait.
         assert (training.finished_at - training.started_at).total_seconds() < 10
         assert training.provider_ref == fake.trainings()[0].id and training.cost_usd > 0
@@ -85,11 +94,18 @@ async def test_24_variants_paid_once_each_under_faults_then_a_calendar(
             assert row.cost_usd == pytest.approx(run_seconds * 0.001525, abs=1e-6)
         paid_for_variants = sum(
             (p.completed_at - p.started_at) * 0.001525 for p in predictions.values() if p not in rejected)
-        assert job.cost_usd == pytest.approx(training.cost_usd + paid_for_variants, abs=1e-5)
+        paid_for_upscales = sum((p.completed_at - p.started_at) * 0.000225 for p in upscales)
+        assert job.cost_usd == pytest.approx(training.cost_usd + paid_for_variants + paid_for_upscales, abs=1e-5)
+
+        # Each chosen image prints from its AI-upscaled copy, and the render report says so on every page.
+        assert all(f.print_key and f.print_method.startswith(AI_UPSCALE) for f in files)
+        assert {u.tag.rpartition(".")[2] for u in upscales} == {f"print{f.id}x4" for f in files}
+        assert calendar is not None and all(page["upscaled_with"].startswith(AI_UPSCALE)
+                                            for page in calendar.render_report)
 
         # Every job's completion arrived as a verified webhook and was stored once.
         events = await webhook_events(stack)
         assert {(e.kind, e.provider_ref) for e in events} == \
-            {("training", training.provider_ref)} | {("prediction", p.id) for p in predictions.values()}
+            {("training", training.provider_ref)} | {("prediction", p.id) for p in [*predictions.values(), *upscales]}
         assert len({e.webhook_id for e in events}) == len(events)
         assert all(d.status_code == 200 for d in fake.webhooks.deliveries)

@@ -25,6 +25,8 @@ from contracts.messages import (
     LikenessProblem,
     Notification,
     PlanRequest,
+    PrintUpscaleInput,
+    PrintUpscaleResult,
     PromptConfig,
     RecommendationResult,
     ReferenceFaces,
@@ -63,6 +65,9 @@ class FakeActivities:
     deletions: list[DeleteVariantsInput] = field(default_factory=list)
     finalized: list[FinalizeInput] = field(default_factory=list)
     rendered: list[int] = field(default_factory=list)
+    # (calendar id, how many renders had happened by then): the print upscale comes before the render
+    upscaled: list[tuple[int, int]] = field(default_factory=list)
+    fail_upscale: bool = False  # the provider refuses the upscale for good
     running: int = 0
     max_running: int = 0
     generation_gate: asyncio.Event | None = None  # when given, syntheses wait for it ...
@@ -97,7 +102,7 @@ class FakeActivities:
                 self.mark_variant_regenerating, self.record_job_update, self.finalize_calendar,
                 self.delete_variants, self.render_calendar, self.send_notification, self.prepare_reference_faces,
                 self.score_variant, self.recommend_variants, self.settle_generation, self.charge_regeneration,
-                self.refund_regeneration]
+                self.refund_regeneration, self.upscale_selected]
 
     @implements(contract.load_generation_plan)
     async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
@@ -166,6 +171,13 @@ class FakeActivities:
             raise ApplicationError("month images are missing for month(s) 4", type=FailureType.invalid_input,
                                    non_retryable=True)
         self.rendered.append(request.calendar_id)
+
+    @implements(contract.upscale_selected)
+    async def upscale_selected(self, request: PrintUpscaleInput) -> PrintUpscaleResult:
+        self.upscaled.append((request.calendar_id, len(self.rendered)))
+        if self.fail_upscale:
+            raise ApplicationError("NSFW content detected", type=FailureType.content_rejected, non_retryable=True)
+        return PrintUpscaleResult(upscaled=12, method="AI upscaled (real-esrgan ×3)")
 
     @implements(contract.send_notification)
     async def send_notification(self, notification: Notification) -> bool:

@@ -59,8 +59,18 @@ async def scored_with_likeness_replacement(env: WorkflowEnvironment) -> None:
         await _save(handle, "scored_with_likeness_replacement")
 
 
+async def completed_with_print_upscale(env: WorkflowEnvironment) -> None:
+    """The print upscale (patch "print-upscale") between finalizing and rendering."""
+    async with started(env, FakeActivities(), generation_input(variant_count=12)) as handle:
+        await reach(handle, Stage.ready_for_selection)
+        await handle.signal(CalendarGenerationWorkflow.select, twelve())
+        await handle.result()
+        await _save(handle, "completed_with_print_upscale")
+
+
 RECORDINGS: dict[str, Callable[[WorkflowEnvironment], Awaitable[None]]] = {
-    f.__name__: f for f in (completed_with_replacement_and_regeneration, expired, scored_with_likeness_replacement)}
+    f.__name__: f for f in (completed_with_replacement_and_regeneration, expired, scored_with_likeness_replacement,
+                            completed_with_print_upscale)}
 
 
 async def main(names: list[str]) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -42,13 +45,21 @@ def twelve(first_number: int = 1) -> Selection:
 
 
 @asynccontextmanager
-async def started(env: WorkflowEnvironment, fakes: FakeActivities,
-                  workflow_input: GenerationInput) -> AsyncIterator[WorkflowHandle]:
+async def started(env: WorkflowEnvironment, fakes: FakeActivities, workflow_input: GenerationInput, *,
+                  activities: Sequence[Callable[..., Any]] | None = None) -> AsyncIterator[WorkflowHandle]:
+    """A run on a worker of its own; a run still open when the test is done is terminated before its worker stops.
+    Left open, it would hold the shared time-skipping server: its timers fire while a later test skips time, and
+    their workflow tasks, with no worker left to take them, stop the clock for every test after it (a hang)."""
     task_queue = f"test-{uuid.uuid4()}"
     async with Worker(env.client, task_queue=task_queue, workflows=[CalendarGenerationWorkflow],
-                      activities=fakes.all()):
-        yield await env.client.start_workflow(CalendarGenerationWorkflow.run, workflow_input,
-                                              id=f"calendar-generation-test-{uuid.uuid4()}", task_queue=task_queue)
+                      activities=fakes.all() if activities is None else activities):
+        handle = await env.client.start_workflow(CalendarGenerationWorkflow.run, workflow_input,
+                                                 id=f"calendar-generation-test-{uuid.uuid4()}", task_queue=task_queue)
+        try:
+            yield handle
+        finally:
+            with contextlib.suppress(RPCError):  # it has already ended
+                await handle.terminate("the test is done")
 
 
 async def reach(handle: WorkflowHandle, stage: Stage, seconds: float = 30) -> GenerationStatus:
@@ -228,4 +239,4 @@ async def test_progress_climbs_during_generation(time_skipping_env: WorkflowEnvi
     generating = sorted(u.progress for u in fakes.updates if u.stage == Stage.generating)
     assert generating == [10 + 80 * ready // 12 for ready in range(13)]
     ready = next(u for u in fakes.updates if u.stage == Stage.ready_for_selection)
-    assert ready.current_step.startswith("Step 3 of 4") and ready.progress == 90
+    assert ready.current_step.startswith("Step 4 of 5 · Pick 12") and ready.progress == 90

@@ -3,13 +3,11 @@ a generation failed, was delivered in part, or was retried."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.deps import ActivityDeps
 from activities.ledger import LedgerActivities
@@ -19,7 +17,7 @@ from services import ledger
 from settings import Settings
 from tests.ledger.accounts import a_customer, a_template, start_paid_job
 from tests.workflows.fake_activities import FakeActivities
-from tests.workflows.test_calendar_generation import generation_input, reach, twelve
+from tests.workflows.test_calendar_generation import generation_input, reach, started, twelve
 from workflows.calendar_generation import CalendarGenerationWorkflow
 
 CREDIT, PRICE = 300_000, 84_900  # 3000 ₴ and 849 ₴, in kopiyky
@@ -37,13 +35,9 @@ async def _run(env: WorkflowEnvironment, fakes: FakeActivities, deps: ActivityDe
     money = LedgerActivities(deps)
     real = [money.settle_generation, money.charge_regeneration, money.refund_regeneration]
     names = {fn.__name__ for fn in real}
-    task_queue = f"test-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=task_queue, workflows=[CalendarGenerationWorkflow],
-                      activities=[fn for fn in fakes.all() if fn.__name__ not in names] + real):
-        handle = await env.client.start_workflow(
-            CalendarGenerationWorkflow.run, generation_input(job_id=job_id, user_id=user_id,
-                                                             max_variant_replacements=0),
-            id=f"calendar-generation-test-{uuid.uuid4()}", task_queue=task_queue)
+    activities = [fn for fn in fakes.all() if fn.__name__ not in names] + real
+    async with started(env, fakes, generation_input(job_id=job_id, user_id=user_id, max_variant_replacements=0),
+                       activities=activities) as handle:
         if choose:
             await reach(handle, Stage.ready_for_selection)
             await handle.signal(CalendarGenerationWorkflow.select, twelve())

@@ -53,7 +53,9 @@ export async function renderCalendar(view, ctx) {
       return;
     }
     // What was done for print quality is said next to the pages, not only in the report.
-    const upscaled = (calendar.render_report || []).filter((report) => report.upscaled_with).length;
+    // Only a classical upscale is worth a note: an AI one (Replicate's print copies) prints sharp.
+    const upscaled = (calendar.render_report || [])
+      .filter((report) => (report.upscaled_with || '').includes('classical')).length;
     pagesNote.textContent = upscaled ? t('calendar.upscaledNote', { n: upscaled }) : '';
     const [cover, ...monthPages] = calendar.preview_urls;
     // WebP copies in the same order; calendars rendered before they existed have none (JPEG only).

@@ -201,7 +201,6 @@ export class MonthBoard {
     const ids = (order || this.order()).filter((id) => (this.variants.get(id) || {}).status === 'ready');
     const used = new Set(Object.values(this.months));
     let pool = ids.filter((id) => !used.has(id));
-    if (this.preview && pool.length === 0) pool = ids;
     // A recommended variant goes to the month suggested for it (docs/scoring.md), when that month is free.
     for (const id of pool.slice()) {
       const month = (this.variants.get(id) || {}).suggested_month;
@@ -210,6 +209,8 @@ export class MonthBoard {
         pool = pool.filter((other) => other !== id);
       }
     }
+    // A preview has fewer variants than months: once each is placed, the rest of the year repeats them.
+    if (this.preview && pool.length === 0) pool = ids;
     let index = 0;
     for (const month of MONTHS) {
       if (this.months[month] || !pool.length) continue;

@@ -10,8 +10,10 @@ const PRINT_DPI = 300;
 function qualityText(report) {
   if (!report || report.effective_dpi == null) return '';
   const dpi = Math.round(report.effective_dpi);
+  // "AI upscaled (…)" (a model redrew the detail: the print copy) or the renderer's classical upscale, which adds none.
   if (report.upscaled_with) {
-    return t('viewer.dpiUpscaled', { source: Math.floor(report.source_dpi), dpi, needed: PRINT_DPI });
+    const key = report.upscaled_with.includes('classical') ? 'viewer.dpiUpscaled' : 'viewer.dpiAiUpscaled';
+    return t(key, { source: Math.floor(report.source_dpi), dpi, needed: PRINT_DPI });
   }
   return t(dpi >= PRINT_DPI ? 'viewer.dpiGood' : 'viewer.dpiLow', { dpi, needed: PRINT_DPI });
 }

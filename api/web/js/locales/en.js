@@ -254,6 +254,7 @@ export default {
   'viewer.keys': 'Keys: + and − zoom, 0 fits, PageUp/PageDown turn pages (← → too while the page fits), Esc closes.',
   'viewer.dpiGood': 'Print quality: the photo prints at {dpi} DPI ({needed} needed) — sharp.',
   'viewer.dpiUpscaled': 'Print quality: the photo had {source} DPI of its own and was upscaled to {dpi} DPI ({needed} needed) by a classical upscale — sharp enough to print, but it adds no detail.',
+  'viewer.dpiAiUpscaled': 'Print quality: the photo had {source} DPI of its own and was upscaled by an AI model to {dpi} DPI ({needed} needed) — sharp.',
   'viewer.dpiLow': 'Print quality: the photo prints at {dpi} DPI, below the {needed} DPI a sharp print needs — it may look soft.',
   'calendar.upscaledNote': { one: '{n} page’s photo was smaller than 300 DPI needs and was upscaled classically — open a page to see its print quality.', other: '{n} pages’ photos were smaller than 300 DPI needs and were upscaled classically — open a page to see its print quality.' },
   'calendar.zoomPage': 'Enlarge: {page}',
