@@ -135,6 +135,13 @@ def temporal_dev_server_command(settings: Settings) -> list[str]:
             "--log-level", "warn", "--namespace", settings.temporal_namespace, *dev_server_flags()]
 
 
+def api_command(settings: Settings) -> list[str]:
+    """The API as uvicorn serves it: `api_workers` processes on one port (uvicorn's own supervisor with --workers)."""
+    return [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--app-dir", str(PROJECT_ROOT),
+            "--host", settings.api_host, "--port", str(settings.api_port), "--timeout-graceful-shutdown", "5",
+            "--workers", str(settings.api_workers)]
+
+
 def run(settings: Settings) -> int:
     """The embedded stack under a supervisor (ops/supervisor.py): the Temporal dev server, the API, the worker.
     A crashed process is restarted with backoff; Ctrl-C stops everything; the exit code says whether it could run."""
@@ -153,10 +160,7 @@ def run(settings: Settings) -> int:
     python = {**os.environ, "PYTHONUNBUFFERED": "1"}
     services = [
         Service("temporal", temporal_dev_server_command(settings), ready=port_open(host, int(port))),
-        Service("api", [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-                        "--app-dir", str(PROJECT_ROOT), "--host", settings.api_host, "--port", str(settings.api_port),
-                        "--timeout-graceful-shutdown", "5"],
-                env=python, ready=port_open(settings.api_host, settings.api_port)),
+        Service("api", api_command(settings), env=python, ready=port_open(settings.api_host, settings.api_port)),
         # Its metrics endpoint answers once it got past its settings, provider and Temporal connection and polls.
         Service("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")], env=python,
                 ready=port_open(metrics_host, metrics_port) if metrics_port else None, ready_after=10.0),

@@ -234,6 +234,9 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # API processes `manage.py run` starts on that port (uvicorn's --workers). Each keeps its own caches, stream
+    # slots and live-events watcher, and with `rate_limit_storage = memory://` its own rate-limit counts.
+    api_workers: int = Field(default=1, ge=1, le=32)
 
     # E-mail (docs/operations.md): with no SMTP host, messages are written as .eml files under `outbox_dir`.
     smtp_host: str | None = None

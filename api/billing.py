@@ -27,7 +27,7 @@ from api.problems import (
 )
 from api.schemas import QuoteRequest
 from db.models import FileKind, Job, Quote, Template, UploadedFile, utcnow
-from ops.metrics import GENERATIONS_REFUSED
+from ops.metrics import RefusalReason, count_refusal
 from services import ledger
 from services.eta import quote_seconds
 from services.ledger import uah
@@ -107,23 +107,23 @@ async def admit(session: AsyncSession, user_id: int, price: int, settings: Setti
     await ledger.lock_account(session, user_id)
     budget = settings.provider_daily_budget_usd
     if await provider_spend_today(session) >= budget:
-        GENERATIONS_REFUSED.labels(reason="provider_budget").inc()
+        count_refusal(RefusalReason.provider_budget)
         raise ApiProblem(PROVIDER_BUDGET_REACHED, "today's provider budget is spent: new generations start again "
                                                   "after midnight UTC", headers={"Retry-After": str(_until_midnight())})
     running, most = await ledger.producing(session, user_id), settings.max_concurrent_generations
     if running >= most:
-        GENERATIONS_REFUSED.labels(reason="concurrency").inc()
+        count_refusal(RefusalReason.concurrency)
         raise ApiProblem(TOO_MANY_GENERATIONS, f"{running} of your generations are running; at most {most} at once",
                          params={"limit": most, "running": running})
     spent, limit = await ledger.spent_today(session, user_id), settings.daily_spend_limit_uah * 100
     if spent + price > limit:
-        GENERATIONS_REFUSED.labels(reason="daily_spend").inc()
+        count_refusal(RefusalReason.daily_spend)
         raise ApiProblem(DAILY_SPEND_LIMIT, f"{uah(spent)} ₴ spent today and this costs {uah(price)} ₴: the daily "
                                             f"limit is {uah(limit)} ₴", params={"limit_uah": uah(limit),
                                                                                 "spent_uah": uah(spent)})
     available = await ledger.balance(session, user_id)
     if available < price:
-        GENERATIONS_REFUSED.labels(reason="insufficient_credit").inc()
+        count_refusal(RefusalReason.insufficient_credit)
         shortfall = price - available
         raise ApiProblem(INSUFFICIENT_CREDIT, f"the price is {uah(price)} ₴ and the balance {uah(available)} ₴: "
                                               f"{uah(shortfall)} ₴ short",

@@ -26,6 +26,7 @@ from api.unit_of_work import StoredObjects, UnitOfWork, unit_of_work
 from contracts.vocabulary import MAX_DB_ID
 from db.models import FileKind, Job, UploadedFile, User, UserCalendar
 from ops.logs import bind
+from services.eta import LatencyMedians
 from settings import Settings
 from storage import Storage
 
@@ -64,6 +65,13 @@ async def get_templates(request: Request) -> TemplateCatalogue:
 
 
 TemplatesDep = Annotated[TemplateCatalogue, Depends(get_templates)]
+
+
+async def get_latency_medians(request: Request) -> LatencyMedians:
+    return request.app.state.latencies
+
+
+LatencyMediansDep = Annotated[LatencyMedians, Depends(get_latency_medians)]
 
 
 async def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:

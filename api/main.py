@@ -14,6 +14,7 @@ from temporalio.client import Client
 from api.body_limits import BodyLimits
 from api.catalogue import TemplateCatalogue
 from api.errors import install_error_handlers
+from api.live_events import LiveEvents
 from api.log_redaction import redact_tokens_in_access_log
 from api.openapi import install_openapi, operation_id
 from api.rate_limits import RateLimits
@@ -42,6 +43,8 @@ from api.streams import StreamSlots
 from api.temporal import TemporalConnection
 from db.session import make_engine, make_session_factory
 from ops.logs import configure_logging
+from services.eta import LatencyMedians
+from services.showcase import Showcase
 from settings import Settings, get_settings
 from storage import Storage, make_storage
 
@@ -79,11 +82,15 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         app.state.decoding = CapacityLimiter(settings.image_decode_concurrency)
         app.state.storage = storage or make_storage(settings)
         app.state.templates = TemplateCatalogue(settings.template_cache_ttl.total_seconds())
+        app.state.latencies = LatencyMedians()
+        app.state.showcase = Showcase()
         await app.state.storage.start()
+        app.state.live_events = LiveEvents(app.state.sessions, app.state.storage, app.state.latencies, settings)
         app.state.temporal = TemporalConnection(settings, temporal)
         warm_up = asyncio.create_task(app.state.temporal.get())  # never blocks start-up
         yield
         warm_up.cancel()
+        await app.state.live_events.close()
         await engine.dispose()
 
     # FastAPI's built-in /docs and /redoc load their scripts from a CDN; the offline copy lives at /api/docs.

@@ -1,5 +1,5 @@
 """How many live event streams each user holds open: a few tabs' worth, not an unbounded pile of connections
-(each polls the database twice a second). Counted per API process."""
+(each holds a socket, a task and a place in the watcher's reads, api/live_events.py). Counted per API process."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,7 +31,7 @@ from db.models import (
     VariantStatus,
 )
 from render.models import default_week_start
-from services.eta import Latencies, job_eta_seconds, recent_latencies
+from services.eta import Latencies, LatencyMedians, job_eta_seconds
 from services.ledger import in_uah
 from settings import Settings
 from storage import Storage
@@ -71,19 +72,26 @@ _VARIANT_COLUMNS = (col(_V.id), col(_V.variant_number), col(_V.attempt), col(_V.
 async def variant_dtos(session: AsyncSession, job_id: int, storage: Storage,
                        settings: Settings) -> list[CalendarVariantDto]:
     """A job's variants with their images' links, in one query (the page polls this while a generation runs)."""
+    return (await variants_by_job(session, col(_V.job_id) == job_id, storage, settings)).get(job_id, [])
+
+
+async def variants_by_job(session: AsyncSession, which: ColumnElement[bool], storage: Storage,
+                          settings: Settings) -> dict[int, list[CalendarVariantDto]]:
+    """The variants `which` selects, of any number of jobs, with their images' links, in one query; per job, in
+    variant order (the live stream reads those of every watched job that changed at once)."""
     # sqlmodel types select() for up to four columns; it takes any number.
-    query = select(*_VARIANT_COLUMNS)  # type: ignore[call-overload]
+    query = select(*_VARIANT_COLUMNS, col(_V.job_id))  # type: ignore[call-overload]
     rows = (await session.exec(query.outerjoin(_F, col(_F.id) == col(_V.generated_file_id))
-                               .where(_V.job_id == job_id).order_by(col(_V.variant_number)))).all()
-    dtos = []
+                               .where(which).order_by(col(_V.job_id), col(_V.variant_number)))).all()
+    by_job: dict[int, list[CalendarVariantDto]] = {}
     for row in rows:
         links = await _urls(row.storage_key, row.thumbnail_key, row.thumbnail_webp_key, storage, settings)
-        dtos.append(CalendarVariantDto(id=row.id, variant_number=row.variant_number, attempt=row.attempt,
-                                       image_url=links.image, thumbnail_url=links.thumbnail,
-                                       thumbnail_webp_url=links.thumbnail_webp, source_photo_id=row.source_photo_id,
-                                       is_selected=row.is_selected, month_number=row.month_number,
-                                       status=VariantStatus(row.status), **_scoring(row)))
-    return dtos
+        by_job.setdefault(row.job_id, []).append(CalendarVariantDto(
+            id=row.id, variant_number=row.variant_number, attempt=row.attempt, image_url=links.image,
+            thumbnail_url=links.thumbnail, thumbnail_webp_url=links.thumbnail_webp, source_photo_id=row.source_photo_id,
+            is_selected=row.is_selected, month_number=row.month_number, status=VariantStatus(row.status),
+            **_scoring(row)))
+    return by_job
 
 
 def _scoring(variant: Any) -> dict[str, Any]:  # a variant row, or the row of its columns `variant_dtos` selects
@@ -113,8 +121,9 @@ def _job_error(job: Job) -> str | None:
     return "selection_refused" if job.error else None
 
 
-def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies: Latencies,
-            settings: Settings) -> CalendarGenerationStatusDto:
+def job_status_dto(job: Job, ready: int, variants: list[CalendarVariantDto], latencies: Latencies,
+                   settings: Settings) -> CalendarGenerationStatusDto:
+    """One job from what was read already: its ready variants counted, the variant list (or [])."""
     error_code = _job_error(job)
     return CalendarGenerationStatusDto(
         job_id=job.id, status=Stage(job.status), progress=job.progress, current_step=job.current_step,
@@ -126,20 +135,24 @@ def _status(job: Job, ready: int, variants: list[CalendarVariantDto], latencies:
         eta_seconds=job_eta_seconds(latencies, job, ready, settings.max_parallel), price_uah=in_uah(job.price_kopiyky))
 
 
-async def status_dtos(session: AsyncSession, jobs: Sequence[Job],
+async def status_dtos(session: AsyncSession, jobs: Sequence[Job], medians: LatencyMedians,
                       settings: Settings) -> list[CalendarGenerationStatusDto]:
     """Jobs without their variant lists (`variants: []`), in a constant number of queries."""
     ready = await _ready_counts(session, [job.id for job in jobs])
-    latencies = await recent_latencies(session, settings.provider)
-    return [_status(job, ready.get(job.id, 0), [], latencies, settings) for job in jobs]
+    latencies = await medians.recent(session, settings.provider)
+    return [job_status_dto(job, ready.get(job.id, 0), [], latencies, settings) for job in jobs]
 
 
-async def status_dto(session: AsyncSession, job: Job, storage: Storage,
+def ready_count(variants: list[CalendarVariantDto]) -> int:
+    return sum(1 for v in variants if v.status == VariantStatus.ready)
+
+
+async def status_dto(session: AsyncSession, job: Job, storage: Storage, medians: LatencyMedians,
                      settings: Settings) -> CalendarGenerationStatusDto:
     """One job with all its variants."""
     variants = await variant_dtos(session, job.id, storage, settings)
-    return _status(job, sum(1 for v in variants if v.status == VariantStatus.ready), variants,
-                   await recent_latencies(session, settings.provider), settings)
+    latencies = await medians.recent(session, settings.provider)
+    return job_status_dto(job, ready_count(variants), variants, latencies, settings)
 
 
 async def calendar_dtos(session: AsyncSession, calendars: Sequence[UserCalendar], storage: Storage,

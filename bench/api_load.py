@@ -8,10 +8,12 @@ server that falls behind shows it instead of slowing the generator down. Each ra
 requests, each given up after `--timeout` s (an error).
 
 Printed per rate: requests, errors (non-200 or timed out), p50/p99/max latency over all of them and p99 per path,
-and the API process's CPU time per request (from /proc: the figure least disturbed by other load on the machine).
+and the API processes' CPU time per request (from /proc: the figure least disturbed by other load on the machine),
+and the machine's load average (other work on the shared cores moves the latencies more than the code does).
 The load generator runs on the same cores. Goal (issue 11): p99 ≤ 50 ms at 300 requests/s.
 
     .venv/bin/python bench/api_load.py [--rates 100 200 300] [--seconds 10] [--timeout 5] [--preview]
+                                       [--api-workers N]
 """
 
 from __future__ import annotations
@@ -71,9 +73,13 @@ class Outcome:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
+    """User + system CPU time so far of a process and its living descendants (uvicorn's workers under
+    `--api-workers`)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    return own + sum(cpu_seconds(child) for child in children if Path(f"/proc/{child}").exists())
 
 
 async def load(client: Connections, paths: list[str], rate: float, seconds: float, patience: float) -> Outcome:
@@ -129,9 +135,10 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate sends")
     parser.add_argument("--timeout", type=float, default=5.0, help="a request not answered by then is an error")
     parser.add_argument("--preview", action="store_true", help="a 6-variant preview generation instead of 24")
+    parser.add_argument("--api-workers", type=int, default=1, help="API processes (CALENDARY_API_WORKERS)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        env = await asyncio.to_thread(prepared, Path(folder))
+        env = await asyncio.to_thread(prepared, Path(folder), CALENDARY_API_WORKERS=str(args.api_workers))
         with embedded_stack(Path(folder), env) as stack:
             pids = await stack.started(seconds=180)
             async with httpx.AsyncClient(base_url=stack.url, timeout=30) as api:
@@ -142,10 +149,12 @@ async def main() -> None:
             names = {f"/api/calendars/generate/{job}/status": "status", f"/api/calendars/generate/{job}/variants":
                      "variants", "/api/templates": "templates"}
             client = Connections(stack.url, headers)
-            print(f"embedded stack (SQLite, fs storage), a finished generation of {variants} variants; "
+            print(f"embedded stack (SQLite, fs storage, {args.api_workers} API process(es)), a finished generation of "
+                  f"{variants} variants; "
                   f"GETs of {', '.join(names.values())} in turn; {args.seconds:g} s per rate, {os.cpu_count()} cores "
                   "shared with the load generator")
             await load(client, list(names), 50, 2, args.timeout)  # warm-up: connections, caches, first answers
+            print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             print(f"{'req/s':>5} {'sent':>6} {'errors':>6} {'p50 ms':>7} {'p99 ms':>8} {'max ms':>8} "
                   f"{'API CPU ms/req':>14}   p99 ms per path")
             worst_p99 = {}
@@ -153,6 +162,7 @@ async def main() -> None:
                 before = cpu_seconds(pids["api"])
                 outcome = await load(client, list(names), rate, args.seconds, args.timeout)
                 report(rate, outcome, cpu_seconds(pids["api"]) - before, names)
+                print(f"      load average after: {os.getloadavg()[0]:.1f}")
                 every = [v for values in outcome.latencies.values() for v in values]
                 worst_p99[rate] = percentile(every, 0.99) * 1000
             client.close()

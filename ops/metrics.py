@@ -10,6 +10,7 @@ Two kinds:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -41,13 +42,29 @@ HTTP_REQUESTS = Counter("calendary_http_requests", "HTTP requests answered, by r
 HTTP_LATENCY = Histogram("calendary_http_request_duration_seconds", "Time to answer an HTTP request",
                          ["route", "method"],
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+
+
+class RefusalReason(StrEnum):
+    """Why a start was refused by a limit: the `reason` label of calendary_generations_refused (the alert on the
+    provider budget, deploy/prometheus/alerts.yml, and docs/operations.md name these values)."""
+
+    provider_budget = "provider_budget"
+    concurrency = "concurrency"
+    daily_spend = "daily_spend"
+    insufficient_credit = "insufficient_credit"
+
+
 GENERATIONS_REFUSED = Counter("calendary_generations_refused",
-                              "Starts refused by a limit: provider_budget, concurrency, daily_spend, "
-                              "insufficient_credit", ["reason"])
+                              f"Starts refused by a limit: {', '.join(RefusalReason)}", ["reason"])
 # Every reason exported from the start, at 0: the alert on the provider budget watches a series that exists before the
-# first refusal (api/billing.py counts them).
-for _reason in ("provider_budget", "concurrency", "daily_spend", "insufficient_credit"):
-    GENERATIONS_REFUSED.labels(reason=_reason)
+# first refusal.
+for _reason in RefusalReason:
+    GENERATIONS_REFUSED.labels(reason=_reason.value)
+
+
+def count_refusal(reason: RefusalReason) -> None:
+    """One start refused (api/billing.py)."""
+    GENERATIONS_REFUSED.labels(reason=reason.value).inc()
 
 # --- per process: the worker ------------------------------------------------------------------------------------
 PROVIDER_CALLS = Counter("calendary_provider_calls", "Provider jobs (training, synthesis) ended, by kind and outcome",

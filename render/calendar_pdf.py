@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from io import BytesIO
 
-from render.calendar_data import UI_TEXT, build_year
+from render.calendar_data import UI_TEXT, MonthData, UiText, build_year
 from render.cover_page import cover_scene
-from render.geometry import page_geometry
+from render.geometry import PageGeometry, page_geometry
 from render.images import Placement, SourcePhoto, enlargement_needed, load_photo, place_photo
 from render.models import CalendarSpec, PageReport, PrintCopy, RenderedCalendar
 from render.month_page import month_scene
@@ -16,7 +16,7 @@ from render.page_parts import add_crop_marks
 from render.pdf_writer import draw_scene, new_canvas
 from render.preview import render_preview
 from render.scene import Picture, Scene
-from render.theme import theme_style
+from render.theme import ThemeStyle, theme_style
 
 MONTHS = range(1, 13)
 MIN_PREVIEW_PX = 100
@@ -38,8 +38,7 @@ def render_calendar(
     the January photo is used on the cover. `print_copies` says which month images are enlarged copies made for
     print (an AI upscale), so the report names how and still gives the photo's own resolution.
     """
-    if not MIN_PREVIEW_PX <= preview_max_px <= MAX_PREVIEW_PX:
-        raise ValueError(f"preview_max_px must be between {MIN_PREVIEW_PX} and {MAX_PREVIEW_PX}, got {preview_max_px}")
+    _check_preview_size(preview_max_px)
     scenes, title = _scenes(spec, _load_month_photos(month_images, print_copies or {}), cover_image)
 
     buffer = BytesIO()
@@ -78,18 +77,60 @@ def _scenes(spec: CalendarSpec, month_photos: Mapping[int, SourcePhoto],
         cover_photo = load_photo(cover_image, "cover")
     else:
         cover_photo = replace(month_photos[1], label="cover (January's photo)")
+    look = _Look.of(spec)
+    scenes = [look.cover(cover_photo)]
+    scenes += [look.month(month, month_photos[month.month]) for month in build_year(spec)]
+    return scenes, look.title
 
-    style = theme_style(spec.theme, spec.color_scheme, spec.layout)
-    page = page_geometry(spec.page_size, spec.orientation, spec.bleed)
-    ui = UI_TEXT[spec.locale]
-    title = spec.title.strip() or ui.calendar
 
-    scenes = [cover_scene(page, style, title, spec.year, cover_photo)]
-    scenes += [
-        month_scene(page, style, month, month_photos[month.month], ui, week_numbers=spec.week_numbers)
-        for month in build_year(spec)
-    ]
-    return scenes, title
+def render_page_preview(spec: CalendarSpec, month_images: Mapping[int, bytes], number: int, *,
+                        preview_max_px: int = MAX_PREVIEW_PX) -> bytes:
+    """The preview of one page (0: the cover, with January's photo; 1-12: the months) exactly as `render_calendar`
+    draws it, without the PDF or the other pages: for a reader that shows a few pages of a calendar nobody prints.
+    Only that page's photo is needed (and decoded)."""
+    _check_preview_size(preview_max_px)
+    if not 0 <= number <= 12:
+        raise ValueError(f"a calendar has pages 0 (the cover) to 12, not {number}")
+    month_number = number or 1
+    if month_number not in month_images:
+        raise ValueError(f"month images are missing for month(s) {month_number}")
+    photo = load_photo(month_images[month_number], f"month {month_number}")
+    look = _Look.of(spec)
+    if number == 0:
+        scene = look.cover(replace(photo, label="cover (January's photo)"))
+    else:
+        scene = look.month(build_year(spec)[number - 1], photo)
+    if spec.bleed:
+        add_crop_marks(scene)
+    return render_preview(scene, _place_photos(scene), preview_max_px)
+
+
+@dataclass(frozen=True)
+class _Look:
+    """What every page of one calendar shares: its style, page geometry, words and title."""
+
+    spec: CalendarSpec
+    style: ThemeStyle
+    page: PageGeometry
+    ui: UiText
+    title: str
+
+    @classmethod
+    def of(cls, spec: CalendarSpec) -> _Look:
+        ui = UI_TEXT[spec.locale]
+        return cls(spec, theme_style(spec.theme, spec.color_scheme, spec.layout),
+                   page_geometry(spec.page_size, spec.orientation, spec.bleed), ui, spec.title.strip() or ui.calendar)
+
+    def cover(self, photo: SourcePhoto) -> Scene:
+        return cover_scene(self.page, self.style, self.title, self.spec.year, photo)
+
+    def month(self, month: MonthData, photo: SourcePhoto) -> Scene:
+        return month_scene(self.page, self.style, month, photo, self.ui, week_numbers=self.spec.week_numbers)
+
+
+def _check_preview_size(preview_max_px: int) -> None:
+    if not MIN_PREVIEW_PX <= preview_max_px <= MAX_PREVIEW_PX:
+        raise ValueError(f"preview_max_px must be between {MIN_PREVIEW_PX} and {MAX_PREVIEW_PX}, got {preview_max_px}")
 
 
 def _load_month_photos(month_images: Mapping[int, bytes],

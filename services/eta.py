@@ -82,20 +82,25 @@ async def measured_latencies(session: AsyncSession, provider: str) -> Latencies:
         render=_median([s for a, b in renders if (s := _seconds(b, a)) is not None], default.render))
 
 
-# Every status answer and every live-stream poll carries an ETA: the medians are re-read at most this often per
-# process and database (they move slowly: each is over the last RECENT samples), not four queries per answer.
 MEASUREMENTS_TTL_SECONDS = 60.0
-_recent: dict[tuple[str, str], tuple[float, Latencies]] = {}
 
 
-async def recent_latencies(session: AsyncSession, provider: str) -> Latencies:
-    """`measured_latencies`, read from the database at most once per MEASUREMENTS_TTL_SECONDS."""
-    key = (str(session.sync_session.get_bind().engine.url), provider)
-    now = time.monotonic()
-    cached = _recent.get(key)
-    if cached is None or now - cached[0] >= MEASUREMENTS_TTL_SECONDS:
-        cached = _recent[key] = (now, await measured_latencies(session, provider))
-    return cached[1]
+class LatencyMedians:
+    """`measured_latencies`, re-read from the database at most once per `ttl_seconds` per provider: every status
+    answer and every live-stream tick carries an ETA, and the medians move slowly (each is over the last RECENT
+    samples), so not four queries per answer. One per API process, owned by the app (`app.state.latencies`) and
+    bound to its one database."""
+
+    def __init__(self, ttl_seconds: float = MEASUREMENTS_TTL_SECONDS) -> None:
+        self._ttl = ttl_seconds
+        self._read: dict[str, tuple[float, Latencies]] = {}
+
+    async def recent(self, session: AsyncSession, provider: str) -> Latencies:
+        now = time.monotonic()
+        cached = self._read.get(provider)
+        if cached is None or now - cached[0] >= self._ttl:
+            cached = self._read[provider] = (now, await measured_latencies(session, provider))
+        return cached[1]
 
 
 def estimate_seconds(latencies: Latencies, *, variants_left: int, parallel: int, preview: bool,

@@ -1,4 +1,4 @@
-"""Live generation events: server-sent events (SSE) fed by polling the database.
+"""Live generation events: server-sent events (SSE) fed by one database watcher per process (api/live_events.py).
 
 `GET /api/calendars/generate/{job_id}/events` streams `text/event-stream`:
 
@@ -29,18 +29,12 @@ once (api.streams); one more answers 429 `too_many_streams`.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import (
     BearerDep,
@@ -48,88 +42,25 @@ from api.deps import (
     IdPath,
     OwnedJob,
     SessionDep,
-    SessionFactoryDep,
     SettingsDep,
-    StorageDep,
     owned_job,
     user_for_token,
 )
-from api.problems import NOT_FOUND
-from api.schemas import CalendarGenerationStatusDto, EventsTicket
+from api.live_events import LiveEvents, Subscription
+from api.schemas import EventsTicket
 from api.security import events_audience, issue_events_ticket
 from api.streams import StreamSlots
-from api.views import status_dto, status_dtos, variant_dtos
-from db.models import TERMINAL_JOB_STATUSES, GeneratedCalendarVariant, Job
-from settings import Settings
-from storage import Storage
+from db.models import Job
 
 router = APIRouter(prefix="/api/calendars/generate", tags=["generations"])
-log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
+# How often a stream looks at its own connection (gone? heartbeat due? renew?) while no frames come: no database.
+WAKE_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 2000
 HEARTBEAT_FRAME = ": heartbeat\nevent: heartbeat\ndata: {}\n\n"
 MAX_STREAM_SECONDS = 600.0  # below the signed URLs' lifetime (presigned_url_ttl, 15 min by default)
 RENEW_FRAME = "event: renew\ndata: {}\n\n"
-
-
-def _frame(event: str, payload: BaseModel | dict) -> str:
-    data = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
-    return f"event: {event}\ndata: {data}\n\n"
-
-
-def _status_key(dto: CalendarGenerationStatusDto) -> tuple:
-    return (dto.status, dto.progress, dto.current_step, dto.error, dto.expires_at, dto.generated_calendar_id,
-            dto.generated_variants_count, dto.completed_at)
-
-
-def _variant_key(row: GeneratedCalendarVariant) -> tuple:
-    return (row.generated_file_id, row.attempt, row.status, row.score, row.is_selected, row.month_number,
-            row.recommended, row.suggested_month, row.likeness_note)
-
-
-class _JobWatcher:
-    """Remembers what this connection has sent and turns the database's current state into the next frames."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], job_id: int, storage: Storage,
-                 settings: Settings) -> None:
-        self._sessions, self._job_id = sessions, job_id
-        self._storage, self._settings = storage, settings
-        self._status: tuple | None = None
-        self._variants: dict[int, tuple] = {}
-        self.finished = False
-
-    async def frames(self) -> list[str]:
-        # A fresh session per poll: each sees what the worker has committed since, and none is held between polls.
-        async with self._sessions() as session:
-            job = await session.get(Job, self._job_id)
-            if job is None:  # deleted while watched
-                self.finished = True
-                gone = NOT_FOUND.body(f"generation {self._job_id} no longer exists",
-                                      params={"resource": "generation", "id": self._job_id})
-                return [_frame("gone", gone)]
-            rows = (await session.exec(select(GeneratedCalendarVariant).where(
-                GeneratedCalendarVariant.job_id == self._job_id))).all()
-            keys = {row.id: _variant_key(row) for row in rows}
-            first = self._status is None
-            changed = [vid for vid, key in keys.items() if self._variants.get(vid) != key]
-            frames: list[str] = []
-            if first:
-                dto = await status_dto(session, job, self._storage, self._settings)
-                frames.append(_frame("snapshot", dto))
-            else:
-                variants = await variant_dtos(session, self._job_id, self._storage, self._settings) \
-                    if changed else None
-                [dto] = await status_dtos(session, [job], self._settings)
-                for variant in variants or []:
-                    if variant.id in changed:
-                        frames.append(_frame("variant", variant))
-                if _status_key(dto) != self._status:
-                    frames.append(_frame("status", dto))
-            self._status, self._variants = _status_key(dto), keys
-            self.finished = job.status in TERMINAL_JOB_STATUSES
-            return frames
 
 
 async def get_watched_job(
@@ -162,6 +93,10 @@ def get_stream_slots(request: Request) -> StreamSlots:
     return request.app.state.streams
 
 
+def get_live_events(request: Request) -> LiveEvents:
+    return request.app.state.live_events
+
+
 @router.get(
     "/{job_id}/events", summary="Follow a generation live (server-sent events)",
     response_class=StreamingResponse,
@@ -171,46 +106,49 @@ def get_stream_slots(request: Request) -> StreamSlots:
 async def generation_events(
     job: WatchedJob,
     request: Request,
-    sessions: SessionFactoryDep,
-    storage: StorageDep,
-    settings: SettingsDep,
     slots: Annotated[StreamSlots, Depends(get_stream_slots)],
+    live: Annotated[LiveEvents, Depends(get_live_events)],
 ) -> StreamingResponse:
     """Live status and variants of one generation as server-sent events (a full snapshot on every connect)."""
     job_id = job.id
     assert job_id is not None
-    watcher = _JobWatcher(sessions, job_id, storage, settings)
     slots.take(job.user_id)
 
     async def stream() -> AsyncIterator[str]:
         with slots.held(job.user_id):
-            async for frames in _frames(watcher, request, job_id):
-                yield frames
+            subscription = live.subscribe(job_id)
+            try:
+                async for frames in _frames(subscription, request):
+                    yield frames
+            finally:
+                live.unsubscribe(subscription)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
 
 
-async def _frames(watcher: _JobWatcher, request: Request, job_id: int) -> AsyncIterator[str]:
+async def _frames(subscription: Subscription, request: Request) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
     opened = last_sent = time.monotonic()
+    snapshot_out = False
     while True:
         try:
-            frames = await watcher.frames()
-        except Exception:  # a database hiccup: end the stream, the browser reconnects by itself
-            log.exception("live events of generation %s stopped", job_id)
-            return
+            async with asyncio.timeout(WAKE_SECONDS):
+                frames = await subscription.frames.get()
+        except TimeoutError:
+            frames = ""
         if frames:
-            yield "".join(frames)
-            last_sent = time.monotonic()
-        if watcher.finished:
+            yield frames
+            last_sent, snapshot_out = time.monotonic(), True
+        if subscription.ended and subscription.frames.empty():
             return
+        if not snapshot_out:  # the snapshot comes first, before any renew or heartbeat
+            continue
         if time.monotonic() - opened >= MAX_STREAM_SECONDS:
             yield RENEW_FRAME
             return
         if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
             yield HEARTBEAT_FRAME
             last_sent = time.monotonic()
-        await asyncio.sleep(POLL_SECONDS)
-        if await request.is_disconnected():
+        if subscription.frames.empty() and await request.is_disconnected():
             return

@@ -18,6 +18,7 @@ from api import billing
 from api.deps import (
     CurrentUserDep,
     IdPath,
+    LatencyMediansDep,
     OwnedJob,
     SessionDep,
     SessionFactoryDep,
@@ -221,18 +222,18 @@ async def _start_refused(session: SessionDep, job: Job, err: Exception) -> NoRet
 
 @router.get("", summary="List my generations (newest first, paginated, without variants)",
             responses={200: {"headers": NEXT_PAGE_HEADER, "description": "a page of generations"}})
-async def list_generations(user: CurrentUserDep, session: SessionDep, settings: SettingsDep,
-                           page: PageDep) -> list[CalendarGenerationStatusDto]:
+async def list_generations(user: CurrentUserDep, session: SessionDep, medians: LatencyMediansDep,
+                           settings: SettingsDep, page: PageDep) -> list[CalendarGenerationStatusDto]:
     jobs = page.rows((await session.exec(page.select(select(Job).where(Job.user_id == user.id), Job.id,
                                                      newest_first=True))).all())
-    return await status_dtos(session, jobs, settings)
+    return await status_dtos(session, jobs, medians, settings)
 
 
 @router.get("/{job_id}/status", summary="Read a generation's status and variants")
-async def generation_status(job: OwnedJob, session: SessionDep, storage: StorageDep,
+async def generation_status(job: OwnedJob, session: SessionDep, storage: StorageDep, medians: LatencyMediansDep,
                             settings: SettingsDep) -> CalendarGenerationStatusDto:
     """Answers from the database, so it works while the worker (or Temporal) is down."""
-    return await status_dto(session, job, storage, settings)
+    return await status_dto(session, job, storage, medians, settings)
 
 
 @router.get("/{job_id}/variants", summary="List a generation's variants")

@@ -26,7 +26,6 @@ from db.models import (
     VariantStatus,
 )
 from db.session import make_engine, make_session_factory, session_scope
-from services.eta import recent_latencies
 from settings import Settings
 from testkit.api import upload_photos
 
@@ -63,7 +62,7 @@ async def customer(app_client: httpx.AsyncClient, database: Settings, seeded) ->
     async with customer.session() as session:
         # Status answers carry an ETA from medians each process re-reads once a minute (services/eta.py): read
         # them now, so the counts below are each request's own statements.
-        await recent_latencies(session, database.provider)
+        await app_client.app.state.latencies.recent(session, database.provider)  # type: ignore[attr-defined]
     return customer
 
 

@@ -23,5 +23,7 @@ async def test_a_visitor_sees_the_themes_and_the_sample_calendar(app_client: htt
         assert height == SHOWCASE_PAGE_PX and width < height  # a portrait page
         march = await app_client.get(f"/api/showcase/{locale}/pages/3")
         assert march.status_code == 200 and march.content != cover.content
+    # Only the pages asked for were drawn (the landing page shows two of thirteen), each once.
+    assert app_client.app.state.showcase.rendered == 4  # type: ignore[attr-defined]
     assert (await app_client.get("/api/showcase/uk/pages/13")).status_code == 422
     assert (await app_client.get("/api/showcase/de/pages/0")).status_code == 422

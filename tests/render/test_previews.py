@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from render.calendar_pdf import render_calendar
+from render.calendar_pdf import render_calendar, render_page_preview
 from render.models import RenderedCalendar
 from tests.render.conftest import SMALL_PREVIEW_PX
 from tests.render.synthetic import (
@@ -70,3 +70,14 @@ def test_the_ten_themes_look_different() -> None:
     }
     for first, second in combinations(THEMES, 2):
         assert mean_difference(pages[first], pages[second]) > REFERENCE_TOLERANCE, (first, second)
+
+
+def test_one_page_alone_is_the_same_page_as_in_the_whole_calendar(en_calendar: RenderedCalendar,
+                                                                  small_images: dict[int, bytes]) -> None:
+    spec = spec_for("corporate", locale="en")  # as en_calendar
+    for number in (0, 3):  # the cover (January's photo) and a month
+        alone = render_page_preview(spec, small_images, number, preview_max_px=SMALL_PREVIEW_PX)
+        assert mean_difference(open_png(alone), open_png(en_calendar.pages[number])) < 0.01
+    assert mean_difference(open_png(alone), open_png(en_calendar.pages[4])) > 1  # the comparison can fail
+    with pytest.raises(ValueError, match=r"pages 0 .* to 12, not 13"):
+        render_page_preview(spec, small_images, 13, preview_max_px=SMALL_PREVIEW_PX)

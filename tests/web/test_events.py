@@ -7,11 +7,14 @@ import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import event
 
+import api.live_events as live_events
 import api.routers.events as events
 from db.models import GeneratedCalendarVariant, Job, Template, UploadedFile
 from settings import Settings
@@ -74,7 +77,8 @@ def _file(user_id: int, name: str) -> UploadedFile:
 
 @pytest.fixture
 async def world(database: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    monkeypatch.setattr(events, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(live_events, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(events, "WAKE_SECONDS", 0.05)
     async with running_api(database) as api:
         headers = await register(api)
         user_id = 1
@@ -140,7 +144,10 @@ async def test_a_finished_job_sends_its_snapshot_and_ends(world: World) -> None:
 async def test_every_change_is_pushed_once_and_the_stream_ends_after_the_terminal_status(world: World) -> None:
     stream = asyncio.create_task(world.api.get(_url(world), headers=world.headers))
     pause = 0.3
-    await asyncio.sleep(pause)
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
+    async with asyncio.timeout(10):  # the snapshot is out (a loaded machine may take a while to get there)
+        while watcher.streams_following < 1:
+            await asyncio.sleep(0.01)
     first, second = await _add(world.api, _file(1, "v1a0"), _file(1, "v1a1"))
     (variant,) = await _add(world.api, GeneratedCalendarVariant(
         user_id=1, job_id=world.job_id, template_id=1, source_photo_id=world.photo_id, variant_number=1,
@@ -175,16 +182,8 @@ async def test_a_quiet_stream_sends_heartbeats(world: World, monkeypatch: pytest
     assert ": heartbeat\nevent: heartbeat\ndata: {}\n\n" in body
 
 
-async def test_the_server_stops_when_the_client_goes_away(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    ticks = 0
-    frames = events._JobWatcher.frames  # noqa: SLF001 - the polls are counted where they happen
-
-    async def counted(self):  # noqa: ANN001, ANN202
-        nonlocal ticks
-        ticks += 1
-        return await frames(self)
-
-    monkeypatch.setattr(events._JobWatcher, "frames", counted)  # noqa: SLF001
+async def test_the_server_stops_when_the_client_goes_away(world: World) -> None:
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(world.api.app, lifespan="off", log_level="warning"))  # type: ignore[attr-defined]
@@ -201,9 +200,10 @@ async def test_the_server_stops_when_the_client_goes_away(world: World, monkeypa
                 if "event: snapshot" in chunk:
                     break
         await asyncio.sleep(0.5)
-        after_close = ticks
+        after_close = watcher.ticks
+        assert after_close > 0 and watcher.watched_jobs == 0
         await asyncio.sleep(0.5)
-        assert ticks == after_close, "the stream kept polling the database for a client that left"
+        assert watcher.ticks == after_close, "the watcher kept polling the database for a client that left"
     finally:
         server.should_exit = True
         await serving
@@ -215,3 +215,77 @@ async def test_a_long_stream_is_renewed(world: World, monkeypatch: pytest.Monkey
     response = await asyncio.wait_for(world.api.get(_url(world), headers=world.headers), timeout=10)
     names = [name for name, _ in _frames(response.text)]
     assert names == ["retry", "snapshot", "renew"], names
+
+
+@pytest.mark.parametrize("jobs_per_tick", [2000, 1])
+async def test_one_watcher_reads_every_watched_job_at_once(world: World, monkeypatch: pytest.MonkeyPatch,
+                                                           jobs_per_tick: int) -> None:
+    """Three streams on two jobs: each quiet tick is the same two statements (the jobs, their variants' keys),
+    not three per stream; a change reaches every stream of its job and none of the other's. With one job per tick
+    (and per statement) the two jobs take turns, and still every change arrives."""
+    monkeypatch.setattr(live_events, "JOBS_PER_TICK", jobs_per_tick)
+    monkeypatch.setattr(live_events, "JOBS_PER_QUERY", min(jobs_per_tick, 500))
+    (other,) = await _add(world.api, Job(user_id=1, template_id=1, photo_ids=[world.photo_id], variant_count=2,
+                                         year=2027, status="generating"))
+    other_url = f"/api/calendars/generate/{other.id}/events"  # type: ignore[attr-defined]
+    streams = [asyncio.create_task(world.api.get(url, headers=world.headers)) for url in (_url(world), _url(world),
+                                                                                          other_url)]
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
+    engine = world.api.app.state.engine  # type: ignore[attr-defined]
+    async with asyncio.timeout(10):
+        while watcher.streams_following < 3:
+            await asyncio.sleep(0.02)
+    statements = 0
+
+    def count(*_: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    ticks_before = watcher.ticks
+    await asyncio.sleep(0.5)
+    event.remove(engine.sync_engine, "before_cursor_execute", count)
+    ticks = watcher.ticks - ticks_before
+    assert ticks >= 3 and statements <= 2 * (ticks + 1), (statements, ticks)  # +1: a tick the window cut
+    await _update(world.api, Job, world.job_id, status="cancelled")
+    await _update(world.api, Job, other.id, status="completed")  # type: ignore[attr-defined]
+    bodies = [(await asyncio.wait_for(stream, timeout=10)).text for stream in streams]
+    names = [[name for name, _ in _frames(body) if name not in {"retry", "comment"}] for body in bodies]
+    assert names == [["snapshot", "status"]] * 3, names
+    statuses = [_frames(body)[-1][1]["status"] for body in bodies]  # type: ignore[index]
+    assert statuses == ["cancelled", "cancelled", "completed"]
+
+
+@pytest.mark.parametrize("ending", [False, True])
+async def test_a_stream_opened_while_a_tick_reads_gets_its_snapshot_from_the_next(
+        world: World, monkeypatch: pytest.MonkeyPatch, ending: bool) -> None:
+    """The watcher awaits the database between choosing whom to send snapshots and sending them: a stream that opens
+    in between still starts with its snapshot — also when that very tick saw its job end."""
+    monkeypatch.setattr(live_events, "POLL_SECONDS", 60.0)  # ticks only when a stream opens: one at a time
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
+    first = watcher.subscribe(world.job_id)
+    assert "event: snapshot" in await asyncio.wait_for(first.frames.get(), timeout=5)
+    if ending:
+        await _update(world.api, Job, world.job_id, status="cancelled")
+    late: list[live_events.Subscription] = []
+    read = live_events.variants_by_job
+
+    async def read_while_someone_opens(*args: Any) -> Any:
+        if not late:
+            late.append(watcher.subscribe(world.job_id))
+        return await read(*args)
+
+    monkeypatch.setattr(live_events, "variants_by_job", read_while_someone_opens)
+    (other,) = await _add(world.api, Job(user_id=1, template_id=1, photo_ids=[world.photo_id], variant_count=2,
+                                         year=2027, status="generating"))
+    watcher.subscribe(other.id)  # type: ignore[attr-defined]  # a tick that reads a snapshot for another job
+    assert "event: snapshot" in await asyncio.wait_for(late_frames(late), timeout=5)
+    assert late[0].ended == ending
+    if ending:
+        assert "event: status" in await asyncio.wait_for(first.frames.get(), timeout=5) and first.ended
+
+
+async def late_frames(late: list[live_events.Subscription]) -> str:
+    while not late:
+        await asyncio.sleep(0.01)
+    return await late[0].frames.get()
