@@ -59,10 +59,10 @@ async def main(kills: int, database_seconds: float, storage_seconds: float, with
                 outcomes += await worker_kills(stack, env, fake, runs=kills, seed=2026)
         finally:
             await env.shutdown()
-        async with fresh_database() as first, fresh_database() as second:
-            outcomes += await on_supervised_stacks(folder, fake, first)
+        async with fresh_database() as database_url:
+            outcomes += await on_supervised_stacks(folder, fake, database_url)
             if with_outages:
-                database, storage = await asyncio.gather(database_outage(folder, fake, second, database_seconds),
+                database, storage = await asyncio.gather(database_outage(folder, fake, database_seconds),
                                                          storage_outages(folder, fake, storage_seconds))
                 outcomes += [database, *storage]
     print(TABLE_HEADER)

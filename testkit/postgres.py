@@ -14,7 +14,7 @@ import asyncpg
 POSTGRES_ADMIN_DSN = os.environ.get("CALENDARY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-# The fault suite stops and restarts the server: a test right after it may find it still starting up.
+# A server that is (re)starting — after a reboot, or a person's `pg_ctlcluster restart` — is waited for, not failed on.
 SERVER_START_SECONDS = 60.0
 
 

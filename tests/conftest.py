@@ -73,12 +73,3 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await start_dev_server()
     yield env
     await env.shutdown()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs the suite on several pytest-xdist workers (`--dist loadgroup`); every test that uses the
-    PostgreSQL server runs on one of them, one after another, because the fault suite stops that server for minutes
-    and no other test may be running on it then."""
-    for item in items:
-        if item.get_closest_marker("postgres") or "postgres_url" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("postgresql"))

@@ -9,8 +9,10 @@ import asyncio
 import logging
 import os
 import subprocess
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
@@ -18,20 +20,49 @@ from moto.server import ThreadedMotoServer
 from testkit.embedded import free_port
 
 
-def _pg_ctl(action: str) -> None:
-    """`pg_ctlcluster ... main stop|start` for the machine's one PostgreSQL cluster (CI runs on this machine)."""
-    version = sorted(path.name for path in Path("/etc/postgresql").iterdir())[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action, *(
-        ["-m", "fast"] if action == "stop" else [])], check=True, capture_output=True, timeout=120)
+@dataclass(frozen=True)
+class PostgresCluster:
+    """A PostgreSQL cluster of the test's own beside the machine's `main` one (127.0.0.1:5432): stopping it for
+    minutes disturbs no other test, so the suite's other PostgreSQL tests keep running in parallel meanwhile."""
+
+    version: str
+    name: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def ctl(self, action: str) -> None:
+        _run(["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, action,
+              *(["-m", "fast"] if action == "stop" else [])])
+
+
+def _run(command: list[str]) -> None:
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
 @asynccontextmanager
-async def postgres_stopped() -> AsyncIterator[None]:
-    await asyncio.to_thread(_pg_ctl, "stop")
+async def own_postgres_cluster() -> AsyncIterator[PostgresCluster]:
+    """A new cluster (`pg_createcluster`, trust auth, on a free port), started, and dropped afterwards."""
+    version = sorted(path.name for path in Path("/etc/postgresql").iterdir())[-1]
+    cluster = PostgresCluster(version, f"calendary_faults_{uuid.uuid4().hex[:8]}", free_port())
+    await asyncio.to_thread(_run, ["pg_createcluster", "-p", str(cluster.port), version, cluster.name,
+                                   "--", "--auth=trust"])
+    try:
+        await asyncio.to_thread(cluster.ctl, "start")
+        yield cluster
+    finally:
+        await asyncio.to_thread(_run, ["pg_dropcluster", "--stop", version, cluster.name])
+
+
+@asynccontextmanager
+async def postgres_stopped(cluster: PostgresCluster) -> AsyncIterator[None]:
+    await asyncio.to_thread(cluster.ctl, "stop")
     try:
         yield
     finally:
-        await asyncio.to_thread(_pg_ctl, "start")
+        await asyncio.to_thread(cluster.ctl, "start")
 
 
 def mounted_volume(link: Path) -> None:

@@ -16,7 +16,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from testkit.fake_replicate.server import FakeReplicate
 from testkit.faults.evidence import Billing, Customer, Outcome, generation_outcome, variant_objects
-from testkit.faults.outages import StoppableS3, folder_gone, postgres_stopped
+from testkit.faults.outages import (
+    PostgresCluster,
+    StoppableS3,
+    folder_gone,
+    own_postgres_cluster,
+    postgres_stopped,
+)
 from testkit.faults.stacks import PREDICTION_SECONDS, SupervisedStack, supervised_stack, worker_process
 from testkit.stack import Stack
 
@@ -132,11 +138,11 @@ async def temporal_restart(stack: SupervisedStack) -> Outcome:
     return await generation_outcome("Temporal server SIGKILL mid-generation", customer, stack.storage, stack.fake)
 
 
-async def postgres_outage(stack: SupervisedStack, seconds: float) -> Outcome:
+async def postgres_outage(stack: SupervisedStack, cluster: PostgresCluster, seconds: float) -> Outcome:
     """PostgreSQL stopped for `seconds` with a quarter of the variants made."""
     customer = await Customer.start(stack.api, "postgres-outage@example.com")
     await customer.wait_for_variants(VARIANTS // 4)
-    async with postgres_stopped():
+    async with postgres_stopped(cluster):
         await asyncio.sleep(seconds / 2)
         during = (await stack.api.get(f"/api/calendars/generate/{customer.job}/status",
                                       headers=customer.headers)).status_code
@@ -168,11 +174,12 @@ async def s3_outage(stack: SupervisedStack, s3: StoppableS3, seconds: float) -> 
 SHORT_RETRY = {"CALENDARY_ACTIVITY_RETRY_MAX_INTERVAL": "5"}
 
 
-async def database_outage(folder: Path, fake: FakeReplicate, postgres_url: str, seconds: float) -> Outcome:
-    """PostgreSQL down for `seconds` under a stack of its own."""
-    async with supervised_stack(folder / "pg-outage", fake=fake, CALENDARY_DATABASE_URL=postgres_url,
-                                **SHORT_RETRY) as stack:
-        return await postgres_outage(stack, seconds)
+async def database_outage(folder: Path, fake: FakeReplicate, seconds: float) -> Outcome:
+    """PostgreSQL down for `seconds` under a stack of its own, on a PostgreSQL cluster of its own."""
+    async with own_postgres_cluster() as cluster, \
+            supervised_stack(folder / "pg-outage", fake=fake, CALENDARY_DATABASE_URL=cluster.url,
+                             **SHORT_RETRY) as stack:
+        return await postgres_outage(stack, cluster, seconds)
 
 
 async def storage_outages(folder: Path, fake: FakeReplicate, seconds: float) -> list[Outcome]:

@@ -27,8 +27,8 @@ def _survived(outcome: Outcome) -> None:
 
 @pytest.mark.postgres
 async def test_a_postgres_outage_of_three_minutes_only_delays_the_generation(
-        tmp_path: Path, fake: FakeReplicate, postgres_url: str) -> None:
-    outcome = await database_outage(tmp_path, fake, postgres_url, POSTGRES_DOWN_SECONDS)
+        tmp_path: Path, fake: FakeReplicate) -> None:
+    outcome = await database_outage(tmp_path, fake, POSTGRES_DOWN_SECONDS)
     _survived(outcome)
     assert outcome.notes["api_during_outage"] == 503  # the API says "try again later", not 500
 
