@@ -42,7 +42,7 @@ $(AXE): package.json package-lock.json
 axe: $(AXE)
 
 test: install browser axe lint
-	$(PY) -m pytest -q -n 3 --dist loadgroup
+	$(PY) -m pytest -q -n 4 --dist loadgroup
 
 bench: install browser
 	$(PY) bench/generation_makespan.py

@@ -73,3 +73,9 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await start_dev_server()
     yield env
     await env.shutdown()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fault suite first: its tests are the longest (minutes of outages and kills, mostly waiting), so started
+    first they run beside the rest of the suite on the other xdist workers instead of after it."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/faults/"))

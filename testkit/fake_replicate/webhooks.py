@@ -54,7 +54,8 @@ class WebhookSender:
         return "whsec_" + base64.b64encode(self.key).decode()
 
     async def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=2.0)
+        # 15 s, as common webhook senders allow (2 s made a receiver slowed by a loaded machine a failed delivery).
+        self._http = httpx.AsyncClient(timeout=15.0)
 
     async def stop(self) -> None:
         if self._http is not None:

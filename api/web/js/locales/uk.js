@@ -24,7 +24,6 @@ export default {
   'time.seconds': '≈ {n} с',
   'time.minutes': { one: '≈ {n} хвилина', few: '≈ {n} хвилини', many: '≈ {n} хвилин', other: '≈ {n} хвилини' },
   'time.hoursMinutes': '≈ {h} год {m} хв',
-
   'error.network': 'Немає зʼєднання з сервером. Перевірте інтернет і спробуйте ще раз.',
   'error.server': 'Сервер тимчасово не відповідає (код {status}). Спробуйте за хвилину.',
   'error.notFound': 'Не знайдено.',
