@@ -20,10 +20,11 @@ async def test_webhooks_end_the_waits_and_the_batched_reconciler_catches_lost_on
     fake.set_prediction_timing(starting_seconds=0.05, processing_seconds=0.3)
     fake.set_training_timing(starting_seconds=0.05, processing_seconds=0.3)
     fake.webhooks.lose_next = lost  # the training's and then predictions' completions
-    # No job is read on its own for a minute, nor at a deadline: only a webhook or a list page can end a wait.
+    # No job is read on its own, nor at a deadline, for longer than the test may take on a loaded machine (a minute
+    # was not always enough): only a webhook or a list page can end a wait.
     async with replicate_stack(tmp_path, dev_server, fake, replicate={
-            "push_read_after_seconds": 60, "push_list_interval_seconds": 1.0, "starting_deadline_seconds": 60,
-            "prediction_deadline_seconds": 60, "training_deadline_seconds": 60}) as stack, stack.worker():
+            "push_read_after_seconds": 600, "push_list_interval_seconds": 1.0, "starting_deadline_seconds": 600,
+            "prediction_deadline_seconds": 600, "training_deadline_seconds": 600}) as stack, stack.worker():
         headers, started = await start_generation(stack.api)
         await wait_for_status(stack.api, headers, started["job_id"], "ready_for_selection", seconds=120)
 
