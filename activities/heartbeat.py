@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -82,11 +83,12 @@ async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind:
 
 
 @asynccontextmanager
-async def heartbeating(details: HeartbeatDetails, every: float = 1.0) -> AsyncIterator[None]:
-    # Frequent beats cost nothing (the SDK throttles what it sends) and let a cancellation arrive within a second.
+async def beating(details: Callable[[], Sequence[Any]], every: float = 1.0) -> AsyncIterator[None]:
+    """Heartbeat `details()` every `every` seconds while the block runs. Frequent beats cost nothing (the SDK
+    throttles what it sends), let a dead worker be noticed and a cancellation arrive within a second."""
     async def beat() -> None:
         while True:
-            activity.heartbeat(*([details.provider_ref] if details.provider_ref else []))
+            activity.heartbeat(*details())
             await asyncio.sleep(every)
 
     task = asyncio.create_task(beat())
@@ -94,4 +96,12 @@ async def heartbeating(details: HeartbeatDetails, every: float = 1.0) -> AsyncIt
         yield
     finally:
         task.cancel()
+
+
+@asynccontextmanager
+async def heartbeating(details: HeartbeatDetails, every: float = 1.0) -> AsyncIterator[None]:
+    try:
+        async with beating(lambda: [details.provider_ref] if details.provider_ref else [], every):
+            yield
+    finally:
         await details.flush()

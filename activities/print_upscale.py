@@ -19,6 +19,7 @@ from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input, provider_failures
+from activities.heartbeat import beating
 from activities.job_rows import add_job_cost
 from contracts import activities as contract
 from contracts.activities import implements
@@ -32,7 +33,6 @@ from storage import ObjectNotFound
 from storage.keys import print_copy_key
 
 MAX_AI_SCALE = 4  # ESRGAN's native factor; past it the renderer's classical upscale adds the rest, and says so
-_HEARTBEAT_SECONDS = 1.0
 
 
 def ai_scale(enlargement: float) -> int | None:
@@ -65,17 +65,15 @@ class PrintUpscaleActivities:
         details = activity.info().heartbeat_details
         # file id -> the paid prediction an earlier try of this activity started (heartbeat details survive retries)
         started: dict[str, str] = dict(details[0]) if details and isinstance(details[0], dict) else {}
-        beat = asyncio.create_task(_heartbeat(started))
         slots = asyncio.Semaphore(self._deps.settings.max_parallel)  # as many paid jobs at once as a generation runs
 
         async def upscale(work: _Work) -> tuple[bool, float]:
             async with slots:
                 return await self._upscale(upscaler, request, work, started)
 
-        try:
+        # The started ids ride on every beat: a retry after a dead worker finds its paid predictions there.
+        async with beating(lambda: (started,)):
             outcomes = await asyncio.gather(*(upscale(work) for work in scales), return_exceptions=True)
-        finally:
-            beat.cancel()
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         if failures:
             raise failures[0]  # the others are stored: a retry pays only for what is missing
@@ -146,12 +144,4 @@ class PrintUpscaleActivities:
             session.add(file)
             await add_job_cost(session, request.job_id, cost)
         return paid, cost
-
-
-async def _heartbeat(started: dict[str, str]) -> None:
-    # The SDK throttles what it sends; frequent beats let a dead worker be noticed and keep the started ids.
-    while True:
-        activity.heartbeat(started)
-        await asyncio.sleep(_HEARTBEAT_SECONDS)
-
 
