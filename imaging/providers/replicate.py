@@ -145,7 +145,7 @@ class ReplicateProvider:
     async def _start_training(self, request: TrainingRequest, tag: str, is_ours: JobMatcher) -> JobSnapshot:
         if not request.photos:
             raise ContentRejected("no photos to train on")
-        destination = f"{self._settings.destination_prefix}-u{request.user_id}"
+        destination = self._settings.destination_name(request.user_id)
         with translated_errors("upload training photos"):
             archive = await within(self._settings.upload_timeout_seconds, self._client.files.async_create(
                 io.BytesIO(_zip_photos(request.photos)),
@@ -256,7 +256,7 @@ class ReplicateProvider:
             return reused[1]
         with translated_errors("upload photo"):
             uploaded = await within(self._settings.upload_timeout_seconds, self._client.files.async_create(
-                io.BytesIO(photo), filename=f"photo-{digest[:16]}.jpg", content_type="image/jpeg"
+                io.BytesIO(photo), filename=self._settings.photo_upload_name(digest), content_type="image/jpeg"
             ))
         if len(self._photo_urls) > _MAX_REUSED_PHOTOS:
             self._photo_urls = {k: v for k, v in self._photo_urls.items() if v[0] > now}

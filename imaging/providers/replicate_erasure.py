@@ -37,12 +37,12 @@ class ReplicateErasureReport:
 
 def destination_model(settings: ReplicateSettings, user_id: int) -> str:
     """The customer's destination model, as imaging.providers.replicate names it at training."""
-    return f"{settings.destination_owner}/{settings.destination_prefix}-u{user_id}"
+    return f"{settings.destination_owner}/{settings.destination_name(user_id)}"
 
 
 def customer_upload_names(settings: ReplicateSettings, user_id: int, photo_sha256: list[str]) -> tuple[str, set[str]]:
     """The prefix of the customer's training archives and the names of their uploaded photos."""
-    return f"{settings.destination_prefix}-u{user_id}-", {f"photo-{digest[:16]}.jpg" for digest in photo_sha256}
+    return f"{settings.destination_name(user_id)}-", {settings.photo_upload_name(digest) for digest in photo_sha256}
 
 
 class ReplicateErasure:

@@ -94,6 +94,15 @@ class ReplicateSettings(BaseModel):
     usd_per_image_by_model: dict[str, float] = Field(default_factory=lambda: {
         "black-forest-labs/flux-dev": 0.025, "black-forest-labs/flux-schnell": 0.003})
 
+    # How the customer's things are named at Replicate: training names them, erasure finds them by these names.
+    def destination_name(self, user_id: int) -> str:
+        """The customer's destination model (without its owner)."""
+        return f"{self.destination_prefix}-u{user_id}"
+
+    @staticmethod
+    def photo_upload_name(photo_sha256: str) -> str:
+        return f"photo-{photo_sha256[:16]}.jpg"
+
     def worker_token(self) -> str:
         """The API token, once everything a worker cannot run without is known to be there."""
         token = self.api_token.get_secret_value().strip() if self.api_token else ""
