@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     events_ticket_ttl: Duration = timedelta(seconds=60)
     # A password-reset link works this long, and once.
     password_reset_ttl: Duration = timedelta(hours=1)
+    # A sign-up's confirmation link works this long (a person may read the e-mail the next day), and once.
+    email_verification_ttl: Duration = timedelta(hours=48)
 
     # Rate limits (docs/api.md), each counted per client IP and per account (the e-mail for login and register,
     # the user for upload and generate): one more answers 429 with Retry-After. The counts live in

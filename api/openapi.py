@@ -1,9 +1,9 @@
 """The OpenAPI document as the API's contract: every status an operation can answer is documented.
 
-A route declares the problems its own body raises (`@raises(EMAIL_TAKEN)`); the problems its dependencies raise
-(401 from the bearer token, 404 from an owned id, 503 from the database or Temporal, 409 from a write's commit) and
-422 for a request with parameters or a body are added here, from the dependency tree, so no route can forget
-them. Each status gets the problem schema (`application/problem+json`) and one example per code it may carry.
+A route declares the problems its own body raises (`@raises(RESET_TOKEN_INVALID)`); the problems its dependencies
+raise (401 from the bearer token, 404 from an owned id, 503 from the database or Temporal, 409 from a write's
+commit) and 422 for a request with parameters or a body are added here, from the dependency tree, so no route can
+forget them. Each status gets the problem schema (`application/problem+json`) and one example per code it may carry.
 Operation ids are the route functions' names: stable, so generated clients keep their method names.
 """
 

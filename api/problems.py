@@ -99,10 +99,13 @@ INTERNAL_ERROR = _kind("internal_error", S.INTERNAL_SERVER_ERROR, "Internal erro
 # --- accounts --------------------------------------------------------------------------------------------------
 AUTH_REQUIRED = _kind("auth_required", S.UNAUTHORIZED, "A valid bearer token is required",
                       "Log in again (POST /api/auth/login) and repeat the request with the new token.")
-WRONG_CREDENTIALS = _kind("wrong_credentials", S.UNAUTHORIZED, "Wrong email or password",
-                          "Ask the person to check the email and password.")
-EMAIL_TAKEN = _kind("email_taken", S.CONFLICT, "An account with this email exists",
-                    "Log in instead, or register with another email.")
+WRONG_CREDENTIALS = _kind("wrong_credentials", S.UNAUTHORIZED,
+                          "Wrong email or password, or the email is not confirmed yet",
+                          "Ask the person to check the email and password, or to open the link e-mailed at sign-up.")
+VERIFICATION_TOKEN_INVALID = _kind("verification_token_invalid", S.UNPROCESSABLE_ENTITY,
+                                    "The e-mail confirmation link is invalid or expired",
+                                    "Register again (POST /api/auth/register) for a new link, or sign in if the "
+                                    "e-mail is already confirmed.")
 RESET_TOKEN_INVALID = _kind("reset_token_invalid", S.UNPROCESSABLE_ENTITY,
                              "The password-reset link is invalid, used or expired",
                              "Ask for a new link (POST /api/auth/password-reset).")

@@ -3,7 +3,8 @@
 Every token names its user (`sub`) and the user's `token_version` (`ver`): logging out or resetting the password
 increments the version, and every token issued before stops working. A token's audience (`aud`) says what it is
 for — none for an access token, `events:<job id>` for a ticket that opens one job's event stream, `password-reset`
-for a reset link — and a token is accepted only for its own purpose (PyJWT refuses an unexpected or missing `aud`).
+for a reset link, `email-verification` for a sign-up's confirmation link — and a token is accepted only for its own
+purpose (PyJWT refuses an unexpected or missing `aud`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from settings import Settings
 _hasher = PasswordHasher()
 _ALGORITHM = "HS256"
 RESET_AUDIENCE = "password-reset"
+VERIFICATION_AUDIENCE = "email-verification"
 
 
 def hash_password(password: str) -> str:
@@ -73,6 +75,10 @@ def issue_events_ticket(user: User, job_id: int, settings: Settings) -> str:
 
 def issue_reset_token(user: User, settings: Settings) -> str:
     return _issue(user, settings, settings.password_reset_ttl, aud=RESET_AUDIENCE)
+
+
+def issue_verification_token(user: User, settings: Settings) -> str:
+    return _issue(user, settings, settings.email_verification_ttl, aud=VERIFICATION_AUDIENCE)
 
 
 def events_audience(job_id: int) -> str:

@@ -142,7 +142,8 @@ async def main() -> None:
         with embedded_stack(Path(folder), env) as stack:
             pids = await stack.started(seconds=180)
             async with httpx.AsyncClient(base_url=stack.url, timeout=30) as api:
-                headers, started = await start_generation(api, preview=args.preview)
+                headers, started = await start_generation(api, preview=args.preview,
+                                                          outbox=Path(env["CALENDARY_OUTBOX_DIR"]))
                 job = started["job_id"]
                 await wait_for_status(api, headers, job, "ready_for_selection", seconds=1200)
                 variants = len((await api.get(f"/api/calendars/generate/{job}/variants", headers=headers)).json())

@@ -96,13 +96,15 @@ def environment(fake: RemoteFake, args: argparse.Namespace, api_port: int) -> di
     }
 
 
-async def prepare(api: httpx.AsyncClient, customers: int) -> list[tuple[dict[str, str], dict[str, object]]]:
-    """Register every customer and upload their photos (ten at a time): the start requests, ready to send."""
+async def prepare(api: httpx.AsyncClient, outbox: Path,
+                  customers: int) -> list[tuple[dict[str, str], dict[str, object]]]:
+    """Register every customer (confirming with the link the stack wrote to `outbox`) and upload their photos (ten
+    at a time): the start requests, ready to send."""
     gate = asyncio.Semaphore(10)
 
     async def one(number: int) -> tuple[dict[str, str], dict[str, object]]:
         async with gate:
-            headers = await register(api, email=f"scale-{number}@example.com")
+            headers = await register(api, email=f"scale-{number}@example.com", outbox=outbox)
             photos = await upload_photos(api, headers, count=3)
         return headers, {"photo_ids": [p["id"] for p in photos], "preview": False, "year": 2027}
 
@@ -183,7 +185,7 @@ async def main() -> None:
             async with supervised_stack(Path(folder), fake=None, **environment(fake, args, api_port)) as stack:
                 fake.set_prediction_timing(starting_seconds=0.0, processing_seconds=args.latency)
                 fake.set_training_timing(starting_seconds=0.0, processing_seconds=args.training)
-                requests = await prepare(stack.api, args.customers)
+                requests = await prepare(stack.api, stack.settings.outbox_dir, args.customers)
                 pids = stack.embedded.pids()
                 before_stats = fake.stats()
                 cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}

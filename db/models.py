@@ -50,6 +50,8 @@ class User(SQLModel, table=True):
     email_notifications: bool = True  # reminders before expiry; PATCH /api/me turns them off
     token_version: int = 0  # in every token (api.security); logout and a password reset increment it
     created_at: datetime = Field(default_factory=utcnow)
+    # Set by the e-mailed confirmation link (or a completed password reset); until then the account cannot sign in.
+    email_verified_at: datetime | None = None
 
 
 class UploadedFile(SQLModel, table=True):

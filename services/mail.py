@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from enum import StrEnum
 from pathlib import Path
 
 from contracts.messages import NotificationKind
@@ -63,11 +64,48 @@ class MailFacts:
     deadline: datetime | None = None
 
 
-_RESET_TEXT = {  # subject, body, button
-    "uk": ("Відновлення пароля", ("Щоб задати новий пароль, відкрийте посилання протягом години. Якщо ви не "
-                                 "просили змінити пароль, нічого не робіть."), "Задати новий пароль"),
-    "en": ("Reset your password", ("To set a new password, open the link within an hour. If you did not ask for "
-                                  "this, do nothing."), "Set a new password"),
+class AccountMail(StrEnum):
+    password_reset = "password_reset"
+    signup_confirmation = "signup_confirmation"  # a new e-mail signed up: confirm it to sign in
+    signup_attempt = "signup_attempt"  # someone signed up with an e-mail that has an account: its owner is told
+
+
+_ACCOUNT_TEXT: dict[str, dict[AccountMail, tuple[str, str, str]]] = {  # subject, body, button
+    "uk": {
+        AccountMail.password_reset: (
+            "Відновлення пароля",
+            ("Щоб задати новий пароль, відкрийте посилання протягом години. Якщо ви не просили змінити пароль, "
+             "нічого не робіть."),
+            "Задати новий пароль"),
+        AccountMail.signup_confirmation: (
+            "Підтвердьте e-mail",
+            ("Щоб завершити реєстрацію в Calendary, відкрийте посилання протягом двох діб. Якщо ви не "
+             "реєструвалися, нічого не робіть: без підтвердження обліковий запис не працює."),
+            "Підтвердити e-mail"),
+        AccountMail.signup_attempt: (
+            "Спроба реєстрації з вашою адресою",
+            ("Хтось (можливо, ви) намагався зареєструватися в Calendary з цією адресою, але обліковий запис для неї "
+             "вже є. Увійдіть зі своїм паролем або, якщо забули його, задайте новий. Якщо це були не ви, нічого не "
+             "робіть: ваш обліковий запис не змінено."),
+            "Відновити пароль"),
+    },
+    "en": {
+        AccountMail.password_reset: (
+            "Reset your password",
+            "To set a new password, open the link within an hour. If you did not ask for this, do nothing.",
+            "Set a new password"),
+        AccountMail.signup_confirmation: (
+            "Confirm your e-mail",
+            ("To finish signing up for Calendary, open the link within two days. If you did not sign up, do "
+             "nothing: an account that is not confirmed does not work."),
+            "Confirm the e-mail"),
+        AccountMail.signup_attempt: (
+            "Someone tried to sign up with your address",
+            ("Someone (maybe you) tried to sign up for Calendary with this address, but it already has an account. "
+             "Sign in with your password or, if you forgot it, set a new one. If it was not you, do nothing: your "
+             "account has not changed."),
+            "Reset the password"),
+    },
 }
 
 
@@ -79,9 +117,9 @@ def compose(facts: MailFacts, sender: str) -> EmailMessage:
     return _message(sender, facts.to, language, subject.format(**values), body.format(**values), button, facts.link)
 
 
-def compose_password_reset(to: str, language: str, link: str, sender: str) -> EmailMessage:
+def compose_account_mail(kind: AccountMail, to: str, language: str, link: str, sender: str) -> EmailMessage:
     language = _language(language)
-    subject, body, button = _RESET_TEXT[language]
+    subject, body, button = _ACCOUNT_TEXT[language][kind]
     return _message(sender, to, language, subject, body, button, link)
 
 

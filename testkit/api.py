@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from temporalio.client import Client
 from api.main import create_app
 from ops.http_server import served
 from settings import Settings
+from testkit.outbox import wait_for_link_token
 
 
 @asynccontextmanager
@@ -59,10 +61,16 @@ def photo_bytes(width: int, height: int, *, fmt: str = "JPEG", seed: int = 0) ->
 
 
 async def register(client: httpx.AsyncClient, email: str = "olena@example.com",
-                   password: str = "correct horse battery") -> dict[str, str]:
+                   password: str = "correct horse battery", *, outbox: Path | None = None) -> dict[str, str]:
+    """Sign up as a person does: register, open the confirmation link e-mailed to `outbox` (by default the
+    in-process API's own), confirm; answers the signed-in headers."""
     response = await client.post("/api/auth/register", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    assert response.status_code == 202, response.text
+    folder = outbox or client.app.state.settings.outbox_dir  # type: ignore[attr-defined]
+    token = await wait_for_link_token(folder, email, "verify")
+    verified = await client.post("/api/auth/verify", json={"token": token})
+    assert verified.status_code == 200, verified.text
+    return {"Authorization": f"Bearer {verified.json()['access_token']}"}
 
 
 async def upload_photos(client: httpx.AsyncClient, headers: dict[str, str], count: int = 3) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 
@@ -10,9 +11,11 @@ from testkit.api import register, upload_photos
 
 
 async def start_generation(api: httpx.AsyncClient, *, preview: bool = False, theme: str = "vintage",
-                           email: str = "olena@example.com", **options: str) -> tuple[dict[str, str], dict]:
-    """Register, upload three photos and start; `options` are more request fields (title, locale)."""
-    headers = await register(api, email=email)
+                           email: str = "olena@example.com", outbox: Path | None = None,
+                           **options: str) -> tuple[dict[str, str], dict]:
+    """Register (`outbox`: see `register`), upload three photos and start; `options` are more request fields
+    (title, locale)."""
+    headers = await register(api, email=email, outbox=outbox)
     photos = await upload_photos(api, headers, count=3)
     templates = (await api.get("/api/templates", headers=headers)).json()
     template = next(t for t in templates if t["theme"] == theme)

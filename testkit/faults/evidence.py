@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,8 +26,9 @@ class Customer:
     workflow_id: str
 
     @classmethod
-    async def start(cls, api: httpx.AsyncClient, email: str) -> Customer:
-        headers, started = await start_generation(api, email=email)
+    async def start(cls, api: httpx.AsyncClient, email: str, outbox: Path) -> Customer:
+        """Signs up (the confirmation link read from the stack's `outbox`) and starts a generation."""
+        headers, started = await start_generation(api, email=email, outbox=outbox)
         return cls(api, headers, started["job_id"], started["workflow_id"])
 
     async def status(self) -> dict[str, Any]:

@@ -48,7 +48,7 @@ async def _reach(customer: Customer, stage: str) -> dict[str, Any]:
 
 async def cancel_at(stack: SupervisedStack, stage: str, source: str, email: str) -> Outcome:
     """One customer cancelled at `stage` from the API (`DELETE`) or by an operator (`temporal workflow cancel`)."""
-    customer = await Customer.start(stack.api, email)
+    customer = await Customer.start(stack.api, email, stack.settings.outbox_dir)
     seen = await _reach(customer, stage)
     notes: dict[str, Any] = {"seen": seen["status"], "seen_variants": seen["generated_variants_count"]}
     if source == "api":
@@ -82,7 +82,7 @@ async def provider_refuses(stack: SupervisedStack, status: int) -> Outcome:
     planned = 100
     fake.faults.fail_next("create_prediction", times=planned, status=status)
     try:
-        customer = await Customer.start(stack.api, f"refused-{status}@example.com")
+        customer = await Customer.start(stack.api, f"refused-{status}@example.com", stack.settings.outbox_dir)
         final = await customer.finished()
         creates = planned - fake.faults.pending("create_prediction")
     finally:
@@ -110,7 +110,8 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
     customers: list[tuple[Customer, str]] = []
     try:
         for run in range(runs):
-            customer = await Customer.start(stack.api, f"kill-{seed}-{run}@example.com")
+            customer = await Customer.start(stack.api, f"kill-{seed}-{run}@example.com",
+                                            stack.settings.outbox_dir)
             point = rng.randint(-1, VARIANTS - 4)  # -1: as soon as it is training (or past it, if that was quick)
 
             seen = await (customer.wait(lambda s: s["status"] != "pending", 600) if point < 0
@@ -130,7 +131,7 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
 
 async def temporal_restart(stack: SupervisedStack) -> Outcome:
     """The Temporal server SIGKILLed mid-generation; the supervisor starts it again on its state file."""
-    customer = await Customer.start(stack.api, "temporal-restart@example.com")
+    customer = await Customer.start(stack.api, "temporal-restart@example.com", stack.settings.outbox_dir)
     await customer.wait_for_variants(VARIANTS // 4)
     old = stack.embedded.pids()["temporal"]
     os.kill(old, signal.SIGKILL)
@@ -140,7 +141,7 @@ async def temporal_restart(stack: SupervisedStack) -> Outcome:
 
 async def postgres_outage(stack: SupervisedStack, cluster: PostgresCluster, seconds: float) -> Outcome:
     """PostgreSQL stopped for `seconds` with a quarter of the variants made."""
-    customer = await Customer.start(stack.api, "postgres-outage@example.com")
+    customer = await Customer.start(stack.api, "postgres-outage@example.com", stack.settings.outbox_dir)
     await customer.wait_for_variants(VARIANTS // 4)
     async with postgres_stopped(cluster):
         await asyncio.sleep(seconds / 2)
@@ -153,7 +154,7 @@ async def postgres_outage(stack: SupervisedStack, cluster: PostgresCluster, seco
 
 async def folder_outage(stack: SupervisedStack, seconds: float) -> Outcome:
     """The file store's folder gone for `seconds` with a quarter of the variants made."""
-    customer = await Customer.start(stack.api, "folder-outage@example.com")
+    customer = await Customer.start(stack.api, "folder-outage@example.com", stack.settings.outbox_dir)
     await customer.wait_for_variants(VARIANTS // 4)
     async with folder_gone(stack.settings.storage_dir):
         await asyncio.sleep(seconds)
@@ -162,7 +163,7 @@ async def folder_outage(stack: SupervisedStack, seconds: float) -> Outcome:
 
 async def s3_outage(stack: SupervisedStack, s3: StoppableS3, seconds: float) -> Outcome:
     """The S3 server stopped (connections refused) for `seconds` with a quarter of the variants made."""
-    customer = await Customer.start(stack.api, "s3-outage@example.com")
+    customer = await Customer.start(stack.api, "s3-outage@example.com", stack.settings.outbox_dir)
     await customer.wait_for_variants(VARIANTS // 4)
     async with s3.stopped():
         await asyncio.sleep(seconds)

@@ -87,9 +87,11 @@ async def test_an_access_token_is_no_reset_token(app_client: httpx.AsyncClient) 
     assert refused.status_code == 422 and refused.json()["code"] == "reset_token_invalid"
 
 
-async def test_login_for_an_unknown_email_does_the_same_argon2_work(
+async def test_login_for_an_unknown_or_unconfirmed_email_does_the_same_argon2_work(
         app_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
     await register(app_client, "known@example.com", "the right password")
+    await app_client.post("/api/auth/register", json={"email": "unconfirmed@example.com",
+                                                      "password": "a wrong password"})  # this one's right one
     verified: list[str] = []
     real = api.security.verify_password
 
@@ -98,10 +100,11 @@ async def test_login_for_an_unknown_email_does_the_same_argon2_work(
         return real(password_hash, password)
 
     monkeypatch.setattr(api.security, "verify_password", counting)
-    for address in ("known@example.com", "nobody@example.com"):
+    for address in ("known@example.com", "nobody@example.com", "unconfirmed@example.com"):
         answer = await app_client.post("/api/auth/login", json={"email": address, "password": "a wrong password"})
-        assert answer.status_code == 401 and answer.json()["detail"] == "wrong email or password"
-    assert verified == ["a wrong password", "a wrong password"]
+        assert answer.status_code == 401
+        assert answer.json()["detail"] == "wrong e-mail or password, or the e-mail is not confirmed yet"
+    assert verified == ["a wrong password"] * 3
 
 
 async def test_hashing_runs_off_the_event_loop_at_most_n_at_once(settings: Settings,

@@ -30,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 import manage
 from api.main import create_app
 from testkit.api import photo_bytes
+from testkit.outbox import take_link_token
 from testkit.settings import make_settings
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
@@ -59,8 +60,11 @@ def contract(tmp_path_factory: pytest.TempPathFactory,
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.max_stream_events = 1  # the event stream's snapshot: a live stream would go on for minutes
     client = asgi.get_client(app)  # Schemathesis' own client: the app's lifespan runs once, on its event loop
-    token = client.post("/api/auth/register", json={"email": "schema@example.com", "password": "long enough"})
-    assert token.status_code == 201, token.text
+    registered = client.post("/api/auth/register", json={"email": "schema@example.com", "password": "long enough"})
+    assert registered.status_code == 202, registered.text
+    link = take_link_token(app_settings.outbox_dir, "schema@example.com", "verify")
+    token = client.post("/api/auth/verify", json={"token": link})
+    assert token.status_code == 200, token.text
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     # A photo and a (pending) generation, so small ids lead somewhere real.
     uploaded = client.post("/api/photos", headers=headers,

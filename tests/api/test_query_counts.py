@@ -27,7 +27,7 @@ from db.models import (
 )
 from db.session import make_engine, make_session_factory, session_scope
 from settings import Settings
-from testkit.api import upload_photos
+from testkit.api import register, upload_photos
 
 MANY = 4
 
@@ -53,11 +53,10 @@ class Customer:
 
 @pytest.fixture
 async def customer(app_client: httpx.AsyncClient, database: Settings, seeded) -> Customer:  # noqa: ANN001
-    registered = await app_client.post("/api/auth/register", json={"email": "olena@example.com",
-                                                                   "password": "correct horse battery"})
-    headers = {"Authorization": f"Bearer {registered.json()['access_token']}"}
+    headers = await register(app_client, "olena@example.com")
+    user_id = (await app_client.get("/api/me", headers=headers)).json()["id"]
     [photo] = await upload_photos(app_client, headers, count=1)
-    customer = Customer(api=app_client, settings=database, headers=headers, user_id=registered.json()["user"]["id"],
+    customer = Customer(api=app_client, settings=database, headers=headers, user_id=user_id,
                         photo_id=photo["id"], template_ids=[t.id for t in seeded])
     async with customer.session() as session:
         # Status answers carry an ETA from medians each process re-reads once a minute (services/eta.py): read
@@ -235,9 +234,8 @@ async def test_a_generation_read_answers_with_every_variant_and_its_links(custom
 async def test_another_users_generation_is_404_and_a_deleted_callers_token_401_in_that_one_statement(
         customer: Customer) -> None:
     job_id = await _generation_with_stored_variants(customer, 1)
-    stranger = await customer.api.post("/api/auth/register", json={"email": "taras@example.com",
-                                                                   "password": "correct horse battery"})
-    strangers = {"Authorization": f"Bearer {stranger.json()['access_token']}"}
+    strangers = await register(customer.api, "taras@example.com")
+    stranger_id = (await customer.api.get("/api/me", headers=strangers)).json()["id"]
 
     async with counted_statements(customer) as statements:
         foreign = await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=strangers)
@@ -245,7 +243,6 @@ async def test_another_users_generation_is_404_and_a_deleted_callers_token_401_i
     assert len(statements) == 1
 
     async with customer.session() as session:
-        stranger_id = stranger.json()["user"]["id"]
         await session.exec(delete(LedgerEntry).where(col(LedgerEntry.user_id) == stranger_id))  # the signup credit
         await session.exec(delete(User).where(col(User.id) == stranger_id))
     gone = await customer.api.get(f"/api/calendars/generate/{job_id}/status", headers=strangers)

@@ -9,8 +9,8 @@ import pytest
 from api.main import create_app
 from testkit.api import register, running_api
 
-PUBLIC = {"/api/auth/register", "/api/auth/login", "/api/auth/password-reset", "/api/auth/password-reset/confirm",
-          "/api/webhooks/replicate", "/api/config",
+PUBLIC = {"/api/auth/register", "/api/auth/verify", "/api/auth/login", "/api/auth/password-reset",
+          "/api/auth/password-reset/confirm", "/api/webhooks/replicate", "/api/config",
           "/api/templates", "/api/showcase/{locale}/pages/{page}"}  # the last two: the landing page's, for visitors
 # Browsers' EventSource cannot send headers: this route takes a ticket as a query parameter instead.
 TICKET_IN_QUERY = {"/api/calendars/generate/{job_id}/events"}

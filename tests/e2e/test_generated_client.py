@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from testkit.api import photo_bytes
+from testkit.outbox import take_link_token
 from testkit.stack import Stack
 
 PACKAGE = "calendary_client"
@@ -70,12 +71,14 @@ async def test_a_generated_client_makes_a_calendar_and_reads_errors_by_code(gene
     base = {"base_url": str(stack.api.base_url), "httpx_args": _transport(stack)}
     anonymous = generated.Client(**base)
 
-    register = _module("api.auth.register")
-    token = await register.asyncio(client=anonymous, body=models.Credentials(email="gen@example.com",
-                                                                            password="long enough pw"))
-    taken = await register.asyncio_detailed(client=anonymous, body=models.Credentials(email="gen@example.com",
-                                                                                     password="long enough pw"))
-    assert taken.status_code == 409 and taken.parsed.code == "email_taken"
+    register, verify = _module("api.auth.register"), _module("api.auth.verify_email")
+    accepted = await register.asyncio_detailed(client=anonymous, body=models.Credentials(email="gen@example.com",
+                                                                                        password="long enough pw"))
+    assert accepted.status_code == 202 and isinstance(accepted.parsed, models.Accepted)
+    forged = await verify.asyncio_detailed(client=anonymous, body=models.EmailVerification(token="not.a.token"))
+    assert forged.status_code == 422 and forged.parsed.code == "verification_token_invalid"
+    link = take_link_token(stack.settings.outbox_dir, "gen@example.com", "verify")
+    token = await verify.asyncio(client=anonymous, body=models.EmailVerification(token=link))
     client = generated.AuthenticatedClient(token=token.access_token, **base)
 
     files = [types.File(payload=io.BytesIO(photo_bytes(1024, 768, seed=i)), file_name=f"photo{i}.jpg",

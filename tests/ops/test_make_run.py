@@ -26,7 +26,7 @@ async def test_killed_processes_are_restarted_and_a_generation_still_completes(t
         assert all(alive(pid) for pid in first.values())
 
         async with httpx.AsyncClient(base_url=stack.url, timeout=30) as api:
-            headers, started = await start_generation(api)
+            headers, started = await start_generation(api, outbox=Path(env["CALENDARY_OUTBOX_DIR"]))
             job = started["job_id"]
             async with asyncio.timeout(120):
                 while (progress := (await api.get(f"/api/calendars/generate/{job}/status",

@@ -33,7 +33,8 @@ async def test_two_worker_processes_on_one_task_queue_make_and_bill_each_variant
         log = stack.settings.storage_dir.parent / "workers.log"
         workers = [worker_process(stack.settings, address, log) for _ in range(2)]
         try:
-            customers = [await Customer.start(stack.api, f"two-workers-{n}@example.com") for n in range(CUSTOMERS)]
+            customers = [await Customer.start(stack.api, f"two-workers-{n}@example.com", stack.settings.outbox_dir)
+                         for n in range(CUSTOMERS)]
             outcomes = [await generation_outcome(f"two workers, customer {n}", customer, stack.deps.storage, fake,
                                                  variant_count=VARIANTS, seconds=900)
                         for n, customer in enumerate(customers)]

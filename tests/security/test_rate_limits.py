@@ -48,7 +48,7 @@ async def _login(client: httpx.AsyncClient, email: str) -> httpx.Response:
 async def test_guessing_one_accounts_password_from_many_addresses_is_stopped(database: Settings) -> None:
     settings = database.model_copy(update={"rate_limit_login": "3/minute"})
     async with _clients(settings, "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4") as (a, b, c, d):
-        await register(a, "victim@example.com")
+        await register(a, "victim@example.com", outbox=settings.outbox_dir)
         for client in (a, b, c):
             assert (await _login(client, "victim@example.com")).status_code == 401
         _limited(await _login(d, "victim@example.com"))  # a fresh address, the same account
@@ -62,8 +62,8 @@ async def test_one_address_trying_many_accounts_is_stopped(database: Settings) -
             assert (await _login(attacker, f"guess{n}@example.com")).status_code == 401
         _limited(await _login(attacker, "guess9@example.com"))
         assert (await _login(neighbour, "guess9@example.com")).status_code == 401
-        await register(attacker, "one@example.com")
-        await register(attacker, "two@example.com")
+        await register(attacker, "one@example.com", outbox=settings.outbox_dir)
+        await register(attacker, "two@example.com", outbox=settings.outbox_dir)
         _limited(await attacker.post("/api/auth/register", json={"email": "three@example.com",
                                                                  "password": "long enough"}))
         for _ in range(2):  # reset requests have a count of their own, at the register rate
@@ -74,7 +74,7 @@ async def test_one_address_trying_many_accounts_is_stopped(database: Settings) -
 async def test_uploads_and_generation_starts_are_limited_per_account(database: Settings) -> None:
     settings = database.model_copy(update={"rate_limit_upload": "2/minute", "rate_limit_generate": "1/minute"})
     async with _clients(settings, "10.0.0.1", "10.0.0.2") as (home, phone):
-        headers = await register(home)
+        headers = await register(home, outbox=settings.outbox_dir)
         [photo] = await upload_photos(home, headers, count=1)
         await upload_photos(phone, headers, count=1)
         _limited(await home.post("/api/photos", headers=headers,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from imaging.providers.base import ImageProvider
 from settings import PROJECT_ROOT, Settings
 from testkit.api import served_api, served_over_http
 from testkit.browser import CHROMIUM, launched_chromium
+from testkit.outbox import wait_for_link_token
 from testkit.stack import Stack, build_stack
 from tests.conftest import IN_CI
 
@@ -216,3 +218,13 @@ async def sign_in_as(page, url: str, headers: dict[str, str]) -> None:  # noqa: 
         localStorage.setItem('calendary.token', token);
         localStorage.setItem('calendary.user', JSON.stringify({ id: 1, email: 'olena@example.com' }));
     }""", headers["Authorization"].removeprefix("Bearer "))
+
+
+async def confirm_sign_up(page, url: str, outbox: Path, email: str) -> None:  # noqa: ANN001
+    """After signing up on the page: it says to check the e-mail; the e-mailed link, opened in the page, confirms the
+    address and signs in (the upload step)."""
+    await expect(page.locator("#auth-notice")).to_be_visible()
+    await expect(page.locator("#auth-notice")).to_be_focused()
+    token = await wait_for_link_token(outbox, email, "verify")
+    await page.goto(f"{url}/#/verify/{token}")
+    await expect(page).to_have_url(re.compile(r"#/new$"))

@@ -17,7 +17,7 @@ import pytest
 from imaging.assets import sample_photo
 from testkit.api import photo_bytes
 from tests.web.a11y import Audit, axe_script
-from tests.web.conftest import WebStack, expect, open_page, web_stack
+from tests.web.conftest import WebStack, confirm_sign_up, expect, open_page, web_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +127,10 @@ async def _walk(web: WebStack, audit: Audit) -> None:
             await page.click(".auth-switch .link-button")
         await page.fill("#auth-password", PASSWORD)
         await page.click("form.auth-form button[type=submit]")
+        if index == 0:
+            await expect(page.locator("#auth-notice")).to_be_visible()
+            await audit.check(page, f"{view.name}: check your e-mail")
+            await confirm_sign_up(page, url, web.stack.settings.outbox_dir, EMAIL)
         await expect(page).to_have_url(re.compile(r"#/(new|jobs)$"))
         if index > 0:
             await expect(page.locator(".empty-state")).to_be_visible()

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from imaging.assets import sample_photo
 from testkit.api import photo_bytes
-from tests.web.conftest import WebStack, expect, open_page, web_stack
+from tests.web.conftest import WebStack, confirm_sign_up, expect, open_page, web_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -90,12 +90,15 @@ async def test_the_whole_journey_in_chromium(web: WebStack, browser, screenshots
         await page.fill("#auth-email", EMAIL)
         await page.fill("#auth-password", PASSWORD)
         await page.click("form.auth-form button[type=submit]")
-        await expect(page.locator(".auth-form .alert-error")).to_have_text("Неправильна пошта або пароль.")
+        await expect(page.locator(".auth-form .alert-error")).to_contain_text(
+            "Неправильна пошта або пароль, або пошту ще не підтверджено")
         await _shot(page, screenshots, "01-sign-in-error")
         await page.click("text=Зареєструйтеся")
         await expect(page.locator("h1")).to_have_text("Створіть обліковий запис")
         await page.click("form.auth-form button[type=submit]")
-        await expect(page).to_have_url(re.compile(r"#/new$"))
+        await expect(page.locator("#auth-notice")).to_contain_text("Перевірте пошту")
+        await _shot(page, screenshots, "01-check-email")
+        await confirm_sign_up(page, web.url, web.stack.settings.outbox_dir, EMAIL)
 
         # --- 2. upload: file picker (several at once), drag & drop, warnings, a rejected file, remove ---------
         await expect(page.locator("h1")).to_have_text("Завантажте фото")

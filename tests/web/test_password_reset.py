@@ -29,7 +29,7 @@ def _reset_link(settings: Settings) -> str:
 async def test_a_forgotten_password_is_reset_from_the_emailed_link(
         served: str, database: Settings, browser) -> None:  # noqa: ANN001
     async with httpx.AsyncClient(base_url=served) as api:
-        await register(api, "olena@example.com", "an old password")
+        await register(api, "olena@example.com", "an old password", outbox=database.outbox_dir)
     async with open_page(browser, served) as (page, problems):
         await page.goto(f"{served}/#/login")
         await page.click("#forgot-password")

@@ -2,7 +2,7 @@
 import { api, getToken, getUser, signOut } from './api.js';
 import { clear, h, hideBanner, showBanner, errorMessage } from './dom.js';
 import { LANGS, applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
-import { renderAuth } from './auth.js';
+import { renderAuth, renderVerify } from './auth.js';
 import { renderForgot, renderReset } from './reset.js';
 import { renderLanding } from './landing.js';
 import { renderUpload } from './upload.js';
@@ -17,6 +17,7 @@ const ROUTES = [
   { pattern: /^#\/signup$/, render: renderAuth, public: true },
   { pattern: /^#\/forgot$/, render: renderForgot, public: true },
   { pattern: /^#\/reset\/([A-Za-z0-9._~-]+)$/, render: renderReset, public: true },
+  { pattern: /^#\/verify\/([A-Za-z0-9._~-]+)$/, render: renderVerify, public: true },
   { pattern: /^#\/new$/, render: renderUpload, step: 1 },
   { pattern: /^#\/theme$/, render: renderTemplates, step: 2 },
   { pattern: /^#\/jobs$/, render: renderJobs },

@@ -1,4 +1,6 @@
-// Sign up / sign in.
+// Sign up / sign in, and the e-mailed link that confirms a sign-up (#/verify/<token>).
+// Sign-up answers alike whether or not the e-mail has an account (the e-mail itself says which), so the page says
+// "check your e-mail" either way; until the link is opened, signing in answers as a wrong password does.
 import { api, getToken, signIn } from './api.js';
 import { alertBox, busy, errorMessage, h } from './dom.js';
 import { t } from './i18n.js';
@@ -11,6 +13,8 @@ export async function renderAuth(view) {
   let mode = location.hash === '#/signup' ? 'register' : 'login';
   const error = alertBox();
   const notice = alertBox('info');
+  notice.id = 'auth-notice';
+  notice.tabIndex = -1; // focused when it says what to do next
   if (sessionStorage.getItem('calendary.signed-out-reason') === 'expired') {
     notice.show(t('auth.sessionExpired'));
     sessionStorage.removeItem('calendary.signed-out-reason');
@@ -53,18 +57,23 @@ export async function renderAuth(view) {
     error.show('');
     if (!email.value.includes('@')) return error.show(t('auth.badEmail'));
     if (password.value.length < 8) return error.show(t('auth.shortPassword'));
+    const credentials = { email: email.value.trim(), password: password.value };
     try {
-      const path = mode === 'login' ? '/api/auth/login' : '/api/auth/register';
-      const tokenOut = await busy(submit, () => api(path, {
-        method: 'POST', json: { email: email.value.trim(), password: password.value } }));
-      signIn(tokenOut);
+      if (mode === 'register') {
+        await busy(submit, () => api('/api/auth/register', { method: 'POST', json: credentials }));
+        mode = 'login'; // the next step, once the link is opened, is signing in
+        applyMode();
+        password.value = '';
+        notice.show(t('auth.checkEmail', { email: credentials.email }));
+        notice.focus();
+        return;
+      }
+      signIn(await busy(submit, () => api('/api/auth/login', { method: 'POST', json: credentials })));
       const next = sessionStorage.getItem('calendary.after-login');
       sessionStorage.removeItem('calendary.after-login');
-      location.hash = next && next !== '#/login' ? next : (mode === 'login' ? '#/jobs' : '#/new');
+      location.hash = next && next !== '#/login' ? next : '#/jobs';
     } catch (err) {
-      if (err.code === 'wrong_credentials') error.show(t('auth.wrong'));
-      else if (err.code === 'email_taken') error.show(t('auth.exists'));
-      else error.show(errorMessage(err));
+      error.show(errorMessage(err));
     }
   });
 
@@ -76,4 +85,22 @@ export async function renderAuth(view) {
         (key) => h('li', { text: t(key) })))),
     h('div', { class: 'auth-box' }, notice, form)));
   email.focus();
+}
+
+export async function renderVerify(view, ctx) {
+  const status = h('p', { class: 'lead', id: 'verify-status', role: 'status', text: t('common.loading') });
+  const error = alertBox();
+  const links = h('p', { class: 'auth-switch', hidden: true },
+    h('a', { href: '#/login', class: 'link-button', id: 'verify-sign-in', text: t('reset.backToSignIn') }));
+  view.replaceChildren(h('section', { class: 'panel auth-panel' },
+    h('div', { class: 'auth-intro' }, h('h1', { text: t('verify.title') }), status),
+    h('div', { class: 'auth-box' }, error, links)));
+  try {
+    signIn(await api('/api/auth/verify', { method: 'POST', json: { token: ctx.params[0] } }));
+    location.replace('#/new'); // confirmed and signed in: the first step of a calendar
+  } catch (err) {
+    status.textContent = '';
+    error.show(errorMessage(err));
+    links.hidden = false;
+  }
 }

@@ -1,92 +1,20 @@
-"""Request and response bodies of the HTTP API (the DTOs of seed §6)."""
+"""Bodies of making a calendar: photos, themes, quotes, generations and their variants, calendars, ratings, the
+balance."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas.examples import EXAMPLE_TIME, example
 from contracts.messages import LikenessNote
 from contracts.prompts import MAX_CUSTOM_PROMPT
 from contracts.selection import MonthPick
 from contracts.vocabulary import DbId, LedgerKind, Stage, VariantStatus
 from imaging.recommend import Season
-
-
-def _example(**example: JsonValue) -> ConfigDict:
-    """One example of a body, shown in the API document (the journey's operations have one each)."""
-    return ConfigDict(json_schema_extra={"examples": [example]})
-
-
-_WHEN = "2026-12-04T10:00:00Z"
-
-
-Password = Annotated[str, Field(min_length=8, max_length=128)]
-
-
-class Credentials(BaseModel):
-    model_config = _example(email="olena@example.com", password="correct horse battery")
-
-    email: EmailStr
-    password: Password
-
-
-class PasswordResetRequest(BaseModel):
-    model_config = _example(email="olena@example.com")
-
-    email: EmailStr
-
-
-class PasswordResetConfirm(BaseModel):
-    model_config = _example(token="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
-                            password="a new long password")
-
-    token: str = Field(min_length=1, max_length=2048, description="from the e-mailed link")
-    password: Password
-
-
-class Accepted(BaseModel):
-    status: Literal["accepted"] = "accepted"
-    detail: str
-
-
-class EventsTicket(BaseModel):
-    model_config = _example(ticket="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", expires_in=60)
-
-    ticket: str = Field(description="for `GET .../events?ticket=`: opens this generation's stream, soon, "
-                                    "for this user only")
-    expires_in: int = Field(description="seconds the ticket can open a stream")
-
-
-class UserOut(BaseModel):
-    id: int
-    email: str
-
-
-class AccountOut(UserOut):
-    language: Literal["uk", "en"]
-    email_notifications: bool
-
-
-class AccountUpdate(BaseModel):
-    """Only the fields sent change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    language: Literal["uk", "en"] | None = Field(default=None, description="the language of e-mails")
-    email_notifications: StrictBool | None = Field(
-        default=None, description="false: no reminders before a generation's variants expire")
-
-
-class TokenOut(BaseModel):
-    model_config = _example(access_token="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", token_type="bearer",
-                            user={"id": 1, "email": "olena@example.com"})
-
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    user: UserOut
 
 
 def _thumbnail_webp() -> Any:
@@ -95,10 +23,10 @@ def _thumbnail_webp() -> Any:
 
 
 class PhotoOut(BaseModel):
-    model_config = _example(id=1, url="/media/users/1/photos/ab12.jpg?expires=1764842400&signature=9f1c",
+    model_config = example(id=1, url="/media/users/1/photos/ab12.jpg?expires=1764842400&signature=9f1c",
                             thumbnail_url="/media/users/1/photos/ab12.thumb.jpg?expires=1764842400&signature=77ad",
                             width=3024, height=4032, size=2811904, original_name="beach.jpg",
-                            checks={"faces": 1, "warnings": []}, created_at=_WHEN)
+                            checks={"faces": 1, "warnings": []}, created_at=EXAMPLE_TIME)
 
     id: int
     url: str
@@ -141,7 +69,7 @@ class ClientConfig(BaseModel):
 
 
 class QuoteRequest(BaseModel):
-    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False)
+    model_config = example(template_id=1, photo_ids=[1, 2, 3], preview=False)
 
     template_id: DbId
     photo_ids: list[DbId]
@@ -149,7 +77,7 @@ class QuoteRequest(BaseModel):
 
 
 class QuoteOut(BaseModel):
-    model_config = _example(quote_id=5, template_id=1, photo_ids=[1, 2, 3], preview=False, variant_count=24,
+    model_config = example(quote_id=5, template_id=1, photo_ids=[1, 2, 3], preview=False, variant_count=24,
                             price_uah=849.0, model="train", eta_seconds=1920, balance_uah=3000.0,
                             valid_until="2026-12-04T10:15:00Z")
 
@@ -166,7 +94,7 @@ class QuoteOut(BaseModel):
 
 
 class GenerateCalendarRequest(QuoteRequest):
-    model_config = _example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk", quote_id=5,
+    model_config = example(template_id=1, photo_ids=[1, 2, 3], preview=False, year=2027, locale="uk", quote_id=5,
                             title="Our year")
 
     year: int | None = Field(default=None, ge=2000, le=2100)
@@ -190,17 +118,17 @@ class LedgerEntryOut(BaseModel):
 
 
 class AccountBalanceOut(BaseModel):
-    model_config = _example(balance_uah=2151.0, entries=[
-        {"kind": "reservation", "amount_uah": -849.0, "job_id": 7, "created_at": _WHEN,
+    model_config = example(balance_uah=2151.0, entries=[
+        {"kind": "reservation", "amount_uah": -849.0, "job_id": 7, "created_at": EXAMPLE_TIME,
          "note": "generation 7: reserved"},
-        {"kind": "top_up", "amount_uah": 3000.0, "job_id": None, "created_at": _WHEN, "note": "welcome credit"}])
+        {"kind": "top_up", "amount_uah": 3000.0, "job_id": None, "created_at": EXAMPLE_TIME, "note": "welcome credit"}])
 
     balance_uah: float
     entries: list[LedgerEntryOut] = Field(description="newest first")
 
 
 class GenerationStarted(BaseModel):
-    model_config = _example(job_id=7, workflow_id="calendar-generation-7", status="pending",
+    model_config = example(job_id=7, workflow_id="calendar-generation-7", status="pending",
                             status_url="/api/calendars/generate/7/status", eta_seconds=95, needs_training=True)
 
     job_id: int
@@ -252,14 +180,14 @@ class CalendarVariantDto(BaseModel):
 
 
 class CalendarGenerationStatusDto(BaseModel):
-    model_config = _example(
+    model_config = example(
         job_id=7, status="ready_for_selection", progress=80, current_step="choose 12 variants",
         generated_variants_count=24, variant_count=24,
         variants=[{"id": 31, "variant_number": 1, "attempt": 0, "image_url": "/media/users/1/variants/31.jpg?...",
                    "thumbnail_url": "/media/users/1/variants/31.thumb.jpg?...", "source_photo_id": 1,
                    "is_selected": False, "month_number": None, "status": "ready", "score": 82.5,
                    "recommended": True, "suggested_month": 7, "suggested_season": "summer"}],
-        generated_calendar_id=None, template_id=1, preview=False, created_at=_WHEN, completed_at=None,
+        generated_calendar_id=None, template_id=1, preview=False, created_at=EXAMPLE_TIME, completed_at=None,
         expires_at="2026-12-11T10:00:00Z", error=None, error_code=None, price_uah=849.0, eta_seconds=None)
 
     job_id: int
@@ -297,7 +225,7 @@ class MonthSelection(BaseModel):
 
 
 class SelectCalendarVariantsRequest(BaseModel):
-    model_config = _example(selections=[{"variant_id": 31 + month, "month_number": month} for month in range(1, 13)])
+    model_config = example(selections=[{"variant_id": 31 + month, "month_number": month} for month in range(1, 13)])
 
     selections: list[MonthSelection]
 
