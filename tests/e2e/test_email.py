@@ -10,12 +10,14 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
+import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from temporalio.testing import WorkflowEnvironment
 
 from testkit.api import register, upload_photos
 from testkit.journey import pick_twelve, wait_for_status
+from testkit.outbox import link_token
 from testkit.stack import Stack, build_stack
 
 
@@ -39,6 +41,15 @@ class Inbox:
                 await asyncio.sleep(0.1)
         return self.to(address)
 
+    async def take_confirmation(self, address: str) -> str:
+        """The token of the sign-up confirmation link sent to `address`; the message is taken out of the inbox, so
+        the tests count only the mails that follow."""
+        [message] = await self.wait_for(address, 1)
+        self.messages.remove(message)
+        token = link_token(message, "verify")
+        assert token is not None, message
+        return token
+
 
 @pytest.fixture
 async def inbox() -> AsyncIterator[tuple[Inbox, int]]:
@@ -59,9 +70,19 @@ async def mailing_stack(tmp_path: Path, dev_server: WorkflowEnvironment,
         yield built
 
 
-async def _generate(stack: Stack, email_address: str) -> tuple[dict[str, str], int]:
+async def _signed_up(api: httpx.AsyncClient, mails: Inbox, email_address: str) -> dict[str, str]:
+    """Signed up through the SMTP server: register, then confirm with the link it received."""
+    registered = await api.post("/api/auth/register", json={"email": email_address, "password": "long enough pw"})
+    assert registered.status_code == 202, registered.text
+    verified = await api.post("/api/auth/verify", json={"token": await mails.take_confirmation(email_address)})
+    assert verified.status_code == 200, verified.text
+    return {"Authorization": f"Bearer {verified.json()['access_token']}"}
+
+
+async def _generate(stack: Stack, email_address: str, mails: Inbox | None = None) -> tuple[dict[str, str], int]:
+    """A customer's preview generation; signed up through `mails` where the stack sends e-mails by SMTP."""
     api = stack.api
-    headers = await register(api, email_address)
+    headers = await _signed_up(api, mails, email_address) if mails else await register(api, email_address)
     photos = await upload_photos(api, headers, count=3)
     template = next(t for t in (await api.get("/api/templates", headers=headers)).json() if t["theme"] == "vintage")
     started = await api.post("/api/calendars/generate", headers=headers, json={
@@ -81,7 +102,7 @@ async def test_ready_and_calendar_mails_in_the_customers_language(mailing_stack:
     mails, _ = inbox
     api = mailing_stack.api
     async with mailing_stack.worker():
-        headers, job = await _generate(mailing_stack, "anna@example.com")
+        headers, job = await _generate(mailing_stack, "anna@example.com", mails)
         account = await api.patch("/api/me", headers=headers, json={"language": "en"})
         assert account.status_code == 200 and account.json()["language"] == "en"
         variants = (await wait_for_status(api, headers, job, "ready_for_selection"))[-1]["variants"]
@@ -105,8 +126,8 @@ async def test_the_reminder_goes_to_those_who_have_not_opted_out(mailing_stack: 
     mails, _ = inbox
     api = mailing_stack.api
     async with mailing_stack.worker():
-        keen, keen_job = await _generate(mailing_stack, "olena@example.com")
-        quiet, quiet_job = await _generate(mailing_stack, "petro@example.com")
+        keen, keen_job = await _generate(mailing_stack, "olena@example.com", mails)
+        quiet, quiet_job = await _generate(mailing_stack, "petro@example.com", mails)
         opted_out = await api.patch("/api/me", headers=quiet, json={"email_notifications": False})
         assert opted_out.json()["email_notifications"] is False
         await wait_for_status(api, keen, keen_job, "expired", seconds=90)
