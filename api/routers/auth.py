@@ -85,16 +85,22 @@ async def register(body: Credentials, session: SessionDep, settings: SettingsDep
 @router.post("/verify", summary="Confirm the e-mail with the link's token (signs in; grants the welcome credit)")
 @raises(VERIFICATION_TOKEN_INVALID)
 async def verify_email(body: EmailVerification, session: SessionDep, settings: SettingsDep) -> TokenOut:
-    claims = token_claims(body.token, settings, VERIFICATION_AUDIENCE)
-    user = await session.get(User, claims[0]) if claims else None
-    # Confirming increments the token version the link names: a second use finds it changed.
-    if user is None or claims is None or user.token_version != claims[1]:
+    user = await _user_of_link(session, body.token, settings, VERIFICATION_AUDIENCE)
+    if user is None:
         raise ApiProblem(VERIFICATION_TOKEN_INVALID,
                          "this confirmation link is invalid, already used or expired; if the e-mail is confirmed, "
                          "sign in")
     await _confirm_email(session, user, settings)
-    user.token_version += 1
+    user.token_version += 1  # the link has done its work: a second use finds the version changed
     return _token_for(user, settings)
+
+
+async def _user_of_link(session: AsyncSession, token: str, settings: Settings, audience: str) -> User | None:
+    """The user an e-mailed link's token names, while the token is valid for `audience` and unused: it names the
+    token version it was made for, which using the link (or a logout) increments."""
+    claims = token_claims(token, settings, audience)
+    user = await session.get(User, claims[0]) if claims else None
+    return user if user is not None and claims is not None and user.token_version == claims[1] else None
 
 
 async def _confirm_email(session: AsyncSession, user: User, settings: Settings) -> None:
@@ -162,10 +168,8 @@ async def _send(kind: AccountMail, message: EmailMessage, settings: Settings) ->
 @raises(RESET_TOKEN_INVALID)
 async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, settings: SettingsDep,
                                  passwords: PasswordsDep) -> TokenOut:
-    claims = token_claims(body.token, settings, RESET_AUDIENCE)
-    user = await session.get(User, claims[0]) if claims else None
-    # The link names the token version it was made for: used once (or after a logout), it no longer matches.
-    if user is None or claims is None or user.token_version != claims[1]:
+    user = await _user_of_link(session, body.token, settings, RESET_AUDIENCE)
+    if user is None:
         raise ApiProblem(RESET_TOKEN_INVALID, "this password-reset link is invalid, already used or expired")
     user.password_hash = await passwords.hash(body.password)
     await _confirm_email(session, user, settings)  # the link reached the address: it is the person's
