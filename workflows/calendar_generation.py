@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
@@ -108,13 +107,10 @@ class CalendarGenerationWorkflow:
         self._account_refused: ActivityError | None = None  # set once the provider refused our account
         self._scoring: VariantScoring | None = None  # runs started before scoring existed replay without it
         self._money = Settlement(input)  # the reserved price: charged on delivery, else refunded
-        retry = input.retry
         # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
-        self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
-                                          maximum_attempts=0, non_retryable_error_types=[FailureType.invalid_input])
+        self._durable_retry = input.retry.policy(FailureType.invalid_input)
         # Paid provider work: the same, except that a refusal is final (and then costs a replacement attempt).
-        self._provider_retry = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=retry.max_interval,
-                                           maximum_attempts=0, non_retryable_error_types=_NOT_RETRIED)
+        self._provider_retry = input.retry.policy(*_NOT_RETRIED, first_interval=timedelta(seconds=2))
 
     @workflow.run
     async def run(self, input: GenerationInput) -> GenerationResult:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -41,8 +40,7 @@ class CalendarRenderWorkflow:
         """Answers how many renders it ran."""
         # Idempotent database and storage work: retried through an outage like the generation's; a calendar the
         # renderer refuses is recorded on its row by the activity (status `render_failed`) and not retried.
-        retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=input.retry.max_interval,
-                            maximum_attempts=0, non_retryable_error_types=[FailureType.invalid_input])
+        retry = input.retry.policy(FailureType.invalid_input)
         renders = 0
         while self._rendered_to < self._edited_to:
             wanted = self._edited_to

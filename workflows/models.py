@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import BaseModel, Field
+from temporalio.common import RetryPolicy
 
 from contracts.messages import AccountRef
 from contracts.selection import MonthPick
@@ -35,6 +36,12 @@ class RetryTuning(BaseModel):
 
     max_interval: timedelta = timedelta(minutes=1)
     outage_tolerance: timedelta = timedelta(hours=6)
+
+    def policy(self, *final: str, first_interval: timedelta = timedelta(seconds=1)) -> RetryPolicy:
+        """Retried without an attempt cap, backing off to `max_interval`; the failure types `final` (a refusal
+        that no retry can change) end the step at once."""
+        return RetryPolicy(initial_interval=first_interval, maximum_interval=self.max_interval, maximum_attempts=0,
+                           non_retryable_error_types=list(final))
 
 
 class GenerationInput(BaseModel):
