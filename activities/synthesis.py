@@ -16,7 +16,7 @@ from temporalio import activity
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input, provider_failures
 from activities.heartbeat import HeartbeatDetails, provider_job
-from activities.job_rows import add_job_cost, owned_job
+from activities.job_rows import add_job_cost, owned_job, record_variant_progress
 from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import GenerateVariantInput, RegenerationMark, VariantFailure, VariantResult
@@ -196,6 +196,7 @@ class SynthesisActivities:
             session.add(row)
             await add_job_cost(session, request.job_id, result.cost_usd)
             await session.flush()
+            await record_variant_progress(session, request.job_id)
             variant = VariantResult(variant_id=row.id, variant_number=row.variant_number, attempt=row.attempt)
 
         if replaced_file_id is not None and replaced_file_id != file.id:
