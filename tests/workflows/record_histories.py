@@ -72,15 +72,17 @@ async def completed_with_print_upscale(env: WorkflowEnvironment) -> None:
     await _completed(env, "completed_with_print_upscale")
 
 
-async def progress_recorded_by_synthesis(env: WorkflowEnvironment) -> None:
+async def progress_by_synthesis_faces_beside_training(env: WorkflowEnvironment) -> None:
     """Each variant's synthesis records the job's progress (patch "progress-with-variant"): no activity of the
-    workflow's own per variant."""
-    await _completed(env, "progress_recorded_by_synthesis")
+    workflow's own per variant; the reference faces are found while the model trains (patch
+    "references-beside-training")."""
+    await _completed(env, "progress_by_synthesis_faces_beside_training")
 
 
 RECORDINGS: dict[str, Callable[[WorkflowEnvironment], Awaitable[None]]] = {
     f.__name__: f for f in (completed_with_replacement_and_regeneration, expired, scored_with_likeness_replacement,
-                            completed_with_print_upscale, progress_recorded_by_synthesis)}
+                            completed_with_print_upscale,
+                            progress_by_synthesis_faces_beside_training)}
 
 
 async def main(names: list[str]) -> None:
