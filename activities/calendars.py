@@ -74,6 +74,8 @@ class CalendarActivities:
             if calendar is None or request.user_id not in (None, calendar.user_id):
                 raise invalid_input(f"calendar {request.calendar_id} does not exist")
             version = calendar.version
+            if calendar.rendered_version >= version and calendar.render_error is None and calendar.pdf_key:
+                return  # drawn already: a retry after the render's commit, or a render asked for twice
             try:
                 await render_and_store(session, self._deps.storage, calendar)
             except ValueError as err:  # the renderer refused this calendar (ValidationError too): no retry helps
