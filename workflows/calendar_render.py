@@ -25,6 +25,9 @@ with workflow.unsafe.imports_passed_through():
         CalendarRenderInput,
     )
 
+# The render beats every second; a worker that died mid-render is taken for dead after this, and the render retried.
+RENDER_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+
 
 @workflow.defn(name=CALENDAR_RENDER_WORKFLOW_NAME)
 class CalendarRenderWorkflow:
@@ -50,6 +53,7 @@ class CalendarRenderWorkflow:
                 await workflow.execute_activity(
                     act.render_calendar, RenderInput(calendar_id=input.calendar_id, user_id=input.user_id),
                     retry_policy=retry, start_to_close_timeout=timedelta(minutes=10),
+                    heartbeat_timeout=RENDER_HEARTBEAT_TIMEOUT,
                     schedule_to_close_timeout=input.retry.outage_tolerance)
             except ActivityError as err:
                 workflow.logger.warning("calendar %s not rendered: %s", input.calendar_id, err.cause or err)
