@@ -21,12 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.models import (
         CALENDAR_EDITED_SIGNAL,
         CALENDAR_RENDER_WORKFLOW_NAME,
+        RENDER_HEARTBEAT_TIMEOUT,
         CalendarEdited,
         CalendarRenderInput,
     )
-
-# The render beats every second; a worker that died mid-render is taken for dead after this, and the render retried.
-RENDER_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn(name=CALENDAR_RENDER_WORKFLOW_NAME)

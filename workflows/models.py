@@ -151,6 +151,11 @@ class AccountErasureInput(BaseModel):
     commit_wait: timedelta = timedelta(minutes=2)
 
 
+# A render (the generation's or an edit's) beats every second; a worker that died mid-render is taken for dead after
+# this, and the render retried elsewhere instead of after its 10-minute limit.
+RENDER_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+
+
 class CalendarRenderInput(BaseModel):
     """CalendarRenderWorkflow's input: the calendar it renders (its owner checked by the activity)."""
 
