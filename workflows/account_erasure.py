@@ -43,4 +43,5 @@ class AccountErasureWorkflow:
                                                           photo_sha256=input.photo_sha256),
             task_queue=input.provider_task_queue or workflow.info().task_queue,
             start_to_close_timeout=timedelta(minutes=5), schedule_to_close_timeout=input.retry.outage_tolerance,
+            heartbeat_timeout=input.heartbeat_timeout,
             retry_policy=input.retry.policy(FailureType.provider_account))

@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import paid_work as paid
     from workflows.models import (
         REGENERATE_UPDATE,
+        RENDER_HEARTBEAT_TIMEOUT,
         SELECT_SIGNAL,
         STATUS_QUERY,
         GenerationInput,
@@ -104,9 +105,8 @@ class CalendarGenerationWorkflow:
         self._account_refused: ActivityError | None = None  # set once the provider refused our account
         self._scoring: VariantScoring | None = None  # runs started before scoring existed replay without it
         self._money = Settlement(input)  # the reserved price: charged on delivery, else refunded
-        # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
+        # Idempotent work is retried for hours (the outage tolerance); paid work too, but a refusal is final.
         self._durable_retry = input.retry.policy(FailureType.invalid_input)
-        # Paid provider work: the same, except that a refusal is final (and then costs a replacement attempt).
         self._provider_retry = input.retry.policy(*PROVIDER_REFUSALS, first_interval=timedelta(seconds=2))
 
     @workflow.run
@@ -305,7 +305,7 @@ class CalendarGenerationWorkflow:
         try:
             await self._durable(act.render_calendar, RenderInput(calendar_id=finalized.calendar_id,
                                                                  user_id=self._input.user_id),
-                                start_to_close=timedelta(minutes=10))
+                                start_to_close=timedelta(minutes=10), heartbeat=RENDER_HEARTBEAT_TIMEOUT)
         except ActivityError as err:
             # The renderer refused for good: the chosen months are kept (an edit renders again), operators see why.
             await self._fail(f"the calendar could not be rendered: {reason(err)}")
@@ -380,10 +380,10 @@ class CalendarGenerationWorkflow:
         return STEP_TEXT[stage].format(ready=len(self._variants), total=self._input.variant_count)
 
     async def _durable(self, activity: Callable[[Arg], Awaitable[Result]], arg: Arg, *,
-                       start_to_close: timedelta = timedelta(seconds=60)) -> Result:
+                       start_to_close: timedelta = timedelta(seconds=60), heartbeat: timedelta | None = None) -> Result:
         return await workflow.execute_activity(
             activity, arg, retry_policy=self._durable_retry, start_to_close_timeout=start_to_close,
-            schedule_to_close_timeout=self._input.retry.outage_tolerance)
+            schedule_to_close_timeout=self._input.retry.outage_tolerance, heartbeat_timeout=heartbeat)
 
     async def _shielded(self, step: Coroutine[Any, Any, Result]) -> Result:
         """Run a step to its end even if the run is cancelled meanwhile: clean-up and a calendar being made are

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.models import (
         CALENDAR_EDITED_SIGNAL,
         CALENDAR_RENDER_WORKFLOW_NAME,
+        RENDER_HEARTBEAT_TIMEOUT,
         CalendarEdited,
         CalendarRenderInput,
     )
@@ -48,6 +49,7 @@ class CalendarRenderWorkflow:
                 await workflow.execute_activity(
                     act.render_calendar, RenderInput(calendar_id=input.calendar_id, user_id=input.user_id),
                     retry_policy=retry, start_to_close_timeout=timedelta(minutes=10),
+                    heartbeat_timeout=RENDER_HEARTBEAT_TIMEOUT,
                     schedule_to_close_timeout=input.retry.outage_tolerance)
             except ActivityError as err:
                 workflow.logger.warning("calendar %s not rendered: %s", input.calendar_id, err.cause or err)

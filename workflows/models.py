@@ -147,12 +147,20 @@ def account_erasure_workflow_id(prefix: str, account: AccountRef) -> str:
 
 class AccountErasureInput(BaseModel):
     account: AccountRef
-    photo_sha256: list[str] = []
+    photo_sha256: list[str] = []  # of every image sent to the provider, photos and variants (uploaded as photo-…)
     provider_task_queue: str | None = None  # None: the workflow's own
     retry: RetryTuning = RetryTuning()
+    # How soon a provider erasure whose worker died is retried (CALENDARY_PROVIDER_HEARTBEAT_TIMEOUT); None, as in
+    # runs started before it existed: only after the erasure's 5-minute limit.
+    heartbeat_timeout: timedelta | None = None
     # How long the erasure waits for the account's deletion to commit (the API starts it just before the commit);
     # an account still there after this was not erased (the commit failed): nothing is deleted at the provider.
     commit_wait: timedelta = timedelta(minutes=2)
+
+
+# A render (the generation's or an edit's) beats every second; a worker that died mid-render is taken for dead after
+# this, and the render retried elsewhere instead of after its 10-minute limit.
+RENDER_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 
 
 class CalendarRenderInput(BaseModel):

@@ -25,8 +25,8 @@ class Customer:
     workflow_id: str
 
     @classmethod
-    async def start(cls, api: httpx.AsyncClient, email: str) -> Customer:
-        headers, started = await start_generation(api, email=email)
+    async def start(cls, api: httpx.AsyncClient, email: str, *, preview: bool = False) -> Customer:
+        headers, started = await start_generation(api, email=email, preview=preview)
         return cls(api, headers, started["job_id"], started["workflow_id"])
 
     async def status(self) -> dict[str, Any]:
