@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
+from activities.heartbeat import beating
 from activities.job_rows import owned_job
 from contracts import activities as contract
 from contracts.activities import implements
@@ -74,8 +75,13 @@ class CalendarActivities:
             if calendar is None or request.user_id not in (None, calendar.user_id):
                 raise invalid_input(f"calendar {request.calendar_id} does not exist")
             version = calendar.version
+            if calendar.rendered_version >= version and calendar.render_error is None and calendar.pdf_key:
+                return  # drawn already: a retry after the render's commit, or a render asked for twice
             try:
-                await render_and_store(session, self._deps.storage, calendar)
+                # Beats while the drawing runs in its thread: a worker killed mid-render is noticed within the
+                # workflow's heartbeat timeout, not the render's 10-minute limit.
+                async with beating(lambda: ()):
+                    await render_and_store(session, self._deps.storage, calendar)
             except ValueError as err:  # the renderer refused this calendar (ValidationError too): no retry helps
                 await session.rollback()
                 await record_render_refused(session, request.calendar_id, version, str(err))

@@ -7,6 +7,10 @@ A job row is written before its workflow starts and mirrors the run from then on
   outage outlasted every retry): the row gets the run's outcome, and the variants no calendar uses are deleted as
   any other ending would.
 
+A calendar edit is committed before its render starts (api/calendar_edits.py), so a third gap is an edit whose
+render never started (Temporal down at that moment): its version is newer than the one rendered. The render is
+signalled-with-start under the id the API uses, so a render that is in fact running is only told again.
+
 Each pass also deletes provider webhook events older than `webhook_event_retention` (30 days): a waiting worker
 reads them within minutes, and older ones only keep what the provider said about a customer's jobs.
 
@@ -33,9 +37,11 @@ from db.models import Job, Template, UserCalendar, WebhookEvent, utcnow
 from db.session import session_scope
 from services import ledger
 from services.generations import start_generation_workflow
+from services.render_starts import signal_render
 from workflows.models import GenerationResult
 
 BATCH = 200  # rows per pass; the next pass (minutes later) takes the rest
+RENDER_BATCH = 50  # calendars per pass, one Temporal call each
 
 _ENDED_HOW = {
     WorkflowExecutionStatus.TERMINATED: "the generation was stopped by an operator",
@@ -68,8 +74,13 @@ class ReconcilerActivities:
                                            WorkflowExecutionStatus.CONTINUED_AS_NEW):
                 await self._close(job, description)
                 report.closed.append(job.id)
-        if report.started or report.closed:
-            activity.logger.warning("reconciler: started %s, closed %s", report.started, report.closed)
+        for calendar in await self._unrendered_edits():
+            await signal_render(self._temporal, self._deps.settings, calendar_id=calendar.id,
+                                user_id=calendar.user_id, version=calendar.version)
+            report.renders_requested.append(calendar.id)
+        if report.started or report.closed or report.renders_requested:
+            activity.logger.warning("reconciler: started %s, closed %s, renders requested %s", report.started,
+                                    report.closed, report.renders_requested)
         return report
 
     async def _prune_webhook_events(self) -> int:
@@ -88,6 +99,17 @@ class ReconcilerActivities:
                 select(Job).where(col(Job.updated_at) < quiet_since, col(Job.workflow_id).is_not(None),
                                   or_(busy, waiting))
                 .order_by(col(Job.updated_at)).limit(BATCH))).all())
+
+    async def _unrendered_edits(self) -> list[UserCalendar]:
+        """Edited calendars quiet for the grace whose newest version was never rendered. Only versions past 1: the
+        first is the generation's own render, which its workflow does (and may take long to reach, after the print
+        upscales) — and an edit is refused until that generation has ended."""
+        quiet_since = utcnow() - self._deps.settings.reconcile_grace
+        async with session_scope(self._deps.sessions) as session:
+            return list((await session.exec(
+                select(UserCalendar).where(col(UserCalendar.version) > col(UserCalendar.rendered_version),
+                                           col(UserCalendar.version) > 1, col(UserCalendar.updated_at) < quiet_since)
+                .order_by(col(UserCalendar.updated_at)).limit(RENDER_BATCH))).all())
 
     async def _start(self, job: Job) -> bool:
         async with session_scope(self._deps.sessions) as session:

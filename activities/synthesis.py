@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import update
@@ -16,7 +17,7 @@ from temporalio import activity
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input, provider_failures
 from activities.heartbeat import HeartbeatDetails, provider_job
-from activities.job_rows import add_job_cost, owned_job
+from activities.job_rows import add_job_cost, owned_job, record_variant_progress
 from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import GenerateVariantInput, RegenerationMark, VariantFailure, VariantResult
@@ -50,21 +51,29 @@ def variant_tag(variant_number: int, attempt: int) -> str:
     return f"{info.workflow_id}.{info.workflow_run_id}.v{variant_number}.a{attempt}"
 
 
+@dataclass(frozen=True)
+class _Known:
+    existing: GeneratedCalendarVariant | None  # the variant's row, from an earlier attempt or try
+    photo: UploadedFile
+    prompt: str
+    cache_key: str
+    earlier: UploadedFile | None  # an image of the same cache key, made before for this customer
+
+
 class SynthesisActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self._deps = deps
 
     @implements(contract.generate_variant)
     async def generate_variant(self, request: GenerateVariantInput) -> VariantResult:
-        existing = await self._variant_row(request.job_id, request.variant_number)
+        known = await self._known(request)
+        existing = known.existing
         if existing is not None and existing.status == VariantStatus.ready and existing.attempt >= request.attempt:
             # A retry or a duplicate delivery of work already done: never generate (or pay) twice.
             return VariantResult(variant_id=existing.id, variant_number=existing.variant_number,
                                  attempt=existing.attempt)
-        photo, trigger_word = await self._source(request)
-        prompt = compose_prompt(trigger_word, request.prompt.base_prompt, request.variation, request.custom_prompt)
-        cache_key = synthesis_cache_key(photo.sha256, request, prompt)
-        result = await self._cached(request.user_id, cache_key)
+        photo, prompt, cache_key = known.photo, known.prompt, known.cache_key
+        result = await self._cached(known.earlier)
         seconds: float | None = None  # measured only when the provider made it: the time estimate's samples
         if result is None:
             started = time.monotonic()
@@ -134,25 +143,31 @@ class SynthesisActivities:
             row.source_photo_id = request.source_photo_id
             session.add(row)
 
-    async def _source(self, request: GenerateVariantInput) -> tuple[UploadedFile, str]:
+    async def _known(self, request: GenerateVariantInput) -> _Known:
+        """Everything a synthesis reads first, in one transaction (per variant, at scale: docs/scaling.md)."""
         async with session_scope(self._deps.sessions) as session:
             await owned_job(session, request)
+            existing = await self._variant_row(request.job_id, request.variant_number, session)
             photo = await session.get(UploadedFile, request.source_photo_id)
             if photo is None or photo.user_id != request.user_id:
                 raise invalid_input(f"photo {request.source_photo_id} not found")
             model = (await session.exec(select(FluxModel).where(FluxModel.version_ref == request.model_ref))).first()
-        return photo, model.trigger_word if model else ""
-
-    async def _cached(self, user_id: int, cache_key: str) -> SynthesisResult | None:
-        """The same image made before for this customer (an earlier generation of the same photos and theme) and
-        still kept: copied instead of paid for again. Only the customer's own, still-existing variants count, so
-        the cache never outlives the variants' own deletion."""
-        async with session_scope(self._deps.sessions) as session:
+            prompt = compose_prompt(model.trigger_word if model else "", request.prompt.base_prompt,
+                                    request.variation, request.custom_prompt)
+            cache_key = synthesis_cache_key(photo.sha256, request, prompt)
+            # The same image made before for this customer (an earlier generation of the same photos and theme)
+            # and still kept is copied instead of paid for again. Only the customer's own, still-existing variants
+            # count, so the cache never outlives the variants' own deletion.
             earlier = (await session.exec(
                 select(UploadedFile).join(GeneratedCalendarVariant,
                                           col(GeneratedCalendarVariant.generated_file_id) == col(UploadedFile.id))
-                .where(GeneratedCalendarVariant.user_id == user_id, GeneratedCalendarVariant.cache_key == cache_key,
+                .where(GeneratedCalendarVariant.user_id == request.user_id,
+                       GeneratedCalendarVariant.cache_key == cache_key,
                        GeneratedCalendarVariant.status == VariantStatus.ready))).first()
+        return _Known(existing, photo, prompt, cache_key, earlier)
+
+    async def _cached(self, earlier: UploadedFile | None) -> SynthesisResult | None:
+        """The earlier image of the same cache key, if its object is still stored."""
         if earlier is None:
             return None
         try:
@@ -196,6 +211,7 @@ class SynthesisActivities:
             session.add(row)
             await add_job_cost(session, request.job_id, result.cost_usd)
             await session.flush()
+            await record_variant_progress(session, request.job_id)
             variant = VariantResult(variant_id=row.id, variant_number=row.variant_number, attempt=row.attempt)
 
         if replaced_file_id is not None and replaced_file_id != file.id:

@@ -1,5 +1,6 @@
 """A calendar edit's concurrency contract: the version it names, claimed by one compare-and-set, and the render
-started in the worker once the edit is committed (workflows/calendar_render.py)."""
+started in the worker once the edit is committed (workflows/calendar_render.py), or by the job reconciler when
+that start fails."""
 
 from __future__ import annotations
 
@@ -9,20 +10,13 @@ import re
 from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.problems import CALENDAR_EDIT_CONFLICT, CALENDAR_VERSION_REQUIRED, WORKFLOW_SERVICE_UNAVAILABLE, ApiProblem
+from api.problems import CALENDAR_EDIT_CONFLICT, CALENDAR_VERSION_REQUIRED, ApiProblem
+from api.temporal import TemporalConnection
 from db.models import UserCalendar
-from services.generations import retry_tuning
+from services.render_starts import signal_render
 from settings import Settings
-from workflows.models import (
-    CALENDAR_EDITED_SIGNAL,
-    CALENDAR_RENDER_WORKFLOW_NAME,
-    CalendarEdited,
-    CalendarRenderInput,
-    calendar_render_workflow_id,
-)
 
 log = logging.getLogger(__name__)
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
@@ -71,20 +65,17 @@ async def claim_version(session: AsyncSession, calendar: UserCalendar, expected:
     await session.refresh(calendar)  # the ORM's copy holds the claimed version, so a flush never writes it back
 
 
-async def start_render(client: Client, settings: Settings, calendar: UserCalendar) -> None:
-    """Signal-with-start: a render running for this calendar is told about the new version, otherwise one starts.
-    Called after the commit: should Temporal fail here, the edit stays stored and the answer (503) says how to
-    render it — an edit with no changes, just `version`."""
+async def start_render(connection: TemporalConnection, settings: Settings, calendar: UserCalendar) -> None:
+    """Called after the commit. The edit is stored either way: should Temporal be unreachable now, the answer is the
+    same 202 (the calendar shows `rendering`) and the job reconciler starts the render once the calendar has been
+    quiet for `reconcile_grace` (activities/reconciler.py)."""
+    client = await connection.get()
+    if client is None:
+        log.warning("render of calendar %s v%s left to the reconciler: Temporal unreachable", calendar.id,
+                    calendar.version)
+        return
     try:
-        await client.start_workflow(
-            CALENDAR_RENDER_WORKFLOW_NAME, CalendarRenderInput(calendar_id=calendar.id, user_id=calendar.user_id,
-                                                               retry=retry_tuning(settings)),
-            id=calendar_render_workflow_id(settings.workflow_id_prefix, calendar.id), task_queue=settings.task_queue,
-            start_signal=CALENDAR_EDITED_SIGNAL, start_signal_args=[CalendarEdited(version=calendar.version)],
-            static_summary=f"customer {calendar.user_id}: render calendar {calendar.id} v{calendar.version}")
+        await signal_render(client, settings, calendar_id=calendar.id, user_id=calendar.user_id,
+                            version=calendar.version)
     except RPCError as err:
-        log.warning("render of calendar %s v%s not started: %s", calendar.id, calendar.version, err)
-        raise ApiProblem(WORKFLOW_SERVICE_UNAVAILABLE,
-                         f"the edit is stored as version {calendar.version}, but its render could not be started; "
-                         f"send an edit with version {calendar.version} and no changes to render it",
-                         params={"version": calendar.version}) from None
+        log.warning("render of calendar %s v%s left to the reconciler: %s", calendar.id, calendar.version, err)

@@ -13,7 +13,8 @@ Printed:
 - CPU ms per variant of each process (worker, API, Temporal), from /proc, over the whole run.
 
     .venv/bin/python bench/scale.py [--customers 30] [--latency 2] [--training 2] [--parallel 4] [--seconds 900]
-                                    [--no-webhooks] [--budget]    # --budget: Replicate's 600/3000 a minute
+                                    [--scoring-processes 1] [--no-webhooks] [--budget]
+    (--budget: Replicate's 600 creates / 3000 other calls a minute)
 
 Bounded: it gives up after --seconds and prints what it measured. It runs on 127.0.0.1 only.
 """
@@ -93,6 +94,7 @@ def environment(fake: RemoteFake, args: argparse.Namespace, api_port: int) -> di
         # One provider slot per prediction in flight, plus room for the database and scoring work.
         "CALENDARY_WORKER_MAX_CONCURRENT_ACTIVITIES": str(args.customers * args.parallel + 64),
         "CALENDARY_MAX_PARALLEL": str(args.parallel),
+        "CALENDARY_SCORING_PROCESSES": str(args.scoring_processes),
     }
 
 
@@ -172,6 +174,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=900.0, help="give up waiting after this long")
     parser.add_argument("--creates-per-second", type=float, default=1000.0,
                         help="the provider queue's rate limit (production: 10, Replicate's 600 a minute)")
+    parser.add_argument("--scoring-processes", type=int, default=Settings.model_fields["scoring_processes"].default,
+                        help="the worker's face-scoring processes (CALENDARY_SCORING_PROCESSES)")
     parser.add_argument("--no-webhooks", dest="webhooks", action="store_false", help="adaptive polling only")
     parser.add_argument("--budget", action="store_true",
                         help="the fake enforces one account's 600 creates / 3000 other calls a minute")

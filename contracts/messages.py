@@ -162,6 +162,7 @@ class ReconcileReport(BaseModel):
     checked: int = 0
     started: list[int] = []  # job rows whose workflow never started: started now
     closed: list[int] = []  # job rows left non-terminal by a workflow that had ended: given its outcome
+    renders_requested: list[int] = []  # calendars whose edit was never rendered: their render signalled-with-start
     webhook_events_pruned: int = 0  # provider webhook events older than the retention, deleted
 
 

@@ -11,6 +11,8 @@ holds the provider's token: `start_account_erasure` starts AccountErasureWorkflo
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +37,7 @@ from db.models import (
 )
 from services.generations import retry_tuning
 from settings import Settings
+from storage import ObjectNotFound, Storage
 from workflows.models import ACCOUNT_ERASURE_WORKFLOW_NAME, AccountErasureInput, account_erasure_workflow_id
 
 
@@ -106,10 +109,23 @@ async def erase_account(session: AsyncSession, user: User) -> list[str]:
     return keys
 
 
-async def photo_digests(session: AsyncSession, user_id: int) -> list[str]:
-    """The SHA-256 of the user's photos: the image provider names its copies of them by it."""
-    return list((await session.exec(select(UploadedFile.sha256).where(
-        UploadedFile.user_id == user_id, UploadedFile.kind == FileKind.photo))).all())
+async def sent_image_digests(session: AsyncSession, storage: Storage, user_id: int) -> list[str]:
+    """The SHA-256 of every image of the user's the image provider may have been sent, by which it names its copies
+    (`photo-{sha256[:16]}.jpg`). A photo is sent as stored — normalized at upload, so its digest is read from
+    storage: the row's `sha256` is the original file's; a variant (the chosen ones are upscaled for print) as
+    stored too, which its row's `sha256` is the digest of."""
+    files = (await session.exec(select(UploadedFile).where(
+        UploadedFile.user_id == user_id, col(UploadedFile.kind).in_([FileKind.photo, FileKind.variant])))).all()
+    digests = []
+    for file in files:
+        if file.kind == FileKind.variant:
+            digests.append(file.sha256)
+            continue
+        try:
+            digests.append(hashlib.sha256((await storage.get(file.storage_key)).data).hexdigest())
+        except ObjectNotFound:  # never stored, so never sent
+            continue
+    return digests
 
 
 async def start_account_erasure(client: Client, settings: Settings, account: AccountRef,
@@ -119,6 +135,7 @@ async def start_account_erasure(client: Client, settings: Settings, account: Acc
     await client.start_workflow(
         ACCOUNT_ERASURE_WORKFLOW_NAME,
         AccountErasureInput(account=account, photo_sha256=photo_sha256,
-                            provider_task_queue=settings.provider_task_queue, retry=retry_tuning(settings)),
+                            provider_task_queue=settings.provider_task_queue, retry=retry_tuning(settings),
+                            heartbeat_timeout=settings.provider_heartbeat_timeout),
         id=account_erasure_workflow_id(settings.workflow_id_prefix, account), task_queue=settings.task_queue,
         static_summary=f"erase customer {account.user_id} at the image provider")

@@ -54,7 +54,7 @@ async def edit_calendar(api: httpx.AsyncClient, headers: dict[str, str], calenda
     current = await api.get(f"/api/calendars/{calendar_id}", headers=headers)
     edited = await api.patch(f"/api/calendars/{calendar_id}", json=changes,
                              headers={**headers, "If-Match": current.headers["etag"]})
-    if edited.status_code == 200:
+    if edited.status_code == 202:
         await wait_for_render(api, headers, calendar_id, seconds)
     return edited
 

@@ -35,6 +35,11 @@ class FakeAccount(Protocol):
     def signing_secret(self) -> str: ...
 
 
+# The client's patience with the fake in tests: long enough for a fake server on a busy machine (at 1 s, lists timed
+# out under load), and what a delayed-response fault outlasts to look like a timeout.
+REQUEST_TIMEOUT_SECONDS = 3.0
+TIMED_OUT_DELAY = REQUEST_TIMEOUT_SECONDS + 0.5
+
 def replicate_overrides(fake: FakeAccount, webhook_url: str | None, replicate: dict[str, Any] | None = None,
                         **overrides: Any) -> dict[str, Any]:
     """Settings for the replicate provider against `fake`, timed for jobs of tens of milliseconds; `replicate`
@@ -47,7 +52,7 @@ def replicate_overrides(fake: FakeAccount, webhook_url: str | None, replicate: d
             "destination_owner": "calendary",
             "webhook_url": webhook_url,
             "webhook_secret": fake.signing_secret,
-            "request_timeout_seconds": 1.0,
+            "request_timeout_seconds": REQUEST_TIMEOUT_SECONDS,
             "poll_interval_seconds": 0.05,
             "training_poll_interval_seconds": 0.05,
             "expected_prediction_seconds": 0.0,  # fixed-interval polling from the start, as for jobs of unknown

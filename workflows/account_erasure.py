@@ -43,5 +43,5 @@ class AccountErasureWorkflow:
                                                           photo_sha256=input.photo_sha256),
             task_queue=input.provider_task_queue or workflow.info().task_queue,
             start_to_close_timeout=timedelta(minutes=5), schedule_to_close_timeout=input.retry.outage_tolerance,
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=input.retry.max_interval,
-                                     maximum_attempts=0, non_retryable_error_types=[FailureType.provider_account]))
+            heartbeat_timeout=input.heartbeat_timeout,
+            retry_policy=input.retry.policy(FailureType.provider_account))

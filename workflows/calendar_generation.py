@@ -13,10 +13,9 @@ Money (workflows/settlement.py): the price reserved at the start is charged on d
 variants, and refunded in full when the run ends before; regenerations beyond the free ones are charged.
 
 All I/O happens in activities; this file only decides what happens next. The failure model (docs/architecture.md):
-database and storage work is idempotent and retried through outages for hours, so an outage only delays; paid
-provider work is retried resuming the same paid job, and only a provider's refusal uses up a variant attempt; from
-the moment a selection is accepted, a cancel can no longer undo it (the calendar is finished and the cancel
-reported); every ending records a terminal status, and what can't be recorded is repaired by the job reconciler.
+idempotent database and storage work is retried through outages for hours; paid work resumes the same paid job, and
+only a provider's refusal uses up a variant attempt; an accepted selection is finished, never undone by a cancel;
+every ending records a terminal status, and what can't be recorded is repaired by the job reconciler.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
@@ -55,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import paid_work as paid
     from workflows.models import (
         REGENERATE_UPDATE,
+        RENDER_HEARTBEAT_TIMEOUT,
         SELECT_SIGNAL,
         STATUS_QUERY,
         GenerationInput,
@@ -69,7 +68,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.print_upscale import upscale_for_print
     from workflows.scoring import PATCH_VARIANT_SCORING, VariantScoring
     from workflows.settlement import Settlement
-    from workflows.steps import STEP_TEXT, failure_type, progress_of, reason, run_all, shielded
+    from workflows.steps import PROVIDER_REFUSALS, STEP_TEXT, failure_type, progress_of, reason, run_all, shielded
 
 MIN_VARIANTS_FOR_CALENDAR = 12
 # Behaviour added while generations were running (they wait up to 7 days): runs that started before a change
@@ -77,10 +76,8 @@ MIN_VARIANTS_FOR_CALENDAR = 12
 PATCH_REGENERATION_MARKS = "regeneration-marks-variant"
 PATCH_REPORT_REFUSED_SELECTION = "report-refused-selection"
 PATCH_STOP_ON_ACCOUNT_REFUSAL = "stop-on-account-refusal"
-
-# A provider's refusal is final for this attempt; everything else (timeouts, 5xx, 429, database, storage) is retried.
-_NOT_RETRIED = [FailureType.invalid_input, FailureType.content_rejected, FailureType.provider_job_failed,
-                FailureType.provider_account]
+# A variant's synthesis records the job's progress (activities/job_rows.py): an activity fewer per variant.
+PATCH_PROGRESS_WITH_VARIANT = "progress-with-variant"
 
 Arg = TypeVar("Arg")
 Result = TypeVar("Result")
@@ -108,13 +105,9 @@ class CalendarGenerationWorkflow:
         self._account_refused: ActivityError | None = None  # set once the provider refused our account
         self._scoring: VariantScoring | None = None  # runs started before scoring existed replay without it
         self._money = Settlement(input)  # the reserved price: charged on delivery, else refunded
-        retry = input.retry
-        # Idempotent database/storage work: no attempt cap, bounded backoff, hours in all (the outage tolerance).
-        self._durable_retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=retry.max_interval,
-                                          maximum_attempts=0, non_retryable_error_types=[FailureType.invalid_input])
-        # Paid provider work: the same, except that a refusal is final (and then costs a replacement attempt).
-        self._provider_retry = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=retry.max_interval,
-                                           maximum_attempts=0, non_retryable_error_types=_NOT_RETRIED)
+        # Idempotent work is retried for hours (the outage tolerance); paid work too, but a refusal is final.
+        self._durable_retry = input.retry.policy(FailureType.invalid_input)
+        self._provider_retry = input.retry.policy(*PROVIDER_REFUSALS, first_interval=timedelta(seconds=2))
 
     @workflow.run
     async def run(self, input: GenerationInput) -> GenerationResult:
@@ -246,7 +239,7 @@ class CalendarGenerationWorkflow:
                 continue
             self._variants[number] = result
             if self._stage == Stage.generating:
-                await self._enter(Stage.generating)
+                await self._enter(Stage.generating, recorded=workflow.patched(PATCH_PROGRESS_WITH_VARIANT))
             if self._scoring is None or not await self._scoring.needs_replacement(result,
                                                                                   attempts_left=attempts_left > 0):
                 return True
@@ -312,7 +305,7 @@ class CalendarGenerationWorkflow:
         try:
             await self._durable(act.render_calendar, RenderInput(calendar_id=finalized.calendar_id,
                                                                  user_id=self._input.user_id),
-                                start_to_close=timedelta(minutes=10))
+                                start_to_close=timedelta(minutes=10), heartbeat=RENDER_HEARTBEAT_TIMEOUT)
         except ActivityError as err:
             # The renderer refused for good: the chosen months are kept (an edit renders again), operators see why.
             await self._fail(f"the calendar could not be rendered: {reason(err)}")
@@ -364,7 +357,10 @@ class CalendarGenerationWorkflow:
                 job_id=self._input.job_id, user_id=self._input.user_id, variant_number=number,
                 regenerating=regenerating, error=error))
 
-    async def _enter(self, stage: Stage, *, progress: int | None = None, expires_at: datetime | None = None) -> None:
+    async def _enter(self, stage: Stage, *, progress: int | None = None, expires_at: datetime | None = None,
+                     recorded: bool = False) -> None:
+        """Operators see where the run is (search attributes, the Temporal UI's details line) and the job row says it
+        too — unless an activity already `recorded` it there (a variant's synthesis records the progress it makes)."""
         self._stage = stage
         self._progress = progress if progress is not None else progress_of(
             stage, self._progress, ready=len(self._variants), total=self._input.variant_count)
@@ -372,6 +368,8 @@ class CalendarGenerationWorkflow:
                                               theme=self._plan.theme if self._plan else None)
         workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in attributes])
         workflow.set_current_details(self._step_text(stage))  # the Temporal UI shows it: "12/24 variants ready"
+        if recorded:
+            return
         await self._durable(act.record_job_update, JobUpdate(
             job_id=self._input.job_id, user_id=self._input.user_id, stage=stage, progress=self._progress,
             current_step=self._step_text(stage), error=self._error,
@@ -382,10 +380,10 @@ class CalendarGenerationWorkflow:
         return STEP_TEXT[stage].format(ready=len(self._variants), total=self._input.variant_count)
 
     async def _durable(self, activity: Callable[[Arg], Awaitable[Result]], arg: Arg, *,
-                       start_to_close: timedelta = timedelta(seconds=60)) -> Result:
+                       start_to_close: timedelta = timedelta(seconds=60), heartbeat: timedelta | None = None) -> Result:
         return await workflow.execute_activity(
             activity, arg, retry_policy=self._durable_retry, start_to_close_timeout=start_to_close,
-            schedule_to_close_timeout=self._input.retry.outage_tolerance)
+            schedule_to_close_timeout=self._input.retry.outage_tolerance, heartbeat_timeout=heartbeat)
 
     async def _shielded(self, step: Coroutine[Any, Any, Result]) -> Result:
         """Run a step to its end even if the run is cancelled meanwhile: clean-up and a calendar being made are

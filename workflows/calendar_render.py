@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -21,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.models import (
         CALENDAR_EDITED_SIGNAL,
         CALENDAR_RENDER_WORKFLOW_NAME,
+        RENDER_HEARTBEAT_TIMEOUT,
         CalendarEdited,
         CalendarRenderInput,
     )
@@ -41,8 +41,7 @@ class CalendarRenderWorkflow:
         """Answers how many renders it ran."""
         # Idempotent database and storage work: retried through an outage like the generation's; a calendar the
         # renderer refuses is recorded on its row by the activity (status `render_failed`) and not retried.
-        retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=input.retry.max_interval,
-                            maximum_attempts=0, non_retryable_error_types=[FailureType.invalid_input])
+        retry = input.retry.policy(FailureType.invalid_input)
         renders = 0
         while self._rendered_to < self._edited_to:
             wanted = self._edited_to
@@ -50,6 +49,7 @@ class CalendarRenderWorkflow:
                 await workflow.execute_activity(
                     act.render_calendar, RenderInput(calendar_id=input.calendar_id, user_id=input.user_id),
                     retry_policy=retry, start_to_close_timeout=timedelta(minutes=10),
+                    heartbeat_timeout=RENDER_HEARTBEAT_TIMEOUT,
                     schedule_to_close_timeout=input.retry.outage_tolerance)
             except ActivityError as err:
                 workflow.logger.warning("calendar %s not rendered: %s", input.calendar_id, err.cause or err)

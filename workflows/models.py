@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import BaseModel, Field
+from temporalio.common import RetryPolicy
 
 from contracts.messages import AccountRef
 from contracts.selection import MonthPick
@@ -35,6 +36,12 @@ class RetryTuning(BaseModel):
 
     max_interval: timedelta = timedelta(minutes=1)
     outage_tolerance: timedelta = timedelta(hours=6)
+
+    def policy(self, *final: str, first_interval: timedelta = timedelta(seconds=1)) -> RetryPolicy:
+        """Retried without an attempt cap, backing off to `max_interval`; the failure types `final` (a refusal
+        that no retry can change) end the step at once."""
+        return RetryPolicy(initial_interval=first_interval, maximum_interval=self.max_interval, maximum_attempts=0,
+                           non_retryable_error_types=list(final))
 
 
 class GenerationInput(BaseModel):
@@ -140,12 +147,20 @@ def account_erasure_workflow_id(prefix: str, account: AccountRef) -> str:
 
 class AccountErasureInput(BaseModel):
     account: AccountRef
-    photo_sha256: list[str] = []
+    photo_sha256: list[str] = []  # of every image sent to the provider, photos and variants (uploaded as photo-…)
     provider_task_queue: str | None = None  # None: the workflow's own
     retry: RetryTuning = RetryTuning()
+    # How soon a provider erasure whose worker died is retried (CALENDARY_PROVIDER_HEARTBEAT_TIMEOUT); None, as in
+    # runs started before it existed: only after the erasure's 5-minute limit.
+    heartbeat_timeout: timedelta | None = None
     # How long the erasure waits for the account's deletion to commit (the API starts it just before the commit);
     # an account still there after this was not erased (the commit failed): nothing is deleted at the provider.
     commit_wait: timedelta = timedelta(minutes=2)
+
+
+# A render (the generation's or an edit's) beats every second; a worker that died mid-render is taken for dead after
+# this, and the render retried elsewhere instead of after its 10-minute limit.
+RENDER_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 
 
 class CalendarRenderInput(BaseModel):

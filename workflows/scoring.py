@@ -7,6 +7,7 @@ Runs that started before scoring existed replay without it: the workflow creates
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TypeVar
@@ -20,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.messages import (
         JobRef,
         LikenessProblem,
+        ReferenceFaces,
         ReferenceFacesInput,
         ScoreVariantInput,
         VariantResult,
@@ -29,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import reason
 
 PATCH_VARIANT_SCORING = "variant-scoring"
+PATCH_REFERENCES_BESIDE_TRAINING = "references-beside-training"
 # Reading the photos and running the face model: a few seconds per photo at most.
 SCORING_TIMEOUT = timedelta(minutes=5)
 
@@ -53,14 +56,22 @@ class VariantScoring:
         self._replacements_left = input.likeness_replacements
         # variant number -> why the guard replaced an earlier attempt of it
         self._replaced_because: dict[int, LikenessProblem] = {}
+        # The reference faces being found (runs since the patch below): the first score waits for them.
+        self._references: asyncio.Future[ReferenceFaces | None] | None = None
 
     async def prepare_references(self, photo_ids: list[int]) -> None:
-        await _optional(workflow.execute_activity(
+        step = _optional(workflow.execute_activity(
             act.prepare_reference_faces, ReferenceFacesInput(
                 job_id=self._input.job_id, user_id=self._input.user_id, photo_ids=photo_ids),
             task_queue=self._input.scoring_task_queue, retry_policy=self._retry,
             start_to_close_timeout=SCORING_TIMEOUT, schedule_to_close_timeout=self._input.retry.outage_tolerance,
             summary=f"reference faces of {len(photo_ids)} photos"), "reference faces")
+        if workflow.patched(PATCH_REFERENCES_BESIDE_TRAINING):
+            # The faces are found while the model trains instead of before it: with many customers at once the
+            # scoring queue is busy, and a training need not wait in it; the first score waits for them instead.
+            self._references = asyncio.ensure_future(step)
+        else:
+            await step
 
     async def needs_replacement(self, variant: VariantResult, *, attempts_left: bool) -> bool:
         """Score the variant; True when it doesn't show the customer and a fresh attempt is allowed — the budget is
@@ -79,6 +90,8 @@ class VariantScoring:
         await self._score(variant, can_replace=False)
 
     async def _score(self, variant: VariantResult, *, can_replace: bool) -> VariantScore | None:
+        if self._references is not None:
+            await self._references  # at once, once they are found
         return await _optional(workflow.execute_activity(
             act.score_variant, ScoreVariantInput(
                 job_id=self._input.job_id, user_id=self._input.user_id, variant_id=variant.variant_id,

@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -37,9 +36,7 @@ class Settlement:
         self._enabled = False
         self.settled = False
         # Database work: retried through outages like the workflow's other durable steps; a refusal is final.
-        retry = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=input.retry.max_interval,
-                            maximum_attempts=0, non_retryable_error_types=[FailureType.invalid_input,
-                                                                            FailureType.insufficient_credit])
+        retry = input.retry.policy(FailureType.invalid_input, FailureType.insufficient_credit)
         self._options: dict[str, Any] = {
             "retry_policy": retry, "start_to_close_timeout": timedelta(seconds=60),
             "schedule_to_close_timeout": input.retry.outage_tolerance}

@@ -46,6 +46,9 @@ def progress_of(stage: Stage, current: int, *, ready: int, total: int) -> int:
 
 
 _OUR_FAILURES = frozenset(kind.value for kind in FailureType)
+# A provider's refusal is final for this attempt; everything else (timeouts, 5xx, 429, database, storage) is retried.
+PROVIDER_REFUSALS = (FailureType.invalid_input, FailureType.content_rejected, FailureType.provider_job_failed,
+                     FailureType.provider_account)
 
 
 def failure_type(err: ActivityError) -> str | None:

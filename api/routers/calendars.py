@@ -19,7 +19,7 @@ from api.deps import (
     SettingsDep,
     StorageDep,
     StoredObjectsDep,
-    TemporalDep,
+    TemporalConnectionDep,
 )
 from api.media import image_response
 from api.openapi import raises
@@ -129,20 +129,21 @@ async def delete_calendar(calendar: OwnedCalendar, session: SessionDep, objects:
     objects.delete_after_commit(await erase_calendar(session, calendar))
 
 
-@router.patch("/{calendar_id}", summary="Edit a calendar before ordering (the worker renders it again)")
+@router.patch("/{calendar_id}", summary="Edit a calendar before ordering (the worker renders it again)",
+              status_code=status.HTTP_202_ACCEPTED)
 @raises(CALENDAR_OPTIONS_INVALID, CALENDAR_VERSION_REQUIRED, CALENDAR_EDIT_CONFLICT, CALENDAR_RENDER_PENDING)
 async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session: SessionDep, storage: StorageDep,
-                          settings: SettingsDep, temporal: TemporalDep, response: Response,
+                          settings: SettingsDep, temporal_connection: TemporalConnectionDep, response: Response,
                           if_match: Annotated[str | None, Header(description='`"<version>"` as read')] = None,
                           ) -> UserCalendarDto:
-    """Stores the edit and answers at once with `status: "rendering"`; the worker renders the new version (poll
-    GET until `ready`). The edit names the version it was made on (`If-Match` or `version`): when another edit
+    """Stores the edit and answers at once (202) with `status: "rendering"`; the worker renders the new version
+    (poll GET until `ready`), also when Temporal is down right now: the job reconciler then starts the render a
+    few minutes later. The edit names the version it was made on (`If-Match` or `version`): when another edit
     came first the answer is 409 `calendar_edit_conflict`, and nothing is changed."""
     expected = edited_version(if_match, body.version)
     job = await session.get(Job, calendar.job_id) if calendar.job_id else None
     if job is not None and job.status not in TERMINAL_JOB_STATUSES:  # its generation is still rendering it
         raise ApiProblem(CALENDAR_RENDER_PENDING, f"calendar {calendar.id} is still being made; try again shortly")
-    client = await temporal.client()  # before anything is stored: with Temporal down, 503 and no edit
     await claim_version(session, calendar, expected)
     changes = body.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
     template = await session.get(Template, calendar.template_id)
@@ -167,7 +168,7 @@ async def update_calendar(calendar: OwnedCalendar, body: CalendarUpdate, session
     session.add(calendar)
     # Committed before the render starts: the worker always reads this version (or a newer one).
     await session.commit()
-    await start_render(client, settings, calendar)
+    await start_render(temporal_connection, settings, calendar)
     response.headers["ETag"] = version_etag(calendar.version)
     return await calendar_dto(session, calendar, storage, settings)
 

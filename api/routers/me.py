@@ -7,13 +7,13 @@ import logging
 from fastapi import APIRouter, status
 from temporalio.service import RPCError
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, StoredObjectsDep, TemporalDep
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, StorageDep, StoredObjectsDep, TemporalDep
 from api.openapi import raises
 from api.problems import GENERATION_RUNNING, WORKFLOW_SERVICE_UNAVAILABLE, ApiProblem
 from api.schemas import AccountOut, AccountUpdate
 from contracts.messages import AccountRef
 from db.models import User
-from services.erasure import erase_account, photo_digests, running_generation, start_account_erasure
+from services.erasure import erase_account, running_generation, sent_image_digests, start_account_erasure
 
 router = APIRouter(prefix="/api/me", tags=["account"])
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def update_account(body: AccountUpdate, user: CurrentUserDep, session: Ses
 @router.delete("", summary="Delete my account and everything in it, for good", status_code=status.HTTP_204_NO_CONTENT)
 @raises(GENERATION_RUNNING)
 async def delete_account(user: CurrentUserDep, session: SessionDep, objects: StoredObjectsDep, temporal: TemporalDep,
-                         settings: SettingsDep) -> None:
+                         settings: SettingsDep, storage: StorageDep) -> None:
     """Photos, generations, variants, calendars, ratings and the account; the objects after the commit; the trained
     models and uploads at the image provider by the worker (AccountErasureWorkflow). Every token of the account
     stops working with it."""
@@ -52,7 +52,7 @@ async def delete_account(user: CurrentUserDep, session: SessionDep, objects: Sto
                          params={"generation_id": running})
     client = await temporal.client()  # before anything is erased: with Temporal down, 503 and nothing changes
     account = AccountRef(user_id=user.id, created_at=user.created_at)
-    digests = await photo_digests(session, user.id)
+    digests = await sent_image_digests(session, storage, user.id)
     objects.delete_after_commit(await erase_account(session, user))
     await session.flush()
     # Started before the commit, so a lost start can't leave the provider's copies behind; the workflow waits for

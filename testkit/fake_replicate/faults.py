@@ -38,6 +38,11 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/v1/models$"), "create_model"),
     ("GET", re.compile(r"^/v1/models/[^/]+/[^/]+$"), "get_model"),
     ("GET", re.compile(r"^/files/"), "download_output"),
+    ("GET", re.compile(r"^/v1/files$"), "list_files"),
+    ("DELETE", re.compile(r"^/v1/files/[^/]+$"), "delete_file"),
+    ("GET", re.compile(r"^/v1/models/[^/]+/[^/]+/versions$"), "list_versions"),
+    ("DELETE", re.compile(r"^/v1/models/[^/]+/[^/]+/versions/[^/]+$"), "delete_version"),
+    ("DELETE", re.compile(r"^/v1/models/[^/]+/[^/]+$"), "delete_model"),
 ]
 
 

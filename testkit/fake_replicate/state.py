@@ -9,12 +9,10 @@ The server thread mutates this state while tests read counters from their own th
 
 from __future__ import annotations
 
-import io
 import random
 import string
 import threading
 import time
-import zipfile
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +20,7 @@ from hashlib import sha256
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from PIL import Image
+from testkit.fake_replicate.outputs import synthesized_images, upscaled_png, zip_has_images
 
 JobKind = Literal["prediction", "training"]
 
@@ -39,7 +37,6 @@ TAG_QUERY_PARAM = "tag"
 # The print upscaler (imaging/providers/replicate_upscale.py): its output is the input image enlarged `scale` times.
 UPSCALER_MODEL = "nightmareai/real-esrgan"
 UPSCALER_VERSION = "f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa"
-_IMAGE_FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp")}
 
 
 def new_id(length: int = 26) -> str:
@@ -278,8 +275,9 @@ class FakeState:
 
     def _settle(self, job: Job, now: float) -> None:
         outcome = job.outcome
-        if job.kind == "training" and outcome == "succeed" and not self._zip_has_images(job):
-            outcome = "bad_input"
+        if job.kind == "training" and outcome == "succeed":
+            images = self.file_for_url(str(job.input.get("input_images", "")))
+            outcome = outcome if images is not None and zip_has_images(images.data) else "bad_input"
         if outcome == "succeed":
             job.output = self._training_output(job) if job.kind == "training" else self._prediction_output(job)
             self._finish(job, "succeeded", now)
@@ -304,34 +302,18 @@ class FakeState:
     def _prediction_output(self, job: Job) -> list[str] | str:
         if job.model == UPSCALER_MODEL:
             return self._upscaled_output(job)
-        output_format = str(job.input.get("output_format", "webp"))
-        pil_format, content_type = _IMAGE_FORMATS.get(output_format, _IMAGE_FORMATS["webp"])
         urls = []
-        for number in range(max(1, int(job.input.get("num_outputs", 1)))):
-            # Each prompt/seed pair gets its own colour so that tests can tell variants apart; flux seeds the
-            # outputs of one prediction seed, seed + 1, ...
-            seed = job.input.get("seed")
-            seeded = seed + number if seed is not None else None
-            digest = sha256(f"{job.input.get('prompt')}|{seeded}".encode()).digest()
-            buffer = io.BytesIO()
-            Image.new("RGB", (64, 64), tuple(digest[:3])).save(buffer, format=pil_format)
-            path = f"{job.id}/out-{number}.{output_format}"
-            self.outputs[path] = (buffer.getvalue(), content_type)
-            urls.append(f"{self.base_url}/files/{path}")
+        for name, data, content_type in synthesized_images(job.input):
+            self.outputs[f"{job.id}/{name}"] = (data, content_type)
+            urls.append(f"{self.base_url}/files/{job.id}/{name}")
         return urls
 
     def _upscaled_output(self, job: Job) -> str:
-        """One URL, not a list, as the real upscaler answers: the uploaded input enlarged (PNG)."""
+        """One URL, not a list, as the real upscaler answers."""
         stored = self.file_for_url(str(job.input.get("image", "")))
         assert stored is not None, "the route checked the input image exists"
-        scale = float(job.input.get("scale", 4))
-        with Image.open(io.BytesIO(stored.data)) as image:
-            size = (round(image.width * scale), round(image.height * scale))
-            enlarged = image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
-        buffer = io.BytesIO()
-        enlarged.save(buffer, format="PNG")
         path = f"{job.id}/output.png"
-        self.outputs[path] = (buffer.getvalue(), "image/png")
+        self.outputs[path] = (upscaled_png(stored.data, float(job.input.get("scale", 4))), "image/png")
         return f"{self.base_url}/files/{path}"
 
     def _training_output(self, job: Job) -> dict[str, str]:
@@ -339,17 +321,6 @@ class FakeState:
         weights_path = f"{job.id}/trained_model.tar"
         self.outputs[weights_path] = (b"fake lora weights", "application/x-tar")
         return {"version": self.add_version(job.destination), "weights": f"{self.base_url}/files/{weights_path}"}
-
-    def _zip_has_images(self, job: Job) -> bool:
-        stored = self.file_for_url(str(job.input.get("input_images", "")))
-        if stored is None:
-            return False
-        try:
-            with zipfile.ZipFile(io.BytesIO(stored.data)) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            return False
-        return any(name.lower().endswith((".jpg", ".jpeg", ".png", ".webp")) for name in names)
 
     # -- what was billed -------------------------------------------------------------------------------------
 

@@ -26,9 +26,9 @@ class Customer:
     workflow_id: str
 
     @classmethod
-    async def start(cls, api: httpx.AsyncClient, email: str, outbox: Path) -> Customer:
+    async def start(cls, api: httpx.AsyncClient, email: str, outbox: Path, *, preview: bool = False) -> Customer:
         """Signs up (the confirmation link read from the stack's `outbox`) and starts a generation."""
-        headers, started = await start_generation(api, email=email, outbox=outbox)
+        headers, started = await start_generation(api, email=email, preview=preview, outbox=outbox)
         return cls(api, headers, started["job_id"], started["workflow_id"])
 
     async def status(self) -> dict[str, Any]:

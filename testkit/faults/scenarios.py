@@ -23,7 +23,7 @@ from testkit.faults.outages import (
     own_postgres_cluster,
     postgres_stopped,
 )
-from testkit.faults.stacks import PREDICTION_SECONDS, SupervisedStack, supervised_stack, worker_process
+from testkit.faults.stacks import PREDICTION_SECONDS, KillableWorker, SupervisedStack, supervised_stack
 from testkit.stack import Stack
 
 CANCEL_STAGES = ("training", "generating", "ready_for_selection", "finalizing", "completed")
@@ -104,11 +104,8 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
     rng = random.Random(seed)
     fake.set_prediction_timing(starting_seconds=0.1, processing_seconds=PREDICTION_SECONDS)
     fake.set_training_timing(starting_seconds=0.1, processing_seconds=1.0)
-    address = env.client.service_client.config.target_host
-    log = stack.settings.storage_dir.parent / "worker.log"
-    process = worker_process(stack.settings, address, log)
     customers: list[tuple[Customer, str]] = []
-    try:
+    async with KillableWorker(stack, env) as worker:
         for run in range(runs):
             customer = await Customer.start(stack.api, f"kill-{seed}-{run}@example.com",
                                             stack.settings.outbox_dir)
@@ -116,17 +113,11 @@ async def worker_kills(stack: Stack, env: WorkflowEnvironment, fake: FakeReplica
 
             seen = await (customer.wait(lambda s: s["status"] != "pending", 600) if point < 0
                           else customer.wait_for_variants(point, 600))
-            assert process.poll() is None, f"the worker exited by itself ({process.returncode}); see {log}"
-            process.kill()
-            await asyncio.to_thread(process.wait)
-            process = worker_process(stack.settings, address, log)
+            await worker.kill_and_replace()
             customers.append((customer, f"{seen['status']} {seen['generated_variants_count']}/{VARIANTS}"))
         return [await generation_outcome(f"worker SIGKILL #{n} ({at})", customer, stack.deps.storage, fake,
                                          variant_count=VARIANTS, seconds=900)
                 for n, (customer, at) in enumerate(customers, 1)]
-    finally:
-        process.kill()
-        await asyncio.to_thread(process.wait)
 
 
 async def temporal_restart(stack: SupervisedStack) -> Outcome:

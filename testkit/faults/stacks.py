@@ -4,7 +4,7 @@
   worker as separate processes — on free ports under a folder, with the local provider or the Replicate provider
   pointed at the fake Replicate server (which runs in this process and sends signed webhooks to the API's port).
 - `worker_process`: one worker process on an in-process stack's task queues, for scenarios that kill and replace
-  the worker themselves faster than a supervisor's backoff would.
+  the worker themselves faster than a supervisor's backoff would (`KillableWorker` does both).
 """
 
 from __future__ import annotations
@@ -155,6 +155,35 @@ def worker_process(settings: Settings, temporal_address: str, log: Path) -> subp
     with log.open("ab") as output:
         return subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")], env=environment,
                                 cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT)
+
+
+class KillableWorker:
+    """One `worker_process` at a time on a killable stack's queues, SIGKILLed and replaced at once by a new one (as a
+    supervisor or an orchestrator would, without their backoff); stopped on leaving. Its output: `worker.log`."""
+
+    def __init__(self, stack: Stack, env: WorkflowEnvironment) -> None:
+        self._settings = stack.settings
+        self._address = env.client.service_client.config.target_host
+        self.log = stack.settings.storage_dir.parent / "worker.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    async def __aenter__(self) -> KillableWorker:
+        self._process = worker_process(self._settings, self._address, self.log)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._kill()
+
+    async def kill_and_replace(self) -> None:
+        assert self._process is not None and self._process.poll() is None, \
+            f"the worker exited by itself ({self._process and self._process.returncode}); see {self.log}"
+        await self._kill()
+        self._process = worker_process(self._settings, self._address, self.log)
+
+    async def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            await asyncio.to_thread(self._process.wait)
 
 
 @asynccontextmanager

@@ -4,13 +4,10 @@ a failure reason of any length, and cost increments from concurrent variants."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-import manage
 from activities.deps import ActivityDeps
 from activities.job_rows import add_job_cost
 from activities.jobs import STEP_TEXT_LENGTH, JobActivities
@@ -18,24 +15,6 @@ from contracts.messages import JobUpdate
 from contracts.vocabulary import Stage
 from db.models import Job, Template, User
 from db.session import session_scope
-from testkit.settings import make_settings
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    return make_settings(tmp_path).database_url
-
-
-@pytest.fixture
-async def deps(database_url: str, tmp_path: Path) -> AsyncIterator[ActivityDeps]:
-    settings = make_settings(tmp_path, database_url=database_url)
-    await asyncio.to_thread(manage.migrate, settings)
-    await manage.seed(settings)
-    built = await ActivityDeps.from_settings(settings)
-    yield built
-    await built.close()
 
 
 async def _job(deps: ActivityDeps) -> Job:

@@ -56,7 +56,7 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
         edited = await edit_calendar(api, headers, calendar_id, {
             "title": "Our year", "locale": "en",
             "personal_dates": [{"date": "2027-03-08", "label": "Mom's birthday"}], "swap_months": [1, 2]})
-        assert edited.status_code == 200, edited.text
+        assert edited.status_code == 202, edited.text
         after = (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
         assert (after["status"], after["version"]) == ("ready", 2)
         assert after["title"] == "Our year" and after["locale"] == "en"
@@ -70,13 +70,13 @@ async def test_pdf_pages_and_edits(stack: Stack, finished: tuple[dict[str, str],
         assert after["options"]["week_start"] == "sunday" and text.index("Sun") < text.index("Mon")
         echoed = await edit_calendar(api, headers, calendar_id, {
             "title": "Our year, again", "week_start": after["options"]["week_start"]})
-        assert echoed.status_code == 200 and echoed.json()["options"]["week_start"] == "sunday"
+        assert echoed.status_code == 202 and echoed.json()["options"]["week_start"] == "sunday"
         text = _text((await api.get(f"/api/calendars/{calendar_id}/pdf", headers=headers)).content)
         assert text.index("Sun") < text.index("Mon")
 
         # An emptied title goes back to the theme's name, in the calendar's language.
         emptied = await edit_calendar(api, headers, calendar_id, {"title": " "})
-        assert emptied.status_code == 200 and emptied.json()["title"] == "Family"
+        assert emptied.status_code == 202 and emptied.json()["title"] == "Family"
         assert (await edit_calendar(api, headers, calendar_id, {"locale": "uk"})).json()["title"] == "Сімейний"
 
 
@@ -89,7 +89,7 @@ async def test_an_edit_is_stored_at_once_and_rendered_by_the_worker(
     # No worker runs: the request stores the edit and answers without rendering anything itself.
     edited = await api.patch(f"/api/calendars/{calendar_id}", headers={**headers, "If-Match": first.headers["etag"]},
                              json={"title": "Ще не намальований"})
-    assert edited.status_code == 200, edited.text
+    assert edited.status_code == 202, edited.text
     assert (edited.json()["status"], edited.json()["version"], edited.headers["etag"]) == ("rendering", 2, '"2"')
     assert edited.json()["pdf_url"] == first.json()["pdf_url"]  # the previous render is still the one served
     pending = (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
@@ -109,7 +109,7 @@ async def test_an_edit_is_stored_at_once_and_rendered_by_the_worker(
     # Two edits in the body's `version` field while the first is not yet rendered: both are rendered, in order.
     body_edit = await api.patch(f"/api/calendars/{calendar_id}", headers=headers,
                                 json={"version": 2, "title": "Наш рік"})
-    assert body_edit.status_code == 200 and body_edit.json()["version"] == 3
+    assert body_edit.status_code == 202 and body_edit.json()["version"] == 3
     assert (await api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()["title"] == "Наш рік"
 
     async with stack.worker():
@@ -126,8 +126,8 @@ async def test_of_two_concurrent_edits_on_one_version_the_second_is_refused(
     at = {**headers, "If-Match": '"1"'}
     answers = await asyncio.gather(*(stack.api.patch(f"/api/calendars/{calendar_id}", headers=at, json={"title": title})
                                      for title in ("Перший", "Другий")))
-    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
-    winner = next(a for a in answers if a.status_code == 200).json()["title"]
+    assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+    winner = next(a for a in answers if a.status_code == 202).json()["title"]
     stored = (await stack.api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
     assert (stored["title"], stored["version"]) == (winner, 2)
 
@@ -171,7 +171,7 @@ async def test_page_previews_are_stored_as_jpeg_and_served_as_webp_where_accepte
     assert thumbnail.status_code == 200 and max(Image.open(io.BytesIO(thumbnail.content)).size) <= 400
     old_key = urlsplit(calendar["cover_thumbnail_url"]).path.removeprefix("/media/")
     async with stack.worker():
-        assert (await edit_calendar(stack.api, headers, calendar_id, {"title": "Новий"})).status_code == 200
+        assert (await edit_calendar(stack.api, headers, calendar_id, {"title": "Новий"})).status_code == 202
     edited = (await stack.api.get(f"/api/calendars/{calendar_id}", headers=headers)).json()
     assert edited["cover_thumbnail_url"] != calendar["cover_thumbnail_url"]
     assert (await stack.api.get(edited["cover_thumbnail_url"])).status_code == 200

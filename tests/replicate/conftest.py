@@ -13,6 +13,7 @@ from PIL import Image
 from imaging.providers.base import ProviderError, SynthesisRequest
 from imaging.providers.replicate import ReplicateProvider, ReplicateSettings, WebhookEvents
 from testkit.fake_replicate.server import FakeReplicate
+from testkit.replicate_stack import REQUEST_TIMEOUT_SECONDS
 
 T = TypeVar("T")
 # `make_provider(webhook_events=None, **settings_overrides)`
@@ -58,7 +59,7 @@ async def make_provider(fake: FakeReplicate) -> AsyncIterator[ProviderFactory]:
             "base_url": fake.base_url,
             "destination_owner": "calendary",
             "webhook_url": fake.webhook_sink_url,
-            "request_timeout_seconds": 1.0,
+            "request_timeout_seconds": REQUEST_TIMEOUT_SECONDS,
             "poll_interval_seconds": 0.02,
             "training_poll_interval_seconds": 0.02,
             # Fixed-interval polling from the start: the adaptive schedule has tests of its own (test_polling.py).

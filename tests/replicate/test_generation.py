@@ -11,6 +11,7 @@ from pydantic import v1 as pydantic_v1
 
 from imaging.providers.base import ContentRejected, ProviderError, ProviderJobFailed
 from testkit.fake_replicate.server import FakeReplicate, Fault
+from testkit.replicate_stack import TIMED_OUT_DELAY
 from tests.replicate.conftest import ProviderFactory, retry_like_an_activity, synthesis_request
 
 
@@ -57,8 +58,8 @@ async def test_24_variants_under_faults_are_billed_exactly_once_each(
     fake.faults.plan(
         "create_prediction",
         Fault.dropped_response(), Fault.server_error(500), Fault.throttled(2), None,
-        Fault.delayed_response(1.5), Fault.server_error(503), Fault.dropped_response(), None,
-        Fault.throttled(1), Fault.server_error(502), Fault.dropped_response(), Fault.delayed_response(1.5),
+        Fault.delayed_response(TIMED_OUT_DELAY), Fault.server_error(503), Fault.dropped_response(), None,
+        Fault.throttled(1), Fault.server_error(502), Fault.dropped_response(), Fault.delayed_response(TIMED_OUT_DELAY),
     )
     fake.faults.plan("get_prediction", Fault.server_error(500), None, Fault.server_error(503), Fault.throttled(0))
     fake.faults.plan("list_predictions", None, Fault.server_error(500), None, Fault.server_error(502))
@@ -103,7 +104,7 @@ async def test_lost_create_response_is_adopted_within_the_same_call(fake: FakeRe
 async def test_create_timeout_then_failed_lookup_leaves_reconciliation_to_the_retry(
     fake: FakeReplicate, make_provider: ProviderFactory
 ) -> None:
-    fake.faults.lose_next_responses("create_prediction", delay_seconds=1.5)
+    fake.faults.lose_next_responses("create_prediction", delay_seconds=TIMED_OUT_DELAY)
     fake.faults.plan("list_predictions", None, Fault.server_error(500))  # 1st: before create; 2nd: after it
     provider = make_provider()
     request = synthesis_request(fake.add_trained_version())

@@ -17,6 +17,7 @@ from imaging.providers.replicate import ReplicateSettings
 from imaging.providers.replicate_upscale import AI_UPSCALE, ReplicateUpscalingProvider
 from testkit.fake_replicate.server import FakeReplicate, Fault
 from testkit.fake_replicate.state import UPSCALER_VERSION
+from testkit.replicate_stack import REQUEST_TIMEOUT_SECONDS
 from tests.replicate.conftest import jpeg, retry_like_an_activity
 
 
@@ -24,7 +25,7 @@ from tests.replicate.conftest import jpeg, retry_like_an_activity
 async def upscaler(fake: FakeReplicate) -> AsyncIterator[ReplicateUpscalingProvider]:
     provider = ReplicateUpscalingProvider(ReplicateSettings(
         api_token=fake.api_token, base_url=fake.base_url, destination_owner="calendary",
-        webhook_url=fake.webhook_sink_url, request_timeout_seconds=1.0, poll_interval_seconds=0.02,
+        webhook_url=fake.webhook_sink_url, request_timeout_seconds=REQUEST_TIMEOUT_SECONDS, poll_interval_seconds=0.02,
         expected_prediction_seconds=0.0, poll_backoff_factor=1.0, starting_deadline_seconds=2.0,
         prediction_deadline_seconds=5.0))
     yield provider

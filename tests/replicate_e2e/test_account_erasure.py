@@ -4,6 +4,7 @@ destination model and their uploads at (the fake) Replicate; another customer's 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -32,7 +33,11 @@ async def test_deleting_the_account_erases_its_models_and_uploads_at_replicate(
             fake.state.add_version(f"calendary/calendary-lora-u{owner_id}")
             fake.state.add_version(f"calendary/calendary-lora-u{owner_id}")
             fake.state.store_file(f"calendary-lora-u{owner_id}-abcdef012345.zip", "application/zip", b"zip", {})
-        fake.state.store_file(f"photo-{stored.sha256[:16]}.jpg", "image/jpeg", b"jpeg", {})
+        # The photo as synthesis sends it: as stored (normalized at upload), not the original file the row's digest
+        # is of.
+        sent = hashlib.sha256((await stack.deps.storage.get(stored.storage_key)).data).hexdigest()
+        assert sent != stored.sha256
+        fake.state.store_file(f"photo-{sent[:16]}.jpg", "image/jpeg", b"jpeg", {})
 
         async with stack.worker():
             assert (await api.delete("/api/me", headers=headers)).status_code == 204

@@ -15,7 +15,7 @@ from imaging.providers.replicate_upscale import AI_UPSCALE
 from testkit.fake_replicate.server import NSFW_ERROR, FakeReplicate, Fault
 from testkit.fake_replicate.state import UPSCALER_VERSION
 from testkit.journey import pick_twelve, start_generation, wait_for_status
-from testkit.replicate_stack import replicate_stack
+from testkit.replicate_stack import TIMED_OUT_DELAY, replicate_stack
 from tests.replicate_e2e.conftest import webhook_events
 
 VARIANTS = 24
@@ -24,7 +24,7 @@ PREDICTION_FAULTS = {
     # create: rejected before anything exists (5xx, 429 + Retry-After) or created and billed with the answer lost
     "create_prediction": [Fault.server_error(500), None, Fault.throttled(retry_after=1), None,
                           Fault.dropped_response(), None, Fault.server_error(503), None,
-                          Fault.delayed_response(1.5), None, Fault.dropped_response()],
+                          Fault.delayed_response(TIMED_OUT_DELAY), None, Fault.dropped_response()],
     "get_prediction": [Fault.server_error(500), None, Fault.throttled(retry_after=0), None, Fault.server_error(502)],
     "list_predictions": [None, None, Fault.server_error(500)],
     "upload_file": [None, None, Fault.server_error(500)],  # the 1st upload is the training's photo archive

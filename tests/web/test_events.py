@@ -176,7 +176,11 @@ async def test_every_change_is_pushed_once_and_the_stream_ends_after_the_termina
 async def test_a_quiet_stream_sends_heartbeats(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(events, "HEARTBEAT_SECONDS", 0.1)
     stream = asyncio.create_task(world.api.get(_url(world), headers=world.headers))
-    await asyncio.sleep(0.5)
+    watcher = world.api.app.state.live_events  # type: ignore[attr-defined]
+    async with asyncio.timeout(10):  # the stream is open (on a busy machine that may take a while) ...
+        while watcher.watched_jobs == 0:
+            await asyncio.sleep(0.02)
+    await asyncio.sleep(1.0)  # ... and quiet for ten heartbeat intervals
     await _update(world.api, Job, world.job_id, status="cancelled")
     body = (await asyncio.wait_for(stream, timeout=10)).text
     assert ": heartbeat\nevent: heartbeat\ndata: {}\n\n" in body

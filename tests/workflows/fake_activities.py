@@ -74,6 +74,7 @@ class FakeActivities:
     gate_from_attempt: int = 0  # ... those of this attempt on (1: only replacements and regenerations)
     finalize_gate: asyncio.Event | None = None  # when given, finalize_calendar waits for it
     training_gate: asyncio.Event | None = None  # when given, train_model waits for it
+    references_gate: asyncio.Event | None = None  # when given, prepare_reference_faces waits for it
     account_refused: bool = False  # every synthesis: the provider refuses our account (HTTP 402)
     # variant number -> how many times its synthesis fails the way an outage does (retried, not replaced)
     outages: dict[int, int] = field(default_factory=dict)
@@ -188,6 +189,8 @@ class FakeActivities:
 
     @implements(contract.prepare_reference_faces)
     async def prepare_reference_faces(self, request: ReferenceFacesInput) -> ReferenceFaces:
+        if self.references_gate is not None:
+            await self.references_gate.wait()
         return ReferenceFaces(references=len(request.photo_ids), photos_without_face=0)
 
     @implements(contract.score_variant)

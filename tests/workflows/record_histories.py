@@ -59,18 +59,30 @@ async def scored_with_likeness_replacement(env: WorkflowEnvironment) -> None:
         await _save(handle, "scored_with_likeness_replacement")
 
 
-async def completed_with_print_upscale(env: WorkflowEnvironment) -> None:
-    """The print upscale (patch "print-upscale") between finalizing and rendering."""
+async def _completed(env: WorkflowEnvironment, name: str) -> None:
     async with started(env, FakeActivities(), generation_input(variant_count=12)) as handle:
         await reach(handle, Stage.ready_for_selection)
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         await handle.result()
-        await _save(handle, "completed_with_print_upscale")
+        await _save(handle, name)
+
+
+async def completed_with_print_upscale(env: WorkflowEnvironment) -> None:
+    """The print upscale (patch "print-upscale") between finalizing and rendering."""
+    await _completed(env, "completed_with_print_upscale")
+
+
+async def progress_by_synthesis_faces_beside_training(env: WorkflowEnvironment) -> None:
+    """Each variant's synthesis records the job's progress (patch "progress-with-variant"): no activity of the
+    workflow's own per variant; the reference faces are found while the model trains (patch
+    "references-beside-training")."""
+    await _completed(env, "progress_by_synthesis_faces_beside_training")
 
 
 RECORDINGS: dict[str, Callable[[WorkflowEnvironment], Awaitable[None]]] = {
     f.__name__: f for f in (completed_with_replacement_and_regeneration, expired, scored_with_likeness_replacement,
-                            completed_with_print_upscale)}
+                            completed_with_print_upscale,
+                            progress_by_synthesis_faces_beside_training)}
 
 
 async def main(names: list[str]) -> None:

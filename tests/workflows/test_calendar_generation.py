@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.converter import default as default_converter
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from contracts.search_attributes import CALENDAR_PROGRESS
 from contracts.selection import MonthPick
 from contracts.vocabulary import Stage
 from tests.workflows.fake_activities import FakeActivities, variant_id
@@ -234,9 +236,16 @@ async def test_progress_climbs_during_generation(time_skipping_env: WorkflowEnvi
         async with asyncio.timeout(10):
             while "ready_for_selection" not in fakes.stages:
                 await asyncio.sleep(0.02)
+        history = await handle.fetch_history()
         await handle.cancel()
-    # Reports of concurrent variants may arrive out of order; record_job_update keeps the stored value monotonic.
-    generating = sorted(u.progress for u in fakes.updates if u.stage == Stage.generating)
-    assert generating == [10 + 80 * ready // 12 for ready in range(13)]
+    # Operators watch it climb in the Temporal UI: the run's progress attribute is updated with every variant ...
+    upserts = [event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+               for event in history.events if event.HasField("upsert_workflow_search_attributes_event_attributes")]
+    climbed = [default_converter().payload_converter.from_payload(fields[CALENDAR_PROGRESS.name], int)
+               for fields in upserts if CALENDAR_PROGRESS.name in fields]
+    assert climbed == [5, *(10 + 80 * ready // 12 for ready in range(13)), 90]
+    # ... while the job row hears of the stage once: each variant's synthesis records the progress it makes in the
+    # transaction that stores it (activities/job_rows.py, tests/activities/test_variant_progress.py).
+    assert [u.progress for u in fakes.updates if u.stage == Stage.generating] == [10]
     ready = next(u for u in fakes.updates if u.stage == Stage.ready_for_selection)
     assert ready.current_step.startswith("Step 4 of 5 · Pick 12") and ready.progress == 90

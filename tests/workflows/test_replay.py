@@ -17,7 +17,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_histories_are_present() -> None:
     assert {p.stem for p in HISTORIES} >= {"completed_with_replacement_and_regeneration", "expired",
-                                           "completed_with_print_upscale"}
+                                           "completed_with_print_upscale",
+                                           "progress_by_synthesis_faces_beside_training"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

@@ -4,6 +4,8 @@ the recommendation is made before the customer chooses, and the customer's promp
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -54,3 +56,18 @@ async def test_a_variant_whose_replacements_are_refused_stays_and_says_it_was_ke
     assert status.variants_ready == 12 and _attempts(fakes, 3) == [0, 1, 2]
     assert [(s.attempt, s.can_replace) for s in fakes.scored if s.variant_id == 103] == [(0, True), (0, False)]
     assert fakes.failures == []  # the provider's refusals of the replacements never mark the kept image failed
+
+
+async def test_the_model_trains_and_variants_are_made_while_the_reference_faces_are_found(
+        time_skipping_env: WorkflowEnvironment) -> None:
+    """The faces (seconds, on a scoring queue that many customers share) don't hold up the training (minutes); only
+    the first score waits for them."""
+    fakes = FakeActivities(references_gate=asyncio.Event())
+    async with started(time_skipping_env, fakes, generation_input(variant_count=12)) as handle:
+        async with asyncio.timeout(20):
+            while len(fakes.generated) < 12:
+                await asyncio.sleep(0.05)
+        assert fakes.scored == []  # nothing is scored without the customer's faces to compare with
+        fakes.references_gate.set()
+        status = await reach(handle, Stage.ready_for_selection)
+    assert status.variants_ready == 12 and len(fakes.scored) == 12 and fakes.recommendations == 1
