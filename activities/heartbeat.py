@@ -1,11 +1,13 @@
-"""Keep long provider calls heartbeating, so a dead worker is noticed quickly and cancellation reaches the call."""
+"""Keep long activities heartbeating — provider calls, and the scoring queue's CPU work — so a dead worker is noticed
+within the heartbeat timeout (not at the activity's own time limit) and cancellation reaches the call."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -96,6 +98,21 @@ async def beating(details: Callable[[], Sequence[Any]], every: float = 1.0) -> A
         yield
     finally:
         task.cancel()
+
+
+Params = ParamSpec("Params")
+Returned = TypeVar("Returned")
+
+
+def keeps_beating(run: Callable[Params, Awaitable[Returned]]) -> Callable[Params, Awaitable[Returned]]:
+    """An activity with no provider job that heartbeats for as long as it runs: a worker killed under it is noticed
+    within the heartbeat timeout the workflow gives it, instead of at its start-to-close limit (minutes)."""
+    @functools.wraps(run)
+    async def run_beating(*args: Params.args, **kwargs: Params.kwargs) -> Returned:
+        async with beating(list):
+            return await run(*args, **kwargs)
+
+    return run_beating
 
 
 @asynccontextmanager

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
+from activities.heartbeat import keeps_beating
 from activities.job_rows import owned_job
 from contracts import activities as contract
 from contracts.activities import implements
@@ -58,6 +59,7 @@ class ScoringActivities:
         self._deps = deps
 
     @implements(contract.prepare_reference_faces)
+    @keeps_beating
     async def prepare_reference_faces(self, request: ReferenceFacesInput) -> ReferenceFaces:
         async with session_scope(self._deps.sessions) as session:
             await owned_job(session, request)
@@ -82,6 +84,7 @@ class ScoringActivities:
                               photos_without_face=sum(1 for faces in found if not faces))
 
     @implements(contract.score_variant)
+    @keeps_beating
     async def score_variant(self, request: ScoreVariantInput) -> VariantScore:
         """Measures an image once (a retry, or a second call for the same attempt, reuses them); what the customer is
         told follows this call's `can_replace`, so a flagged variant whose replacement failed says it was kept."""

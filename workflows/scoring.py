@@ -32,7 +32,8 @@ with workflow.unsafe.imports_passed_through():
 
 PATCH_VARIANT_SCORING = "variant-scoring"
 PATCH_REFERENCES_BESIDE_TRAINING = "references-beside-training"
-# Reading the photos and running the face model: a few seconds per photo at most.
+# Reading the photos and running the face model: a few seconds per photo at most. The activities heartbeat too, so
+# a worker killed mid-score is noticed within the generation's heartbeat timeout, not after these minutes.
 SCORING_TIMEOUT = timedelta(minutes=5)
 
 Result = TypeVar("Result")
@@ -64,6 +65,7 @@ class VariantScoring:
             act.prepare_reference_faces, ReferenceFacesInput(
                 job_id=self._input.job_id, user_id=self._input.user_id, photo_ids=photo_ids),
             task_queue=self._input.scoring_task_queue, retry_policy=self._retry,
+            heartbeat_timeout=self._input.heartbeat_timeout,
             start_to_close_timeout=SCORING_TIMEOUT, schedule_to_close_timeout=self._input.retry.outage_tolerance,
             summary=f"reference faces of {len(photo_ids)} photos"), "reference faces")
         if workflow.patched(PATCH_REFERENCES_BESIDE_TRAINING):
@@ -98,6 +100,7 @@ class VariantScoring:
                 attempt=variant.attempt, can_replace=can_replace,
                 replaced_because=self._replaced_because.get(variant.variant_number)),
             task_queue=self._input.scoring_task_queue, retry_policy=self._retry,
+            heartbeat_timeout=self._input.heartbeat_timeout,
             start_to_close_timeout=SCORING_TIMEOUT, schedule_to_close_timeout=self._input.retry.outage_tolerance,
             summary=f"score variant {variant.variant_number}, attempt {variant.attempt}"), "scoring")
 

@@ -71,3 +71,16 @@ async def test_the_model_trains_and_variants_are_made_while_the_reference_faces_
         fakes.references_gate.set()
         status = await reach(handle, Stage.ready_for_selection)
     assert status.variants_ready == 12 and len(fakes.scored) == 12 and fakes.recommendations == 1
+
+
+async def test_the_scoring_activities_heartbeat_so_a_killed_worker_is_noticed_quickly(
+        time_skipping_env: WorkflowEnvironment) -> None:
+    workflow_input = generation_input(variant_count=12)
+    async with started(time_skipping_env, FakeActivities(), workflow_input) as handle:
+        await reach(handle, Stage.ready_for_selection)
+        history = await handle.fetch_history()
+    scheduled = [event.activity_task_scheduled_event_attributes for event in history.events
+                 if event.HasField("activity_task_scheduled_event_attributes")]
+    scoring = [a for a in scheduled if a.activity_type.name in ("prepare_reference_faces", "score_variant")]
+    assert len(scoring) == 13  # the reference faces and one score per variant
+    assert {a.heartbeat_timeout.ToTimedelta() for a in scoring} == {workflow_input.heartbeat_timeout}
