@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.converter import default as default_converter
 from temporalio.exceptions import ApplicationError, CancelledError
@@ -71,6 +72,18 @@ async def reach(handle: WorkflowHandle, stage: Stage, seconds: float = 30) -> Ge
             if status.stage == stage:
                 return status
             await asyncio.sleep(0.05)
+
+
+async def cancel_once_started(handle: WorkflowHandle, seconds: float = 30) -> None:
+    """Cancel the run once none of its activities is scheduled but not yet started. On the time-skipping test server
+    a cancel whose workflow task races such an activity can leave that task STARTED for good — its refused
+    completion is never timed out or redelivered (temporalio/sdk-java#3088, sdk-python#1751) — and a full-suite run
+    hung on it; the real server has no such window."""
+    async with asyncio.timeout(seconds):
+        while any(activity.state != PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                  for activity in (await handle.describe()).raw_description.pending_activities):
+            await asyncio.sleep(0.02)
+    await handle.cancel()
 
 
 async def test_selection_finalizes_and_deletes_the_unselected(time_skipping_env: WorkflowEnvironment) -> None:

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from contracts.selection import MonthPick
 from contracts.vocabulary import Stage
 from tests.workflows.fake_activities import FakeActivities, variant_id
-from tests.workflows.test_calendar_generation import generation_input, reach, started, twelve
+from tests.workflows.test_calendar_generation import cancel_once_started, generation_input, reach, started, twelve
 from workflows.calendar_generation import CalendarGenerationWorkflow
 from workflows.models import RegenerateVariant, Selection
 
@@ -27,7 +27,7 @@ async def test_a_cancel_after_the_selection_was_accepted_finishes_the_calendar(
         await reach(handle, Stage.ready_for_selection)
         await handle.signal(CalendarGenerationWorkflow.select, twelve())
         await reach(handle, Stage.finalizing)
-        await handle.cancel()
+        await cancel_once_started(handle)
         async with asyncio.timeout(10):
             while not (await handle.query(CalendarGenerationWorkflow.status)).cancel_refused:
                 await asyncio.sleep(0.05)
@@ -45,7 +45,7 @@ async def test_a_cancel_before_choosing_cleans_up_and_ends_cancelled(
     fakes = FakeActivities(training_gate=gate) if stage == Stage.training else FakeActivities(generation_gate=gate)
     async with started(time_skipping_env, fakes, generation_input()) as handle:
         await reach(handle, stage)
-        await handle.cancel()
+        await cancel_once_started(handle)
         await asyncio.sleep(0.2)
         gate.set()  # the fakes don't heartbeat, so the cancel can't reach them: let them end by themselves
         with pytest.raises(WorkflowFailureError) as failure:
@@ -71,7 +71,7 @@ async def test_an_outage_is_retried_and_uses_up_no_replacement(time_skipping_env
     fakes = FakeActivities(outages={4: 5, 9: 3})
     async with started(time_skipping_env, fakes, generation_input(max_variant_replacements=1)) as handle:
         status = await reach(handle, Stage.ready_for_selection, seconds=60)
-        await handle.cancel()
+        await cancel_once_started(handle)
         # Ended before its worker stops: a run left running would hold the shared time-skipping clock.
         with pytest.raises(WorkflowFailureError):
             await handle.result()

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from contracts.vocabulary import Stage
 from tests.workflows.fake_activities import FakeActivities, variant_id
-from tests.workflows.test_calendar_generation import generation_input, reach, started, twelve
+from tests.workflows.test_calendar_generation import cancel_once_started, generation_input, reach, started, twelve
 from workflows.calendar_generation import CalendarGenerationWorkflow
 from workflows.models import RegenerateVariant
 
@@ -54,7 +54,7 @@ async def test_every_ending_settles_the_reservation_once(own_time_skipping_env: 
     async with started(own_time_skipping_env, fakes, generation_input(max_variant_replacements=0)) as handle:
         if course.startswith("cancel"):
             await reach(handle, Stage(course.split()[1]))
-            await handle.cancel()
+            await cancel_once_started(handle)
             await asyncio.sleep(0.2)
             for gate in (fakes.training_gate, fakes.generation_gate):
                 if gate is not None:
@@ -111,6 +111,6 @@ async def test_a_paid_regeneration_the_balance_cannot_cover_is_refused(
         assert refused.value.cause.type == "insufficient_credit" and "top up 15" in refused.value.cause.message
         status = await handle.query(CalendarGenerationWorkflow.status)
         assert status.regenerations_left == 6 and status.regenerating_variant_ids == []  # nothing was used up
-        await handle.cancel()
+        await cancel_once_started(handle)
         await _end(handle)  # ended while its worker runs: a run left behind would hold the shared server's clock
     assert [r.attempt for r in fakes.generated if r.variant_number == 1] == [0]  # no paid image was started
