@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
-from activities.heartbeat import beating
+from activities.heartbeat import keeps_beating
 from activities.job_rows import owned_job
 from contracts import activities as contract
 from contracts.activities import implements
@@ -69,6 +69,7 @@ class CalendarActivities:
             return FinalizeResult(calendar_id=calendar.id)
 
     @implements(contract.render_calendar)
+    @keeps_beating  # a worker killed mid-render is noticed within the heartbeat timeout, not the 10-minute limit
     async def render_calendar(self, request: RenderInput) -> None:
         async with session_scope(self._deps.sessions) as session:
             calendar = await session.get(UserCalendar, request.calendar_id)
@@ -78,10 +79,7 @@ class CalendarActivities:
             if calendar.rendered_version >= version and calendar.render_error is None and calendar.pdf_key:
                 return  # drawn already: a retry after the render's commit, or a render asked for twice
             try:
-                # Beats while the drawing runs in its thread: a worker killed mid-render is noticed within the
-                # workflow's heartbeat timeout, not the render's 10-minute limit.
-                async with beating(lambda: ()):
-                    await render_and_store(session, self._deps.storage, calendar)
+                await render_and_store(session, self._deps.storage, calendar)
             except ValueError as err:  # the renderer refused this calendar (ValidationError too): no retry helps
                 await session.rollback()
                 await record_render_refused(session, request.calendar_id, version, str(err))

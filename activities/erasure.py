@@ -7,7 +7,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.deps import ActivityDeps
 from activities.errors import provider_failures
-from activities.heartbeat import beating
+from activities.heartbeat import keeps_beating
 from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import AccountRef, ProviderErasureInput, ProviderErasureResult
@@ -28,13 +28,12 @@ class ErasureActivities:
         return True
 
     @implements(contract.erase_provider_data)
+    @keeps_beating  # a worker killed meanwhile is noticed within the heartbeat timeout, not the 5-minute limit
     async def erase_provider_data(self, request: ProviderErasureInput) -> ProviderErasureResult:
         settings = self._deps.settings
         if settings.provider != "replicate":
             return ProviderErasureResult(provider=settings.provider)
-        # Beats while the deletions run: a worker killed meanwhile is noticed within the heartbeat timeout and the
-        # (idempotent) erasure retried, instead of after its 5-minute limit.
-        async with provider_failures(), ReplicateErasure(settings.replicate) as replicate, beating(lambda: ()):
+        async with provider_failures(), ReplicateErasure(settings.replicate) as replicate:
             report = await replicate.erase_customer(request.user_id, request.photo_sha256)
         return ProviderErasureResult(provider=settings.provider, versions_deleted=report.versions_deleted,
                                      model_deleted=report.model_deleted, files_deleted=len(report.files_deleted))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import email
 import re
 import threading
 import time
 from email.message import EmailMessage
-from email.policy import default as default_policy
 
 import httpx
 import pytest
@@ -17,6 +15,7 @@ import api.security
 from api.security import Passwords
 from settings import Settings
 from testkit.api import register
+from testkit.outbox import outbox
 
 
 def _bearer(headers: dict[str, str]) -> str:
@@ -24,10 +23,7 @@ def _bearer(headers: dict[str, str]) -> str:
 
 
 def _outbox(settings: Settings) -> list[EmailMessage]:
-    if not settings.outbox_dir.exists():
-        return []
-    return [email.message_from_bytes(path.read_bytes(), policy=default_policy)  # type: ignore[misc]
-            for path in sorted(settings.outbox_dir.glob("*.eml"))]
+    return [message for _, message in outbox(settings.outbox_dir)]
 
 
 async def test_logout_revokes_every_token_of_the_account(app_client: httpx.AsyncClient) -> None:
