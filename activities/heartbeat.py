@@ -1,18 +1,24 @@
 """Keep long activities heartbeating — provider calls, and the scoring queue's CPU work — so a dead worker is noticed
-within the heartbeat timeout (not at the activity's own time limit) and cancellation reaches the call."""
+within the heartbeat timeout (not at the activity's own time limit) and cancellation reaches the call; and fence
+paid creates, so that a try Temporal has replaced never pays for the job its replacement pays for."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from temporalio import activity
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.workflowservice.v1 import RecordActivityTaskHeartbeatRequest
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
-from imaging.providers.base import ImageProvider, JobKind
+from imaging.providers.base import ImageProvider, JobKind, ProviderError, create_window
 from ops.metrics import PROVIDER_CALLS, PROVIDER_IN_FLIGHT
 
 
@@ -84,19 +90,54 @@ async def provider_job(details: HeartbeatDetails, provider: ImageProvider, kind:
         PROVIDER_CALLS.labels(kind, outcome).inc()
 
 
+# Of the heartbeat timeout, what a fenced create leaves unused: time for the create to reach the provider and be
+# listed there before the replacing try (if this one stalls right after) looks for it.
+CREATE_MARGIN = 0.25
+
+
+async def live_attempt_seconds(details: Sequence[Any]) -> float:
+    """How long this try may still spend on a paid create — the fence against paying twice for one job.
+
+    A try that stalled past its heartbeat timeout (a starved event loop, a paused VM, a cut connection to Temporal)
+    has been replaced: the next attempt looks for the job by its tag and, finding none, creates it. Were the stalled
+    try then to wake and create as well, the one job would be paid twice. So before a create the try confirms with
+    the server that it is still the live attempt — a heartbeat the server answers, not the SDK's throttled
+    fire-and-forget one. From the moment that beat was sent the server cannot time the try out, and so no retry can
+    start, for a whole heartbeat timeout: a create finished well within it is found by any retry's search.
+    """
+    info = activity.info()
+    if not info.heartbeat_timeout:
+        return math.inf  # no heartbeat timeout, no replacement while this try lives
+    client = activity.client()
+    sent = time.monotonic()
+    try:
+        answer = await client.workflow_service.record_activity_task_heartbeat(RecordActivityTaskHeartbeatRequest(
+            namespace=client.namespace, task_token=info.task_token, identity=client.identity,
+            details=Payloads(payloads=activity.payload_converter().to_payloads(list(details)))))
+    except RPCError as err:  # NOT_FOUND: timed out and replaced; anything else: unconfirmed, so not live either
+        raise ProviderError(f"not creating: this try is not confirmed as the live attempt "
+                            f"({err.status.name}: {err.message})") from err
+    if answer.cancel_requested:
+        raise ProviderError("not creating: the work is being cancelled")
+    return info.heartbeat_timeout.total_seconds() * (1 - CREATE_MARGIN) - (time.monotonic() - sent)
+
+
 @asynccontextmanager
 async def beating(details: Callable[[], Sequence[Any]], every: float = 1.0) -> AsyncIterator[None]:
-    """Heartbeat `details()` every `every` seconds while the block runs. Frequent beats cost nothing (the SDK
-    throttles what it sends), let a dead worker be noticed and a cancellation arrive within a second."""
+    """Heartbeat `details()` every `every` seconds while the block runs, and fence the paid creates made in it
+    (`live_attempt_seconds`, sending the same details). Frequent beats cost nothing (the SDK throttles what it
+    sends), let a dead worker be noticed and a cancellation arrive within a second."""
     async def beat() -> None:
         while True:
             activity.heartbeat(*details())
             await asyncio.sleep(every)
 
     task = asyncio.create_task(beat())
+    fence = create_window.set(lambda: live_attempt_seconds(details()))
     try:
         yield
     finally:
+        create_window.reset(fence)
         task.cancel()
 
 

@@ -8,6 +8,7 @@ retry can pass it back as `resume_ref` and resume the same paid job instead of s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -101,6 +102,19 @@ class UpscaleResult:
 
 # May return an awaitable (the database write of the id): a provider that is about to wait awaits it first.
 StartedCallback = Callable[[str], Awaitable[None] | None]
+
+# The caller's fence against paying twice for one job: asked right before every paid create, it answers how many
+# seconds that create may take from now, or raises ProviderError when this try must create nothing at all (it is no
+# longer the live attempt: see activities.heartbeat.live_attempt_seconds). Set around a provider call by the
+# activity that makes it; unset (tests, scripts), a create has its own timeout only.
+CreateWindow = Callable[[], Awaitable[float]]
+create_window: ContextVar[CreateWindow | None] = ContextVar("create_window", default=None)
+
+
+async def create_seconds(limit: float) -> float:
+    """How long the paid create about to start may take: `limit`, or less if the caller's fence says so."""
+    window = create_window.get()
+    return limit if window is None else min(limit, await window())
 JobKind = Literal["training", "synthesis"]
 
 

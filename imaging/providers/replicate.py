@@ -20,6 +20,9 @@ been created and billed. Hence:
   Without a webhook URL it polls adaptively (replicate_polling.py) within the account's budget of reads.
 - A job's first try (`fresh`: nothing can have been created under its tag yet) skips the reconciliation search
   before creating: one list read per job saved.
+- Every paid create first asks the caller's fence (`base.create_seconds`) how long it may take: a try that Temporal
+  has already replaced (it stalled past its heartbeat timeout) creates nothing, and a live one finishes its create
+  while no retry can have started, so the retry's search finds it.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from imaging.providers.base import (
     SynthesisResult,
     TrainingRequest,
     TrainingResult,
+    create_seconds,
 )
 from imaging.providers.base import JobKind as ProviderJobKind
 from imaging.providers.replicate_api import (
@@ -163,15 +167,16 @@ class ReplicateProvider:
             "resolution": settings.resolution,
             "autocaption": settings.autocaption,
         }
+        seconds = await create_seconds(settings.request_timeout_seconds)
         with translated_errors("create training", rejects_input=True):
             try:
-                training = await self._client.trainings.async_create(
+                training = await within(seconds, self._client.trainings.async_create(
                     model=settings.trainer_model,
                     version=settings.trainer_version,
                     input=training_input,
                     destination=f"{self._destination_owner}/{destination}",
                     **self._webhook_params(tag),
-                )
+                ))
                 return JobSnapshot.from_json(training.dict())
             except Exception as exc:  # noqa: BLE001 - whatever failed, the training may exist: look before raising
                 return await self._adopt_after_unknown_create("training", exc, is_ours)
@@ -236,9 +241,10 @@ class ReplicateProvider:
         if request.preview:  # final renders keep the model's full-quality defaults
             prediction_input |= {"go_fast": True, "megapixels": "0.25"}
         create, webhook = self._client.predictions.async_create, self._webhook_params(request.tag)
+        seconds = await create_seconds(settings.request_timeout_seconds)
         with translated_errors("create prediction", rejects_input=True):
             try:
-                prediction = await within(settings.request_timeout_seconds, (
+                prediction = await within(seconds, (
                     create(version=version_id, input=prediction_input, **webhook) if version_id
                     else create(model=request.model_ref, input=prediction_input, **webhook)))
                 return JobSnapshot.from_json(prediction.dict())

@@ -14,12 +14,13 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 import worker
 from activities.synthesis import SynthesisActivities
 from activities.training import TrainingActivities
-from contracts.messages import GenerateVariantInput, PromptConfig, TrainModelInput
-from db.models import FluxModel, GeneratedCalendarVariant, Job, ModelStatus, Training, VariantStatus
+from contracts.messages import TrainModelInput
+from db.models import GeneratedCalendarVariant, Job, ModelStatus, Training, VariantStatus
 from testkit.fake_replicate.server import FakeReplicate
 from testkit.journey import start_generation, wait_for_status
 from testkit.replicate_stack import replicate_stack
 from testkit.stack import Stack
+from tests.replicate_e2e.conftest import variant_input
 
 
 async def _trainings(stack: Stack) -> list[Training]:
@@ -90,7 +91,7 @@ async def test_a_variant_whose_heartbeat_was_lost_resumes_from_the_database(
 ) -> None:
     fake.set_prediction_timing(starting_seconds=0.05, processing_seconds=1.0)
     async with replicate_stack(tmp_path, dev_server, fake, webhooks=False) as stack:
-        request = await _variant_input(stack, fake.add_trained_version("calendary/calendary-lora-u1"))
+        request = await variant_input(stack, fake.add_trained_version("calendary/calendary-lora-u1"))
         synthesis = SynthesisActivities(stack.deps)
         dying = ActivityEnvironment()
         first = asyncio.create_task(dying.run(synthesis.generate_variant, request))
@@ -117,20 +118,6 @@ async def _training_input(stack: Stack) -> TrainModelInput:
     async with stack.deps.sessions() as session:
         job = await session.get(Job, started["job_id"])
     return TrainModelInput(job_id=job.id, user_id=job.user_id, photo_ids=job.photo_ids, photo_set_hash="a1b2c3")
-
-
-async def _variant_input(stack: Stack, model_ref: str) -> GenerateVariantInput:
-    _headers, started = await start_generation(stack.api)  # no worker runs: only the rows are wanted
-    async with stack.deps.sessions() as session:
-        job = await session.get(Job, started["job_id"])
-        session.add(FluxModel(user_id=job.user_id, provider="replicate", base_model="b", photo_set_hash="h",
-                              status=ModelStatus.ready, version_ref=model_ref))
-        await session.commit()
-    prompt = PromptConfig(theme="vintage", base_prompt="a portrait of TOK", negative_prompt="", style_strength=0.8,
-                          steps=28, color_scheme=[])
-    return GenerateVariantInput(job_id=job.id, user_id=job.user_id, template_id=job.template_id, variant_number=1,
-                                attempt=0, source_photo_id=job.photo_ids[0], model_ref=model_ref, prompt=prompt,
-                                variation="in a garden", seed=42)
 
 
 async def _variant_row(stack: Stack) -> GeneratedCalendarVariant | None:
