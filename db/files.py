@@ -22,7 +22,8 @@ async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage
     row.content_type = content_type
     row.size = len(data)
     row.width, row.height = width, height
-    row.sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    row.stored_sha256 = hashlib.sha256(data).hexdigest()
+    row.sha256 = sha256 or row.stored_sha256
     row.original_name = original_name
     row.checks = checks
     session.add(row)

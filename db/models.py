@@ -67,6 +67,10 @@ class UploadedFile(SQLModel, table=True):
     width: int
     height: int
     sha256: str = Field(max_length=64, index=True)
+    # The stored bytes' SHA-256 (a photo is normalized at upload, so `sha256`, the original file's, differs): what
+    # the image provider is sent and names its copy by, so an account's erasure finds the copies without reading
+    # every object again (services/erasure.sent_image_digests). None on rows stored before it was recorded.
+    stored_sha256: str | None = Field(default=None, max_length=64)
     original_name: str | None = Field(default=None, max_length=255)
     checks: dict | None = _json_column(nullable=True)
     # Photos: every face found, largest first, as imaging.scoring.StoredFace (box and 128-d embedding); [] when

@@ -151,6 +151,8 @@ async def generation_outcome(scenario: str, customer: Customer, storage: Storage
     billing = Billing.of(fake, customer.workflow_id)
     if fake is not None:
         notes["billed"] = billing.predictions
+        if billing.paid_twice:  # which variant attempt, for the fake's log and the workflow's history
+            notes["paid_twice_tags"] = sorted(tag for tag, count in billing.per_tag.items() if count > 1)
     # A variant missing or shown twice is lost work either way: the customer can't choose what isn't there.
     lost = len(set(range(1, variant_count + 1)) ^ set(numbers)) + len(numbers) - len(set(numbers))
     return Outcome(scenario, "ready_for_selection", status["status"], status["error"], len(numbers),

@@ -36,7 +36,7 @@ async def test_deleting_the_account_erases_its_models_and_uploads_at_replicate(
         # The photo as synthesis sends it: as stored (normalized at upload), not the original file the row's digest
         # is of.
         sent = hashlib.sha256((await stack.deps.storage.get(stored.storage_key)).data).hexdigest()
-        assert sent != stored.sha256
+        assert sent != stored.sha256 and sent == stored.stored_sha256  # recorded at upload: erasure reads no photo
         fake.state.store_file(f"photo-{sent[:16]}.jpg", "image/jpeg", b"jpeg", {})
 
         async with stack.worker():

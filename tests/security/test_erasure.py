@@ -3,8 +3,11 @@ customer's data stays; nothing is erased while a generation still runs."""
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlmodel import col, select
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.messages import AccountRef
 from db.models import (
@@ -16,10 +19,11 @@ from db.models import (
     User,
     UserCalendar,
 )
+from storage import StoredObject
 from storage.keys import calendar_page_key, calendar_pdf_key, webp_key
 from testkit.api import register, upload_photos
 from tests.security.conftest import World
-from workflows.models import account_erasure_workflow_id
+from workflows.models import AccountErasureInput, account_erasure_workflow_id
 
 
 async def _rendered(world: World) -> list[str]:
@@ -94,7 +98,22 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
         user = await session.get(User, owner_id)
         assert user is not None
         account = AccountRef(user_id=owner_id, created_at=user.created_at)
-    assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
+        photos = (await session.exec(select(UploadedFile).where(UploadedFile.user_id == owner_id))).all()
+    # The stored bytes' digests: what the provider was sent and names its copies by.
+    sent = sorted({hashlib.sha256((await storage.get(photo.storage_key)).data).hexdigest() for photo in photos})
+    reads: list[str] = []
+    read = storage.get
+
+    async def counted(key: str) -> StoredObject:
+        reads.append(key)
+        return await read(key)
+
+    storage.get = counted
+    try:
+        assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
+    finally:
+        storage.get = read
+    assert reads == []  # named from the rows: no stored photo read back (and hashed) while the customer waits
 
     assert (await world.api.get("/api/me", headers=world.owner)).status_code == 401
     login = await world.api.post("/api/auth/login", json={"email": "owner@example.com",
@@ -109,6 +128,10 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
                                                                              account))
     started = await erasure.describe()
     assert (started.workflow_type, started.status) == ("AccountErasureWorkflow", WorkflowExecutionStatus.RUNNING)
+    [erasure_input] = await pydantic_data_converter.decode(
+        (await erasure.fetch_history()).events[0].workflow_execution_started_event_attributes.input.payloads,
+        [AccountErasureInput])
+    assert sorted(set(erasure_input.photo_sha256)) == sent
     await erasure.terminate("no worker in this test")  # no later test's worker may pick it up
     # The other customer's photo is untouched, and the e-mail can be used again.
     assert (await world.api.get(f"/api/photos/{other_photo['id']}", headers=world.intruder)).status_code == 200
