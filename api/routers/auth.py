@@ -33,6 +33,7 @@ from api.schemas import (
     EmailVerification,
     PasswordResetConfirm,
     PasswordResetRequest,
+    Registration,
     TokenOut,
     UserOut,
 )
@@ -63,14 +64,14 @@ async def _user_by_email(session: AsyncSession, email: str) -> User | None:
 
 @router.post("/register", summary="Sign up: e-mails a confirmation link (answered alike for taken e-mails)",
              status_code=status.HTTP_202_ACCEPTED)
-async def register(body: Credentials, session: SessionDep, settings: SettingsDep, passwords: PasswordsDep,
+async def register(body: Registration, session: SessionDep, settings: SettingsDep, passwords: PasswordsDep,
                    limiter: LimiterDep, background: BackgroundTasks) -> Accepted:
     email = body.email.lower()
     await limiter.hit("register", email)
     password_hash = await passwords.hash(body.password)  # before the look-up: a taken e-mail answers no sooner
     owner = await _user_by_email(session, email)
     if owner is None:
-        user = User(email=email, password_hash=password_hash)
+        user = User(email=email, password_hash=password_hash, language=body.language)
         session.add(user)
         # Two sign-ups of one new e-mail at the same moment: the unique index refuses the second here (409
         # write_conflict), which tells its sender nothing about accounts made earlier.

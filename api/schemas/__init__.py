@@ -11,6 +11,7 @@ from api.schemas.accounts import (
     Password,
     PasswordResetConfirm,
     PasswordResetRequest,
+    Registration,
     TokenOut,
     UserOut,
 )
@@ -46,5 +47,6 @@ __all__ = [
     "EmailVerification", "EventsTicket", "GenerateCalendarRequest", "GenerationStarted", "LedgerEntryOut",
     "MonthSelection", "Password", "PasswordResetConfirm", "PasswordResetRequest", "PersonalDateIn", "PhotoOut",
     "QuoteOut", "QuoteRequest", "RatingIn", "RatingOut", "RegenerateVariantRequest", "RegenerationStarted",
-    "ScoreDetailsDto", "SelectCalendarVariantsRequest", "TemplateOut", "TokenOut", "UserCalendarDto", "UserOut",
+    "Registration", "ScoreDetailsDto", "SelectCalendarVariantsRequest", "TemplateOut", "TokenOut", "UserCalendarDto",
+    "UserOut",
 ]

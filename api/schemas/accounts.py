@@ -19,6 +19,13 @@ class Credentials(BaseModel):
     password: Password
 
 
+class Registration(Credentials):
+    model_config = example(email="olena@example.com", password="correct horse battery", language="en")
+
+    language: Literal["uk", "en"] = Field(
+        default="uk", description="of the new account's e-mails, the confirmation first (the page sends its own)")
+
+
 class PasswordResetRequest(BaseModel):
     model_config = example(email="olena@example.com")
 

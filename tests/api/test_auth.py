@@ -72,6 +72,21 @@ async def test_the_owners_notice_is_in_the_owners_language(app_client: httpx.Asy
     assert notice["Subject"] == "Someone tried to sign up with your address"
 
 
+async def test_sign_up_in_english_confirms_and_keeps_writing_in_english(app_client: httpx.AsyncClient,
+                                                                          database: Settings) -> None:
+    refused = await app_client.post("/api/auth/register", json={"email": "emma@example.com", "password": "12345678",
+                                                                "language": "de"})
+    assert refused.status_code == 422 and "language" in refused.text
+    accepted = await app_client.post("/api/auth/register", json={"email": "emma@example.com", "password": "12345678",
+                                                                 "language": "en"})
+    assert accepted.status_code == 202
+    [(_, message)] = outbox(database.outbox_dir)
+    assert message["Subject"] != "Підтвердьте e-mail" and "confirm" in message["Subject"].lower()
+    verified = await app_client.post("/api/auth/verify", json={"token": link_token(message, "verify")})
+    me = await app_client.get("/api/me", headers={"Authorization": f"Bearer {verified.json()['access_token']}"})
+    assert me.json()["language"] == "en"
+
+
 async def test_login_before_confirmation_answers_as_a_wrong_password(app_client: httpx.AsyncClient) -> None:
     await register(app_client, "known@example.com", "the right password")
     wrong = await app_client.post("/api/auth/login", json={"email": "known@example.com", "password": "a wrong one"})

@@ -3,7 +3,7 @@
 // "check your e-mail" either way; until the link is opened, signing in answers as a wrong password does.
 import { api, getToken, signIn } from './api.js';
 import { alertBox, busy, errorMessage, h } from './dom.js';
-import { t } from './i18n.js';
+import { getLang, t } from './i18n.js';
 
 export async function renderAuth(view) {
   if (getToken()) {
@@ -60,7 +60,8 @@ export async function renderAuth(view) {
     const credentials = { email: email.value.trim(), password: password.value };
     try {
       if (mode === 'register') {
-        await busy(submit, () => api('/api/auth/register', { method: 'POST', json: credentials }));
+        // The account's e-mails (the confirmation first) in the language the page is shown in.
+        await busy(submit, () => api('/api/auth/register', { method: 'POST', json: { ...credentials, language: getLang() } }));
         mode = 'login'; // the next step, once the link is opened, is signing in
         applyMode();
         password.value = '';
