@@ -13,12 +13,11 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-import manage
 from activities.deps import ActivityDeps
 from imaging.providers.base import ImageProvider
 from settings import Settings
 from testkit.api import running_api
-from testkit.migrated import migrate
+from testkit.migrated import migrate, seed
 from testkit.settings import make_settings
 from worker import build_workers
 
@@ -46,7 +45,7 @@ async def build_stack(tmp_path: Path, env: WorkflowEnvironment, image_provider: 
                              scoring_task_queue=f"e2e-{run}-scoring",
                              workflow_id_prefix=f"e2e-{run}", **overrides)
     await asyncio.to_thread(migrate, settings)
-    await manage.seed(settings)
+    await seed(settings)
     deps = await ActivityDeps.from_settings(settings, provider=image_provider)
     async with running_api(settings, temporal=env.client) as api:
         yield Stack(settings=settings, env=env, api=api, deps=deps)
