@@ -26,6 +26,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 DEVELOPMENT_JWT_SECRET = "change-me-in-production-this-is-only-for-local-dev"
 DEVELOPMENT_MEDIA_SIGNING_KEY = "change-me-in-production-media-links-for-local-dev"
 MIN_SECRET_BYTES = 32
+# Argon2's cost (argon2-cffi's defaults): the least production accepts (see Settings.password_hash_time_cost).
+DEFAULT_PASSWORD_HASH_TIME_COST = 3
+DEFAULT_PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 # A new account's credit outside production, when CALENDARY_SIGNUP_CREDIT_UAH is unset (production: 0).
 DEVELOPMENT_SIGNUP_CREDIT_UAH = 3000
 
@@ -171,6 +174,11 @@ class Settings(BaseSettings):
     # Argon2 hashes computed at once (each takes ~50-100 ms of a core and 64 MiB); more wait their turn, off the
     # event loop.
     password_hash_concurrency: int = Field(default=2, ge=1)
+    # Argon2's cost per new hash: passes over this many KiB of memory (argon2-cffi's defaults, RFC 9106's second
+    # recommendation). Lower only for a test suite, which signs up hundreds of accounts: production refuses less.
+    # A hash keeps its own cost, so hashes made at any cost verify alike.
+    password_hash_time_cost: int = Field(default=DEFAULT_PASSWORD_HASH_TIME_COST, ge=1)
+    password_hash_memory_kib: int = Field(default=DEFAULT_PASSWORD_HASH_MEMORY_KIB, ge=32)  # 8 KiB per lane, 4 lanes
     # The event stream's ticket (EventSource can't send a header): good for opening one job's stream this soon.
     events_ticket_ttl: Duration = timedelta(seconds=60)
     # A password-reset link works this long, and once.
@@ -294,6 +302,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} is {len(value.encode())} bytes: production needs {MIN_SECRET_BYTES}+")
         if self.jwt_secret.get_secret_value() == self.media_signing_key.get_secret_value():
             raise ValueError("CALENDARY_MEDIA_SIGNING_KEY must differ from CALENDARY_JWT_SECRET")
+        return self
+
+    @model_validator(mode="after")
+    def _production_password_hashing(self) -> Settings:
+        if self.env == "production" and (self.password_hash_time_cost < DEFAULT_PASSWORD_HASH_TIME_COST
+                                         or self.password_hash_memory_kib < DEFAULT_PASSWORD_HASH_MEMORY_KIB):
+            raise ValueError("CALENDARY_PASSWORD_HASH_TIME_COST / _MEMORY_KIB below "
+                             f"{DEFAULT_PASSWORD_HASH_TIME_COST} / {DEFAULT_PASSWORD_HASH_MEMORY_KIB}: cheap hashing "
+                             "is for test suites, never production")
         return self
 
     @classmethod

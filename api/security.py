@@ -20,19 +20,25 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from db.models import User
 from settings import Settings
 
-_hasher = PasswordHasher()
+_VERIFIER = PasswordHasher()  # verify() reads the cost from the hash, not from the hasher
 _ALGORITHM = "HS256"
 RESET_AUDIENCE = "password-reset"
 VERIFICATION_AUDIENCE = "email-verification"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def password_hasher(settings: Settings) -> PasswordHasher:
+    """Argon2id at `settings`' cost (production: argon2-cffi's defaults or more)."""
+    return PasswordHasher(time_cost=settings.password_hash_time_cost, memory_cost=settings.password_hash_memory_kib)
+
+
+def hash_password(password: str, hasher: PasswordHasher) -> str:
+    return hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Against the cost the hash itself records (whatever it was made with)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _VERIFIER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -43,10 +49,11 @@ class Passwords:
 
     def __init__(self, settings: Settings) -> None:
         self._slots = CapacityLimiter(settings.password_hash_concurrency)
+        self._hasher = password_hasher(settings)
         self._unknown_user_hash: str | None = None
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(hash_password, password, limiter=self._slots)
+        return await anyio.to_thread.run_sync(hash_password, password, self._hasher, limiter=self._slots)
 
     async def verify(self, user: User | None, password: str) -> bool:
         """For an unknown e-mail (`user` None) the same work is done against a stand-in hash: the answer takes as

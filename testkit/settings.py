@@ -10,6 +10,10 @@ from settings import Settings
 # Suites register and log in many times from one address; tests of the limits set their own low rates.
 GENEROUS_RATE_LIMITS = {f"rate_limit_{action}": "10000/minute"
                         for action in ("login", "register", "upload", "generate")}
+# Argon2 at its least cost (microseconds, not ~0.4 s of a core per hash on a 2-core runner): suites sign up and log
+# in hundreds of times, and what they check of hashing (hashed, verified, off the event loop, the same work for an
+# unknown e-mail) does not depend on the cost. Production refuses these values (settings.py).
+CHEAP_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 32}
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -21,6 +25,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "jwt_secret": "test-secret-test-secret-test-secret",
         "select_wait_seconds": 0.0,
         **GENEROUS_RATE_LIMITS,
+        **CHEAP_PASSWORD_HASHING,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

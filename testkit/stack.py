@@ -13,11 +13,11 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-import manage
 from activities.deps import ActivityDeps
 from imaging.providers.base import ImageProvider
 from settings import Settings
 from testkit.api import running_api
+from testkit.migrated import migrate, seed
 from testkit.settings import make_settings
 from worker import build_workers
 
@@ -44,8 +44,8 @@ async def build_stack(tmp_path: Path, env: WorkflowEnvironment, image_provider: 
     settings = make_settings(tmp_path, task_queue=f"e2e-{run}", provider_task_queue=f"e2e-{run}-provider",
                              scoring_task_queue=f"e2e-{run}-scoring",
                              workflow_id_prefix=f"e2e-{run}", **overrides)
-    await asyncio.to_thread(manage.migrate, settings)
-    await manage.seed(settings)
+    await asyncio.to_thread(migrate, settings)
+    await seed(settings)
     deps = await ActivityDeps.from_settings(settings, provider=image_provider)
     async with running_api(settings, temporal=env.client) as api:
         yield Stack(settings=settings, env=env, api=api, deps=deps)

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from db.migrate import upgrade
 from settings import Settings
+from testkit.migrated import migrate
 from testkit.postgres import fresh_database
 from testkit.settings import make_settings
 from tests.fakes.s3 import moto_s3_endpoint  # noqa: F401  (session fixture shared by every test folder)
@@ -27,8 +27,9 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def database(settings: Settings) -> Settings:
-    """A migrated database (Alembic's env runs its own event loop, hence the thread)."""
-    await asyncio.to_thread(upgrade, settings.database_url)
+    """A migrated database (testkit.migrated: a copy of SQLite at head; Alembic's env runs its own event loop, hence
+    the thread)."""
+    await asyncio.to_thread(migrate, settings)
     return settings
 
 
@@ -53,7 +54,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """
     overrides = {"database_url": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
     settings = make_settings(tmp_path, **overrides)
-    upgrade(settings.database_url)
+    migrate(settings)
     return settings
 
 

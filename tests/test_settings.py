@@ -105,6 +105,8 @@ STRONG = {"CALENDARY_JWT_SECRET": "t" * 40, "CALENDARY_MEDIA_SIGNING_KEY": "m" *
     ({"CALENDARY_JWT_SECRET": "t" * 40}, "CALENDARY_MEDIA_SIGNING_KEY is the development value"),
     ({**STRONG, "CALENDARY_JWT_SECRET": "short-but-not-default"}, "CALENDARY_JWT_SECRET is 21 bytes"),
     ({**STRONG, "CALENDARY_MEDIA_SIGNING_KEY": "t" * 40}, "must differ from CALENDARY_JWT_SECRET"),
+    ({**STRONG, "CALENDARY_PASSWORD_HASH_TIME_COST": "2"}, "cheap hashing is for test suites, never production"),
+    ({**STRONG, "CALENDARY_PASSWORD_HASH_MEMORY_KIB": "32"}, "cheap hashing is for test suites, never production"),
 ])
 def test_production_refuses_weak_or_shared_secrets(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str],
                                                    problem: str) -> None:
@@ -124,6 +126,7 @@ def test_production_starts_with_strong_secrets_and_development_with_the_defaults
         monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)
     assert settings.jwt_secret.get_secret_value() == "t" * 40 and "t" * 40 not in repr(settings)
+    assert (settings.password_hash_time_cost, settings.password_hash_memory_kib) == (3, 64 * 1024)
 
 
 def test_a_new_account_gets_credit_outside_production_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import manage
 from activities.deps import ActivityDeps
+from testkit.migrated import migrate, seed
 from testkit.settings import make_settings
 
 
@@ -23,8 +23,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def deps(database_url: str, tmp_path: Path) -> AsyncIterator[ActivityDeps]:
     settings = make_settings(tmp_path, database_url=database_url)
-    await asyncio.to_thread(manage.migrate, settings)
-    await manage.seed(settings)
+    await asyncio.to_thread(migrate, settings)
+    await seed(settings)
     built = await ActivityDeps.from_settings(settings)
     yield built
     await built.close()

@@ -17,7 +17,6 @@ from sqlmodel import select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-import manage
 from activities.deps import ActivityDeps
 from activities.print_upscale import PrintUpscaleActivities, ai_scale
 from contracts.activities import FailureType
@@ -31,6 +30,7 @@ from services.calendar_render import render_and_store
 from settings import Settings
 from testkit.fake_replicate.server import FakeReplicate, Fault
 from testkit.fake_replicate.state import UPSCALER_VERSION
+from testkit.migrated import migrate
 from testkit.settings import make_settings
 from tests.activities.test_job_records import _job as job_row
 
@@ -40,7 +40,7 @@ VARIANT_PX = 600  # small enough that an A4 month needs the upscaler's largest f
 @pytest.fixture
 async def settings(tmp_path: Path) -> Settings:
     settings = make_settings(tmp_path)
-    await asyncio.to_thread(manage.migrate, settings)
+    await asyncio.to_thread(migrate, settings)
     return settings
 
 

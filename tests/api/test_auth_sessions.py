@@ -10,6 +10,7 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 import api.security
 from api.security import Passwords
@@ -103,11 +104,23 @@ async def test_login_for_an_unknown_or_unconfirmed_email_does_the_same_argon2_wo
     assert verified == ["a wrong password"] * 3
 
 
+async def test_passwords_are_hashed_at_the_configured_cost_and_verified_at_any(settings: Settings) -> None:
+    """The suite hashes cheaply (testkit.settings); what a deployment configures is what a new hash costs, and a hash
+    made at one cost still verifies once the cost is raised."""
+    cheap = await Passwords(settings).hash("a password")
+    assert cheap.startswith("$argon2id$v=19$m=32,t=1,")
+    dearer = Passwords(settings.model_copy(update={"password_hash_time_cost": 2, "password_hash_memory_kib": 64}))
+    dear = await dearer.hash("a password")
+    assert dear.startswith("$argon2id$v=19$m=64,t=2,")
+    assert api.security.verify_password(cheap, "a password") and api.security.verify_password(dear, "a password")
+    assert not api.security.verify_password(cheap, "another password")
+
+
 async def test_hashing_runs_off_the_event_loop_at_most_n_at_once(settings: Settings,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     running, most, lock = 0, 0, threading.Lock()
 
-    def slow_hash(password: str) -> str:
+    def slow_hash(password: str, hasher: PasswordHasher) -> str:
         nonlocal running, most
         with lock:
             running += 1

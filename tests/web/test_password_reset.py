@@ -3,27 +3,25 @@ folder on the embedded default), set a new password — signed in at once, the o
 
 from __future__ import annotations
 
-import email
 import re
-from email.message import Message
 
 import httpx
 import pytest
 
 from settings import Settings
 from testkit.api import register
+from testkit.outbox import outbox, wait_for_link_token
 from tests.web.conftest import expect, open_page
 
 pytestmark = pytest.mark.e2e
 
 
-def _reset_link(settings: Settings) -> str:
-    [sent] = list(settings.outbox_dir.glob("*.eml"))
-    message: Message = email.message_from_bytes(sent.read_bytes())
-    text = next(part for part in message.walk() if part.get_content_type() == "text/plain")
-    found = re.search(r"/#/reset/([A-Za-z0-9._~-]+)", str(text.get_payload(decode=True), "utf-8"))
-    assert found is not None
-    return f"#/reset/{found.group(1)}"
+async def _reset_link(settings: Settings) -> str:
+    """The link of the one e-mail the request sent (written after the answer: waited for)."""
+    token = await wait_for_link_token(settings.outbox_dir, "olena@example.com", "reset")
+    assert outbox(settings.outbox_dir) == []  # no other e-mail
+    assert re.fullmatch(r"[A-Za-z0-9._~-]+", token), token
+    return f"#/reset/{token}"
 
 
 async def test_a_forgotten_password_is_reset_from_the_emailed_link(
@@ -37,7 +35,7 @@ async def test_a_forgotten_password_is_reset_from_the_emailed_link(
         await page.fill("#forgot-email", "olena@example.com")
         await page.click("#forgot-submit")
         await expect(page.locator(".alert-info")).to_contain_text("olena@example.com")
-        link = _reset_link(database)
+        link = await _reset_link(database)
 
         await page.goto(f"{served}/{link}")
         await page.fill("#reset-password", "a brand new password")
