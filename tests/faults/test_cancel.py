@@ -1,12 +1,9 @@
-"""Cancel at every stage, from the API and from Temporal; Replicate refusing to work.
+"""Cancel at every stage, from the API and from Temporal, on SQLite and PostgreSQL; Replicate refusing to work.
 
-The matrix runs on the stack `manage.py run` starts, on its SQLite database. What a cancel does to the database runs
-on PostgreSQL in other tests: the workflow ends a cancelled generation with the steps of a failed or expired one —
-delete its variants (the queries a finished generation's clean-up runs too, on PostgreSQL in
-tests/e2e/test_production_stack.py; `keep_selected` only filters in Python), refund the reservation
-(tests/workflows/test_settlement_ledger.py, on PostgreSQL), record the stage — and the API's cancel only asks
-Temporal. Which stage the cancel met and what the workflow shields from it, which decide each end state here, are
-workflow code, the same on either database.
+Every stage is cancelled on both databases, and from both sources: from the API on the stack `manage.py run` starts
+(SQLite), by an operator through Temporal on the same stack with PostgreSQL. Which source a cancel came from is
+decided before the database is touched (the API's cancel only asks Temporal), so each source runs on one database
+and the suite runs ten customers, not twenty.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ import pytest
 
 from testkit.fake_replicate.server import FakeReplicate
 from testkit.faults.evidence import Outcome
-from testkit.faults.scenarios import CANCEL_SOURCES, CANCEL_STAGES, KEEPS_CALENDAR, cancel_matrix, provider_refuses
+from testkit.faults.scenarios import CANCEL_STAGES, KEEPS_CALENDAR, cancel_matrix, provider_refuses
 from testkit.faults.stacks import supervised_stack
 
 pytestmark = pytest.mark.e2e
@@ -43,10 +40,21 @@ def _check_cancel(outcome: Outcome, stage: str, source: str) -> None:
         assert outcome.notes["answer"] == 0, outcome.notes["cli"]
 
 
-async def test_cancel_at_every_stage_leaves_one_documented_end_state(tmp_path: Path, fake: FakeReplicate) -> None:
-    async with supervised_stack(tmp_path, fake=fake) as stack:
-        outcomes = await cancel_matrix(stack, tmp_path.name)
-    cases = [(stage, source) for stage in CANCEL_STAGES for source in CANCEL_SOURCES]
+@pytest.fixture(params=[pytest.param(("sqlite", "api"), id="sqlite-api"),
+                        pytest.param(("postgres", "temporal"), id="postgres-temporal", marks=pytest.mark.postgres)])
+def database_and_source(request: pytest.FixtureRequest) -> tuple[dict[str, str], str]:
+    """The stack's database (its SQLite file, or a fresh PostgreSQL database) and where its cancels come from."""
+    database, source = request.param
+    variables = {"CALENDARY_DATABASE_URL": request.getfixturevalue("postgres_url")} if database == "postgres" else {}
+    return variables, source
+
+
+async def test_cancel_at_every_stage_leaves_one_documented_end_state(
+        tmp_path: Path, fake: FakeReplicate, database_and_source: tuple[dict[str, str], str]) -> None:
+    variables, source = database_and_source
+    async with supervised_stack(tmp_path, fake=fake, **variables) as stack:
+        outcomes = await cancel_matrix(stack, tmp_path.name, (source,))
+    cases = [(stage, source) for stage in CANCEL_STAGES]
     for outcome, (stage, source) in zip(outcomes, cases, strict=True):
         _check_cancel(outcome, stage, source)
 
