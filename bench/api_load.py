@@ -24,6 +24,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,8 +47,21 @@ class Connections:
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
     async def get(self, path: str) -> int:
-        """The status code of GET `path` (its body is read and dropped)."""
-        reader, writer = self._idle.pop() if self._idle else await asyncio.open_connection(self.host, self.port)
+        """The status code of GET `path` (its body is read and dropped). A kept-alive connection the server closed
+        meanwhile (its idle timeout) is retried once on a new one, as HTTP clients do with an idempotent request; a
+        failure on a new connection is the server's."""
+        if self._idle:
+            reader, writer = self._idle.pop()
+            try:
+                return await self._get_on(reader, writer, path)
+            except asyncio.IncompleteReadError as err:
+                if err.partial:
+                    raise  # the server began answering: not a closed idle connection
+            except ConnectionResetError:
+                pass
+        return await self._get_on(*await asyncio.open_connection(self.host, self.port), path)
+
+    async def _get_on(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
         try:
             writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self._header_lines}\r\n".encode())
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
@@ -70,6 +84,7 @@ class Outcome:
     latencies: dict[str, list[float]] = field(default_factory=dict)  # seconds, per path, answered 200
     errors: int = 0
     sent: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)  # what the errors were: an HTTP status or an exception
 
 
 def cpu_seconds(pid: int) -> float:
@@ -94,11 +109,13 @@ async def load(client: Connections, paths: list[str], rate: float, seconds: floa
         try:
             async with asyncio.timeout(patience):
                 status = await client.get(path)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as err:
             outcome.errors += 1
+            outcome.error_kinds[type(err).__name__] += 1
             return
         if status != 200:
             outcome.errors += 1
+            outcome.error_kinds[f"HTTP {status}"] += 1
             return
         outcome.latencies[path].append(loop.time() - scheduled)
 
@@ -127,6 +144,8 @@ def report(rate: float, outcome: Outcome, cpu: float, names: dict[str, str]) -> 
     print(f"{rate:>5.0f} {outcome.sent:>6} {outcome.errors:>6} {percentile(every, 0.5) * 1000:>7.1f} "
           f"{percentile(every, 0.99) * 1000:>8.1f} {max(every, default=float('nan')) * 1000:>8.1f} "
           f"{cpu * 1000 / max(1, outcome.sent):>9.2f}   {per_path}")
+    if outcome.error_kinds:
+        print(f"      errors: {', '.join(f'{kind} × {n}' for kind, n in outcome.error_kinds.most_common())}")
 
 
 async def main() -> None:
