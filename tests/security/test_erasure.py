@@ -86,6 +86,36 @@ async def test_a_calendar_still_being_made_is_not_deleted(world: World) -> None:
     assert await _count(world, UserCalendar, id=world.ids["calendar_id"]) == 1
 
 
+async def _erasure_digests(world: World, account: AccountRef) -> list[str]:
+    """The digests the account's provider erasure was started with (its input, from its history)."""
+    erasure = world.temporal.get_workflow_handle(account_erasure_workflow_id(world.settings.workflow_id_prefix,
+                                                                             account))
+    [erasure_input] = await pydantic_data_converter.decode(
+        (await erasure.fetch_history()).events[0].workflow_execution_started_event_attributes.input.payloads,
+        [AccountErasureInput])
+    return list(erasure_input.photo_sha256)
+
+
+async def test_a_photo_stored_before_digests_were_recorded_is_still_named_for_erasure(world: World) -> None:
+    storage = world.api.app.state.storage  # type: ignore[attr-defined]
+    async with world.api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        photo = await session.get(UploadedFile, world.ids["photo_id"])
+        assert photo is not None and photo.stored_sha256 is not None
+        user = await session.get(User, photo.user_id)
+        assert user is not None
+        account = AccountRef(user_id=user.id, created_at=user.created_at)
+        photo.stored_sha256 = None  # as migration 0015 leaves the rows stored before it
+        session.add(photo)
+        await session.commit()
+        sent = hashlib.sha256((await storage.get(photo.storage_key)).data).hexdigest()
+    await _rendered(world)  # the generation has ended: the account may go
+
+    assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
+    assert sent in await _erasure_digests(world, account)  # read back from storage and hashed, once
+    await world.temporal.get_workflow_handle(account_erasure_workflow_id(
+        world.settings.workflow_id_prefix, account)).terminate("no worker in this test")
+
+
 async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(world: World) -> None:
     keys = await _rendered(world)
     [other_photo] = await upload_photos(world.api, world.intruder, count=1)
@@ -128,10 +158,7 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
                                                                              account))
     started = await erasure.describe()
     assert (started.workflow_type, started.status) == ("AccountErasureWorkflow", WorkflowExecutionStatus.RUNNING)
-    [erasure_input] = await pydantic_data_converter.decode(
-        (await erasure.fetch_history()).events[0].workflow_execution_started_event_attributes.input.payloads,
-        [AccountErasureInput])
-    assert sorted(set(erasure_input.photo_sha256)) == sent
+    assert sorted(set(await _erasure_digests(world, account))) == sent
     await erasure.terminate("no worker in this test")  # no later test's worker may pick it up
     # The other customer's photo is untouched, and the e-mail can be used again.
     assert (await world.api.get(f"/api/photos/{other_photo['id']}", headers=world.intruder)).status_code == 200
