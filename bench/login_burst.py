@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import manage
-from settings import DEFAULT_PASSWORD_HASH_MEMORY_KIB, DEFAULT_PASSWORD_HASH_TIME_COST, Settings
+from settings import Settings
 from testkit.api import register, running_api
-from testkit.settings import make_settings
+from testkit.settings import PRODUCTION_PASSWORD_HASHING, make_settings
 
 TICK = 0.01
 
@@ -55,8 +55,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             # Production's Argon2 cost, not the suite's cheap one (testkit.settings).
             settings = make_settings(Path(folder), password_hash_concurrency=concurrency,
-                                     password_hash_time_cost=DEFAULT_PASSWORD_HASH_TIME_COST,
-                                     password_hash_memory_kib=DEFAULT_PASSWORD_HASH_MEMORY_KIB)
+                                     **PRODUCTION_PASSWORD_HASHING)
             manage.migrate(settings)  # Alembic runs its own event loop: before ours
             elapsed, lag = asyncio.run(burst(settings, args.logins))
         print(f"  password_hash_concurrency={concurrency}: {elapsed:.2f} s, {args.logins / elapsed:.1f} logins/s, "

@@ -41,12 +41,13 @@ from sqlmodel import col, select
 from db.models import GeneratedCalendarVariant, Job, Training, UploadedFile
 from db.session import make_engine, make_session_factory
 from imaging.providers.replicate_settings import ReplicateSettings
-from settings import DEFAULT_PASSWORD_HASH_MEMORY_KIB, DEFAULT_PASSWORD_HASH_TIME_COST, Settings
+from settings import Settings
 from testkit.api import register, upload_photos
 from testkit.embedded import free_port
 from testkit.fake_replicate.remote import RemoteFake
 from testkit.faults.stacks import provider_environment, supervised_stack
 from testkit.replicate_stack import WEBHOOK_PATH, replicate_overrides
+from testkit.settings import PRODUCTION_PASSWORD_HASHING, as_environment
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 _UNLIMITED = "1000000/minute"
@@ -89,8 +90,7 @@ def environment(fake: RemoteFake, args: argparse.Namespace, api_port: int) -> di
     for name in ("REGISTER", "LOGIN", "UPLOAD", "GENERATE"):
         variables[f"CALENDARY_RATE_LIMIT_{name}"] = _UNLIMITED  # one IP signs up every customer here
     # Production's Argon2 cost, not the suite's cheap one (testkit.embedded): sign-ups cost what they will.
-    variables["CALENDARY_PASSWORD_HASH_TIME_COST"] = str(DEFAULT_PASSWORD_HASH_TIME_COST)
-    variables["CALENDARY_PASSWORD_HASH_MEMORY_KIB"] = str(DEFAULT_PASSWORD_HASH_MEMORY_KIB)
+    variables |= as_environment(PRODUCTION_PASSWORD_HASHING)
     return variables | {
         "CALENDARY_API_PORT": str(api_port),
         "CALENDARY_PROVIDER_ACTIVITIES_PER_SECOND": str(args.creates_per_second),

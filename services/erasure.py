@@ -112,15 +112,13 @@ async def erase_account(session: AsyncSession, user: User) -> list[str]:
 async def sent_image_digests(session: AsyncSession, storage: Storage, user_id: int) -> list[str]:
     """The SHA-256 of every image of the user's the image provider may have been sent, by which it names its copies
     (`photo-{sha256[:16]}.jpg`): photos and variants are sent as stored, and each row records its stored bytes'
-    digest. Only a row stored before that was recorded has its object read and hashed here."""
+    digest. Only a photo stored before that was recorded (migration 0015) has its object read and hashed here."""
     files = (await session.exec(select(UploadedFile).where(
         UploadedFile.user_id == user_id, col(UploadedFile.kind).in_([FileKind.photo, FileKind.variant])))).all()
     digests = []
     for file in files:
         if file.stored_sha256 is not None:
             digests.append(file.stored_sha256)
-        elif file.kind == FileKind.variant:  # stored as made: the row's own digest is of the stored bytes
-            digests.append(file.sha256)
         else:
             try:
                 digests.append(hashlib.sha256((await storage.get(file.storage_key)).data).hexdigest())

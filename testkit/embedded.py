@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from settings import PROJECT_ROOT
-from testkit.settings import CHEAP_PASSWORD_HASHING, GENEROUS_RATE_LIMITS
+from testkit.settings import CHEAP_PASSWORD_HASHING, GENEROUS_RATE_LIMITS, as_environment
 
 SERVICES = ("temporal", "api", "worker")
 
@@ -44,8 +44,7 @@ def environment(folder: Path, **variables: str) -> dict[str, str]:
         "CALENDARY_OUTBOX_DIR": str(folder / "outbox"),
         "CALENDARY_JWT_SECRET": "embedded-stack-test-secret-embedded-stack",
         "CALENDARY_PROVIDER": "local",
-        **{f"CALENDARY_{name.upper()}": rate for name, rate in GENEROUS_RATE_LIMITS.items()},
-        **{f"CALENDARY_{name.upper()}": str(cost) for name, cost in CHEAP_PASSWORD_HASHING.items()},
+        **as_environment({**GENEROUS_RATE_LIMITS, **CHEAP_PASSWORD_HASHING}),
         **variables,
     }
 

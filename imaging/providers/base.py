@@ -102,6 +102,7 @@ class UpscaleResult:
 
 # May return an awaitable (the database write of the id): a provider that is about to wait awaits it first.
 StartedCallback = Callable[[str], Awaitable[None] | None]
+JobKind = Literal["training", "synthesis"]
 
 # The caller's fence against paying twice for one job: asked right before every paid create, it answers how many
 # seconds that create may take from now, or raises ProviderError when this try must create nothing at all (it is no
@@ -115,7 +116,6 @@ async def create_seconds(limit: float) -> float:
     """How long the paid create about to start may take: `limit`, or less if the caller's fence says so."""
     window = create_window.get()
     return limit if window is None else min(limit, await window())
-JobKind = Literal["training", "synthesis"]
 
 
 class ImageProvider(Protocol):

@@ -21,6 +21,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('uploaded_file', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stored_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+    # A variant is stored as made: its row's own digest is already of the stored bytes. Photos (normalized at upload)
+    # stay NULL and are read once, at erasure.
+    op.execute("UPDATE uploaded_file SET stored_sha256 = sha256 WHERE kind = 'variant'")
 
 
 def downgrade() -> None:
