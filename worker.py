@@ -35,6 +35,10 @@ from workflows.job_reconciler import JobReconcilerWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 PROVIDER_HEARTBEAT_THROTTLE = timedelta(seconds=2)
+# Scoring activities at once per scoring process: while one process measures an image, the others' activities read
+# their rows and images and write their scores, so the process is never idle waiting on I/O (docs/scaling.md has
+# the bench's figures). The CPU work itself still queues for the pool.
+SCORING_ACTIVITIES_PER_PROCESS = 4
 
 log = logging.getLogger("worker")
 
@@ -59,13 +63,13 @@ def build_workers(client: Client, settings: Settings, deps: ActivityDeps) -> lis
         max_heartbeat_throttle_interval=PROVIDER_HEARTBEAT_THROTTLE,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
-    # Scoring is CPU work: its own queue and pollers, at most one activity per pool process, so it neither starves
+    # Scoring is CPU work: its own queue and pollers, and a few activities per pool process, so it neither starves
     # the provider's activities of the event loop nor waits behind them (docs/scoring.md).
     scoring = Worker(
         client,
         task_queue=settings.scoring_task_queue,
         activities=scoring_activities(deps),
-        max_concurrent_activities=settings.scoring_processes,
+        max_concurrent_activities=settings.scoring_processes * SCORING_ACTIVITIES_PER_PROCESS,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
     return [main, provider, scoring]

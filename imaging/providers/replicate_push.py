@@ -20,8 +20,8 @@ Why not Temporal's asynchronous activity completion (the API completing a wait a
 the synthesis split into three activities, task tokens stored per job, and a patched command order in every running
 generation; this gives the same latency to the same single activity, which keeps its retry, resume and
 never-pay-twice behaviour unchanged. What it costs: the waiting activity keeps its worker slot (an asyncio task
-holding nothing but a future), and each worker process reads the event table ten times a second while it waits on
-anything (docs/scaling.md).
+holding nothing but a future), and each worker process reads the event table twenty times a second while it waits
+on anything (docs/scaling.md).
 """
 
 from __future__ import annotations
