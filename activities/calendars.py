@@ -22,6 +22,7 @@ class CalendarActivities:
         self._deps = deps
 
     @implements(contract.finalize_calendar)
+    @keeps_beating
     async def finalize_calendar(self, request: FinalizeInput) -> FinalizeResult:
         """Idempotent: a retry finds the calendar and its months and sets them again. The selection rules were
         checked by the workflow; this only refuses ids that don't name this job's ready variants."""

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
+from activities.heartbeat import keeps_beating
 from activities.job_rows import owned_job
 from contracts import activities as contract
 from contracts.activities import implements
@@ -26,6 +27,7 @@ class JobActivities:
         self._deps = deps
 
     @implements(contract.load_generation_plan)
+    @keeps_beating
     async def load_generation_plan(self, request: PlanRequest) -> GenerationPlan:
         async with session_scope(self._deps.sessions) as session:
             await owned_job(session, request)
@@ -54,6 +56,7 @@ class JobActivities:
         )
 
     @implements(contract.record_job_update)
+    @keeps_beating
     async def record_job_update(self, update: JobUpdate) -> None:
         now = utcnow()
         step = update.current_step if len(update.current_step) <= STEP_TEXT_LENGTH \

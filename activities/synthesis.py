@@ -16,7 +16,7 @@ from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input, provider_failures
-from activities.heartbeat import HeartbeatDetails, provider_job
+from activities.heartbeat import HeartbeatDetails, keeps_beating, provider_job
 from activities.job_rows import add_job_cost, owned_job, record_variant_progress
 from contracts import activities as contract
 from contracts.activities import implements
@@ -98,6 +98,7 @@ class SynthesisActivities:
         return await self._store(request, prompt, result, cache_key, seconds)
 
     @implements(contract.mark_variant_failed)
+    @keeps_beating
     async def mark_variant_failed(self, failure: VariantFailure) -> None:
         async with session_scope(self._deps.sessions) as session:
             await owned_job(session, failure)
@@ -111,6 +112,7 @@ class SynthesisActivities:
             session.add(row)
 
     @implements(contract.mark_variant_regenerating)
+    @keeps_beating
     async def mark_variant_regenerating(self, mark: RegenerationMark) -> None:
         """A ready variant shows `regenerating` while its replacement is made, and `ready` again (keeping its image,
         with the reason) when no replacement could be made. A successful replacement stores itself as ready."""

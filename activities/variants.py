@@ -7,6 +7,7 @@ from temporalio import activity
 
 from activities.deps import ActivityDeps
 from activities.errors import invalid_input
+from activities.heartbeat import keeps_beating
 from contracts import activities as contract
 from contracts.activities import implements
 from contracts.messages import DeleteVariantsInput
@@ -21,6 +22,7 @@ class VariantActivities:
         self._deps = deps
 
     @implements(contract.delete_variants)
+    @keeps_beating
     async def delete_variants(self, request: DeleteVariantsInput) -> int:
         deleted = await delete_job_variants(self._deps, request)
         activity.logger.info("job %s: deleted %s variants", request.job_id, deleted)

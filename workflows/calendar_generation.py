@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         RENDER_HEARTBEAT_TIMEOUT,
         SELECT_SIGNAL,
         STATUS_QUERY,
+        STEP_HEARTBEAT_TIMEOUT,
         GenerationInput,
         GenerationResult,
         GenerationStatus,
@@ -380,7 +381,8 @@ class CalendarGenerationWorkflow:
         return STEP_TEXT[stage].format(ready=len(self._variants), total=self._input.variant_count)
 
     async def _durable(self, activity: Callable[[Arg], Awaitable[Result]], arg: Arg, *,
-                       start_to_close: timedelta = timedelta(seconds=60), heartbeat: timedelta | None = None) -> Result:
+                       start_to_close: timedelta = timedelta(seconds=60),
+                       heartbeat: timedelta = STEP_HEARTBEAT_TIMEOUT) -> Result:
         return await workflow.execute_activity(
             activity, arg, retry_policy=self._durable_retry, start_to_close_timeout=start_to_close,
             schedule_to_close_timeout=self._input.retry.outage_tolerance, heartbeat_timeout=heartbeat)

@@ -161,6 +161,11 @@ class AccountErasureInput(BaseModel):
 # A render (the generation's or an edit's) beats every second; a worker that died mid-render is taken for dead after
 # this, and the render retried elsewhere instead of after its 10-minute limit.
 RENDER_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+# The generation's database steps (its plan, job updates, variant marks, finalizing, deleting) take milliseconds but
+# may run minutes through a slow store; they beat while they run, so a worker that died under one is taken for dead
+# after this and the step retried elsewhere, instead of after its start-to-close limit (a minute). A step wrongly
+# taken for dead is only run twice: each is idempotent.
+STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 
 
 class CalendarRenderInput(BaseModel):

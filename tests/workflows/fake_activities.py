@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts import activities as contract
@@ -89,6 +90,8 @@ class FakeActivities:
     regeneration_charges: list[int] = field(default_factory=list)  # ordinals charged
     regeneration_refunds: list[int] = field(default_factory=list)
     balance_short: bool = False  # every paid regeneration is refused: the customer's balance is too low
+    # The first try of the first job update hangs without a beat, as a step does whose worker was killed under it
+    dead_worker_update: bool = False
 
     @property
     def stages(self) -> list[str]:
@@ -152,6 +155,8 @@ class FakeActivities:
 
     @implements(contract.record_job_update)
     async def record_job_update(self, update: JobUpdate) -> None:
+        if self.dead_worker_update and not self.updates and activity.info().attempt == 1:
+            await asyncio.Event().wait()  # until this worker stops: the server has long retried it elsewhere
         self.updates.append(update)
 
     @implements(contract.finalize_calendar)

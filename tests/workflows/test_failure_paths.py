@@ -6,6 +6,7 @@ The same paths run with the real activities on SQLite and PostgreSQL in tests/fa
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
@@ -17,7 +18,7 @@ from contracts.vocabulary import Stage
 from tests.workflows.fake_activities import FakeActivities, variant_id
 from tests.workflows.test_calendar_generation import cancel_once_started, generation_input, reach, started, twelve
 from workflows.calendar_generation import CalendarGenerationWorkflow
-from workflows.models import RegenerateVariant, Selection
+from workflows.models import STEP_HEARTBEAT_TIMEOUT, RegenerateVariant, Selection
 
 
 async def test_a_cancel_after_the_selection_was_accepted_finishes_the_calendar(
@@ -133,3 +134,24 @@ async def test_a_regeneration_the_provider_refuses_keeps_the_old_image(
         assert (await handle.result()).stage == Stage.completed
     assert [(m.regenerating, m.error is not None) for m in fakes.marks] == [(True, False), (False, True)]
     assert "previous image is kept" in (fakes.marks[-1].error or "")
+
+
+async def test_a_database_step_whose_worker_died_is_retried_after_the_step_heartbeat_timeout(
+        time_skipping_env: WorkflowEnvironment) -> None:
+    """The generation's database steps beat (activities.heartbeat.keeps_beating) and are given a short heartbeat
+    timeout: a worker killed under one is taken for dead within it, not at the step's minute-long limit."""
+    fakes = FakeActivities(dead_worker_update=True)
+    async with started(time_skipping_env, fakes, generation_input()) as handle:
+        await reach(handle, Stage.ready_for_selection, seconds=60)
+        history = await handle.fetch_history()
+    first = next(event for event in history.events if event.HasField("activity_task_scheduled_event_attributes")
+                 and event.activity_task_scheduled_event_attributes.activity_type.name == "record_job_update")
+    retried = next(event.activity_task_started_event_attributes for event in history.events
+                   if event.HasField("activity_task_started_event_attributes")
+                   and event.activity_task_started_event_attributes.scheduled_event_id == first.event_id)
+    completed = next(event for event in history.events if event.HasField("activity_task_completed_event_attributes")
+                     and event.activity_task_completed_event_attributes.scheduled_event_id == first.event_id)
+    assert retried.attempt == 2  # (the time-skipping server records no last failure to say which timeout)
+    took = completed.event_time.ToDatetime() - first.event_time.ToDatetime()
+    assert STEP_HEARTBEAT_TIMEOUT <= took < timedelta(seconds=60), took
+    assert fakes.stages[:2] == ["training", "generating"]  # the run went on from the retried step
