@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
 
 PATCH_VARIANT_SCORING = "variant-scoring"
 PATCH_REFERENCES_BESIDE_TRAINING = "references-beside-training"
+PATCH_BUDGET_AFTER_SCORE = "replacement-budget-after-score"
 # Reading the photos and running the face model: a few seconds per photo at most. The activities heartbeat too, so
 # a worker killed mid-score is noticed within the generation's heartbeat timeout, not after these minutes.
 SCORING_TIMEOUT = timedelta(minutes=5)
@@ -81,6 +82,12 @@ class VariantScoring:
         can_replace = attempts_left and self._replacements_left > 0
         score = await self._score(variant, can_replace=can_replace)
         if score is None or score.likeness_problem is None or not can_replace:
+            return False
+        if self._replacements_left <= 0 and workflow.patched(PATCH_BUDGET_AFTER_SCORE):
+            # Several variants are scored at once (all of them wait on the reference faces at first): the others'
+            # scores spent the budget while this one was measured. Every replacement is paid, so this variant
+            # stays, flagged, and is told so (its score was asked for as one that could be replaced).
+            await self.keep(variant)
             return False
         self._replacements_left -= 1
         self._replaced_because[variant.variant_number] = score.likeness_problem

@@ -84,3 +84,22 @@ async def test_the_scoring_activities_heartbeat_so_a_killed_worker_is_noticed_qu
     scoring = [a for a in scheduled if a.activity_type.name in ("prepare_reference_faces", "score_variant")]
     assert len(scoring) == 13  # the reference faces and one score per variant
     assert {a.heartbeat_timeout.ToTimedelta() for a in scoring} == {workflow_input.heartbeat_timeout}
+
+
+async def test_variants_scored_at_once_never_spend_more_than_the_replacement_budget(
+        time_skipping_env: WorkflowEnvironment) -> None:
+    """Every replacement is a paid synthesis: when many flagged variants are scored at once (here all twelve wait on
+    the reference faces together), the budget still bounds the replacements, and the rest stay, saying so."""
+    fakes = FakeActivities(faceless={(n, 0) for n in range(1, 13)}, references_gate=asyncio.Event())
+    async with started(time_skipping_env, fakes, generation_input(variant_count=12, likeness_replacements=2,
+                                                                  max_variant_replacements=2)) as handle:
+        async with asyncio.timeout(20):
+            while len(fakes.generated) < 12:
+                await asyncio.sleep(0.05)
+        fakes.references_gate.set()  # all twelve scores are asked for at once
+        status = await reach(handle, Stage.ready_for_selection)
+    assert status.variants_ready == 12
+    replaced = [n for n in range(1, 13) if _attempts(fakes, n) == [0, 1]]
+    assert len(replaced) == 2 and all(_attempts(fakes, n) == [0] for n in range(1, 13) if n not in replaced)
+    for number in set(range(1, 13)) - set(replaced):  # the last word on each kept one: kept, not being replaced
+        assert [s.can_replace for s in fakes.scored if s.variant_id == 100 + number][-1] is False
