@@ -1,6 +1,7 @@
-"""Keep long activities heartbeating — provider calls, and the scoring queue's CPU work — so a dead worker is noticed
-within the heartbeat timeout (not at the activity's own time limit) and cancellation reaches the call; and fence
-paid creates, so that a try Temporal has replaced never pays for the job its replacement pays for."""
+"""Keep activities heartbeating — provider calls, the scoring queue's CPU work, the generation's database steps — so a
+dead worker is noticed within the heartbeat timeout (not at the activity's own time limit) and cancellation reaches
+the call; and fence paid creates, so that a try Temporal has replaced never pays for the job its replacement pays
+for."""
 
 from __future__ import annotations
 

@@ -71,9 +71,9 @@ class ReplicateSettings(BaseModel):
     # Completion pushed by webhooks (replicate_push.py), when `webhook_url` is set: each worker process reads the
     # webhook events stored since its last look every `push_tail_interval_seconds` while it waits on any job; a
     # batched reconciler lists jobs that waited longer than `push_list_interval_seconds` (100 a page, at most
-    # `push_list_max_pages`); a job with no news for `push_read_after_seconds` is read on its own. The tail's interval
-    # is half of every round's wait between a prediction's end and the next one's create (docs/scaling.md): 20 small
-    # indexed queries a second per waiting worker process buy ~25 ms a round.
+    # `push_list_max_pages`); a job with no news for `push_read_after_seconds` is read on its own. Every round of
+    # syntheses waits half the tail's interval on average between a prediction's end and the next create
+    # (docs/scaling.md): 20 small indexed queries a second per waiting worker process, not 10, buy ~25 ms a round.
     push_tail_interval_seconds: float = Field(default=0.05, gt=0)
     push_list_interval_seconds: float = Field(default=30.0, gt=0)
     push_list_max_pages: int = Field(default=10, ge=1)
