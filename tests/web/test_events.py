@@ -247,10 +247,12 @@ async def test_one_watcher_reads_every_watched_job_at_once(world: World, monkeyp
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     ticks_before = watcher.ticks
-    await asyncio.sleep(0.5)
+    async with asyncio.timeout(10):  # three ticks, however long a loaded machine makes them take
+        while watcher.ticks - ticks_before < 3:
+            await asyncio.sleep(0.02)
     event.remove(engine.sync_engine, "before_cursor_execute", count)
     ticks = watcher.ticks - ticks_before
-    assert ticks >= 3 and statements <= 2 * (ticks + 1), (statements, ticks)  # +1: a tick the window cut
+    assert statements <= 2 * (ticks + 1), (statements, ticks)  # +1: a tick the window cut
     await _update(world.api, Job, world.job_id, status="cancelled")
     await _update(world.api, Job, other.id, status="completed")  # type: ignore[attr-defined]
     bodies = [(await asyncio.wait_for(stream, timeout=10)).text for stream in streams]
