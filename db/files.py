@@ -14,7 +14,9 @@ from storage.keys import thumbnail_key
 async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage_key: str, thumbnail_key: str | None,
                       thumbnail_webp_key: str | None, content_type: str, data: bytes, width: int, height: int,
                       original_name: str | None = None, checks: dict | None = None,
-                      sha256: str | None = None) -> UploadedFile:
+                      sha256: str | None = None, stored_sha256: str | None = None) -> UploadedFile:
+    """`sha256`: of the original file (a photo's before normalizing), `stored_sha256`: of `data`; each is computed
+    from `data` when not given."""
     row = (await session.exec(select(UploadedFile).where(UploadedFile.storage_key == storage_key))).first()
     row = row or UploadedFile(user_id=user_id, kind=kind, storage_key=storage_key, content_type=content_type,
                               size=0, width=0, height=0, sha256="")
@@ -22,7 +24,7 @@ async def upsert_file(session: AsyncSession, *, user_id: int, kind: str, storage
     row.content_type = content_type
     row.size = len(data)
     row.width, row.height = width, height
-    row.stored_sha256 = hashlib.sha256(data).hexdigest()
+    row.stored_sha256 = stored_sha256 or hashlib.sha256(data).hexdigest()
     row.sha256 = sha256 or row.stored_sha256
     row.original_name = original_name
     row.checks = checks

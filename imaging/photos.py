@@ -54,6 +54,7 @@ class NormalizedPhoto:
     width: int
     height: int
     sha256: str  # of the original upload, so the same file uploaded twice is recognised
+    stored_sha256: str  # of `image`, what is stored and sent to the image provider (db.models.UploadedFile)
     thumbnail: bytes
     source_format: str
     content_type: str = NORMALIZED_CONTENT_TYPE
@@ -84,11 +85,13 @@ def normalize_photo(data: bytes, *, max_pixels: int, min_short_side: int) -> Nor
     # A fresh info dict: Pillow's JPEG writer copies e.g. the comment from `info`, and EXIF, XMP and ICC must
     # not travel either (GPS coordinates of the customer's home live there).
     rgb.info = {}
+    normalized = encode_jpeg(rgb, quality=JPEG_QUALITY)
     return NormalizedPhoto(
-        image=encode_jpeg(rgb, quality=JPEG_QUALITY),
+        image=normalized,
         width=rgb.width,
         height=rgb.height,
         sha256=hashlib.sha256(data).hexdigest(),
+        stored_sha256=hashlib.sha256(normalized).hexdigest(),  # here, off the event loop, with the decoding
         thumbnail=thumbnail_of(rgb),
         source_format=source_format,
     )

@@ -123,7 +123,7 @@ async def upload_photos(files: Annotated[list[UploadFile], File(description="JPE
                                       thumbnail_key=thumb, thumbnail_webp_key=thumb_webp,
                                       content_type=photo.content_type, data=photo.image,
                                       width=photo.width, height=photo.height, original_name=name,
-                                      checks=checks, sha256=photo.sha256))
+                                      checks=checks, sha256=photo.sha256, stored_sha256=photo.stored_sha256))
     return [await photo_out(row, storage, settings) for row in rows]
 
 

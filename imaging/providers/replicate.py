@@ -33,8 +33,8 @@ import io
 import logging
 import time
 import zipfile
-from collections.abc import Callable
-from typing import TypedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypedDict
 
 import httpx
 from replicate.exceptions import ReplicateError
@@ -73,6 +73,12 @@ __all__ = ["ReplicateNotConfigured", "ReplicateProvider", "ReplicateSettings", "
 log = logging.getLogger(__name__)
 
 JobMatcher = Callable[[JobSnapshot], bool]
+
+
+class _Created(Protocol):
+    """What the client's creates answer (a Training or a Prediction): read as the job's JSON."""
+
+    def dict(self) -> dict[str, Any]: ...
 _MAX_REUSED_PHOTOS = 10_000
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
@@ -167,19 +173,13 @@ class ReplicateProvider:
             "resolution": settings.resolution,
             "autocaption": settings.autocaption,
         }
-        seconds = await create_seconds(settings.request_timeout_seconds)
-        with translated_errors("create training", rejects_input=True):
-            try:
-                training = await within(seconds, self._client.trainings.async_create(
-                    model=settings.trainer_model,
-                    version=settings.trainer_version,
-                    input=training_input,
-                    destination=f"{self._destination_owner}/{destination}",
-                    **self._webhook_params(tag),
-                ))
-                return JobSnapshot.from_json(training.dict())
-            except Exception as exc:  # noqa: BLE001 - whatever failed, the training may exist: look before raising
-                return await self._adopt_after_unknown_create("training", exc, is_ours)
+        return await self._paid_create("training", "create training", lambda: self._client.trainings.async_create(
+            model=settings.trainer_model,
+            version=settings.trainer_version,
+            input=training_input,
+            destination=f"{self._destination_owner}/{destination}",
+            **self._webhook_params(tag),
+        ), is_ours)
 
     async def _ensure_destination(self, name: str) -> None:
         owner = self._destination_owner
@@ -241,15 +241,9 @@ class ReplicateProvider:
         if request.preview:  # final renders keep the model's full-quality defaults
             prediction_input |= {"go_fast": True, "megapixels": "0.25"}
         create, webhook = self._client.predictions.async_create, self._webhook_params(request.tag)
-        seconds = await create_seconds(settings.request_timeout_seconds)
-        with translated_errors("create prediction", rejects_input=True):
-            try:
-                prediction = await within(seconds, (
-                    create(version=version_id, input=prediction_input, **webhook) if version_id
-                    else create(model=request.model_ref, input=prediction_input, **webhook)))
-                return JobSnapshot.from_json(prediction.dict())
-            except Exception as exc:  # noqa: BLE001 - whatever failed, the prediction may exist: look before raising
-                return await self._adopt_after_unknown_create("prediction", exc, is_this_variant)
+        return await self._paid_create("prediction", "create prediction", lambda: (
+            create(version=version_id, input=prediction_input, **webhook) if version_id
+            else create(model=request.model_ref, input=prediction_input, **webhook)), is_this_variant)
 
     async def _uploaded_photo_url(self, photo: bytes) -> str:
         """A URL rather than a data URI keeps every job listing small (inputs are echoed in it). A generation's
@@ -314,6 +308,18 @@ class ReplicateProvider:
         if found is not None:
             log.info("reconciled: adopting %s %s (%s)", kind, found.id, found.status)
         return found
+
+    async def _paid_create(self, kind: JobKind, what: str, create: Callable[[], Awaitable[_Created]],
+                           is_ours: JobMatcher) -> JobSnapshot:
+        """Every paid create (training, prediction, upscale): fenced by the caller (`base.create_seconds`: a replaced
+        try creates nothing, a live one finishes while no retry can have started) and bounded; whatever fails, the
+        job may exist, so it is looked for before the failure is raised."""
+        seconds = await create_seconds(self._settings.request_timeout_seconds)
+        with translated_errors(what, rejects_input=True):
+            try:
+                return JobSnapshot.from_json((await within(seconds, create())).dict())
+            except Exception as exc:  # noqa: BLE001 - whatever failed, the job may exist: look before raising
+                return await self._adopt_after_unknown_create(kind, exc, is_ours)
 
     async def _adopt_after_unknown_create(self, kind: JobKind, exc: Exception, is_ours: JobMatcher) -> JobSnapshot:
         """The create may have happened: look once before giving up, so the job is not paid for twice."""

@@ -9,9 +9,9 @@ identify the job, so without a webhook URL to carry the tag only `resume_ref` pr
 
 from __future__ import annotations
 
-from imaging.providers.base import StartedCallback, UpscaleRequest, UpscaleResult, create_seconds
+from imaging.providers.base import StartedCallback, UpscaleRequest, UpscaleResult
 from imaging.providers.replicate import JobMatcher, ReplicateProvider, _failure
-from imaging.providers.replicate_api import JobSnapshot, translated_errors, within
+from imaging.providers.replicate_api import JobSnapshot
 from imaging.providers.replicate_waiting import Deadlines
 
 AI_UPSCALE = "AI upscaled"  # how the render report names a print copy made by a model (render.images says classical)
@@ -49,11 +49,6 @@ class ReplicateUpscalingProvider(ReplicateProvider):
         settings = self._settings
         upscale_input = {"image": await self._uploaded_photo_url(request.image), "scale": request.scale,
                          "face_enhance": settings.upscaler_face_enhance}
-        seconds = await create_seconds(settings.request_timeout_seconds)
-        with translated_errors("create upscale prediction", rejects_input=True):
-            try:
-                prediction = await within(seconds, self._client.predictions.async_create(
-                    version=settings.upscaler_version, input=upscale_input, **self._webhook_params(request.tag)))
-                return JobSnapshot.from_json(prediction.dict())
-            except Exception as exc:  # noqa: BLE001 - whatever failed, the prediction may exist: look before raising
-                return await self._adopt_after_unknown_create("prediction", exc, is_ours)
+        return await self._paid_create("prediction", "create upscale prediction", lambda: (
+            self._client.predictions.async_create(
+                version=settings.upscaler_version, input=upscale_input, **self._webhook_params(request.tag))), is_ours)

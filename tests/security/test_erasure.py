@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlmodel import col, select
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.messages import AccountRef
@@ -86,10 +86,12 @@ async def test_a_calendar_still_being_made_is_not_deleted(world: World) -> None:
     assert await _count(world, UserCalendar, id=world.ids["calendar_id"]) == 1
 
 
-async def _erasure_digests(world: World, account: AccountRef) -> list[str]:
+def _erasure(world: World, account: AccountRef) -> WorkflowHandle:
+    return world.temporal.get_workflow_handle(account_erasure_workflow_id(world.settings.workflow_id_prefix, account))
+
+
+async def _erasure_digests(erasure: WorkflowHandle) -> list[str]:
     """The digests the account's provider erasure was started with (its input, from its history)."""
-    erasure = world.temporal.get_workflow_handle(account_erasure_workflow_id(world.settings.workflow_id_prefix,
-                                                                             account))
     [erasure_input] = await pydantic_data_converter.decode(
         (await erasure.fetch_history()).events[0].workflow_execution_started_event_attributes.input.payloads,
         [AccountErasureInput])
@@ -111,9 +113,9 @@ async def test_a_photo_stored_before_digests_were_recorded_is_still_named_for_er
     await _rendered(world)  # the generation has ended: the account may go
 
     assert (await world.api.delete("/api/me", headers=world.owner)).status_code == 204
-    assert sent in await _erasure_digests(world, account)  # read back from storage and hashed, once
-    await world.temporal.get_workflow_handle(account_erasure_workflow_id(
-        world.settings.workflow_id_prefix, account)).terminate("no worker in this test")
+    erasure = _erasure(world, account)
+    assert sent in await _erasure_digests(erasure)  # read back from storage and hashed, once
+    await erasure.terminate("no worker in this test")
 
 
 async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(world: World) -> None:
@@ -154,11 +156,10 @@ async def test_deleting_the_account_erases_everything_of_it_and_nothing_else(wor
     assert await _count(world, User, id=owner_id) == 0
     assert [key for key in owned_keys if await _exists(world, key)] == []
     # What the image provider keeps is erased by the worker: its workflow was started with the account's photos.
-    erasure = world.temporal.get_workflow_handle(account_erasure_workflow_id(world.settings.workflow_id_prefix,
-                                                                             account))
+    erasure = _erasure(world, account)
     started = await erasure.describe()
     assert (started.workflow_type, started.status) == ("AccountErasureWorkflow", WorkflowExecutionStatus.RUNNING)
-    assert sorted(set(await _erasure_digests(world, account))) == sent
+    assert sorted(set(await _erasure_digests(erasure))) == sent
     await erasure.terminate("no worker in this test")  # no later test's worker may pick it up
     # The other customer's photo is untouched, and the e-mail can be used again.
     assert (await world.api.get(f"/api/photos/{other_photo['id']}", headers=world.intruder)).status_code == 200
